@@ -1,0 +1,18 @@
+//! The numerical core of `minibatch`: SIMD kernels, objectives, optimizers and the batch loop.
+//!
+//! Pure Rust with no JavaScript in sight, so that everything here is unit-tested natively with
+//! `cargo test`. On `wasm32` with `simd128` the kernels use 128-bit SIMD; elsewhere the same
+//! source runs on a portable four-lane type that adds in exactly the same order, so the native
+//! tests check the numerics the wasm module computes.
+
+pub mod error;
+pub mod kernels;
+pub mod lanes;
+pub mod objective;
+pub mod optimizer;
+pub mod trainer;
+
+pub use error::CoreError;
+pub use objective::Objective;
+pub use optimizer::Sgd;
+pub use trainer::{EpochSummary, Trainer, TrainerConfig};

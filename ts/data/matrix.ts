@@ -1,0 +1,152 @@
+/**
+ * Turning what users pass (number[][], row-major typed arrays, number[]) into the flat float32
+ * arrays both engines train on, checking every value once, on the way in.
+ */
+import { InvalidDataError, InvalidOptionError } from '../errors.js';
+
+/** A row-major float32 matrix. */
+export interface Matrix {
+  readonly data: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** Features: rows of numbers, or a row-major Float32Array/Float64Array with `nFeatures`. */
+export type FeaturesInput = ArrayLike<number>[] | Float32Array | Float64Array;
+/** Targets, one per row. */
+export type TargetInput = ArrayLike<number>;
+
+function describe(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  return v === null ? 'null' : typeof v;
+}
+
+function badValue(argument: string, row: number, column: number | undefined, value: unknown, inF32: boolean): InvalidDataError {
+  const where = column === undefined ? `${argument}[${row}]` : `${argument}[${row}][${column}]`;
+  const why =
+    typeof value !== 'number'
+      ? `is ${describe(value)}, not a number`
+      : Number.isFinite(value) && inF32
+        ? `= ${value} overflows float32 (largest magnitude about 3.4e38)`
+        : `= ${value} is not finite`;
+  return new InvalidDataError('INVALID_DATA', `${where} ${why} (row ${row}${column === undefined ? '' : `, column ${column}`})`, {
+    argument,
+    row,
+    ...(column === undefined ? {} : { column }),
+  });
+}
+
+/**
+ * Copies and checks the features. Every value must be a finite number that stays finite in
+ * float32; all rows must have the same length; there must be at least one row and one column.
+ */
+export function toMatrix(X: unknown, nFeatures?: number, argument = 'X'): Matrix {
+  if (X instanceof Float32Array || X instanceof Float64Array) {
+    if (nFeatures === undefined) {
+      throw new InvalidOptionError(
+        'nFeatures',
+        undefined,
+        `${argument} is a flat ${X.constructor.name}: give the number of features per row with the option nFeatures`,
+      );
+    }
+    if (!Number.isInteger(nFeatures) || nFeatures < 1) {
+      throw new InvalidOptionError('nFeatures', nFeatures, `nFeatures must be a positive integer, got ${describe(nFeatures)}`);
+    }
+    if (X.length === 0) {
+      throw new InvalidDataError('EMPTY_DATA', `${argument} has no rows: training needs at least one`, { argument });
+    }
+    if (X.length % nFeatures !== 0) {
+      throw new InvalidDataError(
+        'SHAPE_MISMATCH',
+        `${argument} has ${X.length} values, which is not a whole number of rows of nFeatures = ${nFeatures}`,
+        { argument },
+      );
+    }
+    const data = new Float32Array(X);
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        throw badValue(argument, Math.floor(i / nFeatures), i % nFeatures, X[i], Number.isFinite(X[i]));
+      }
+    }
+    return { data, rows: data.length / nFeatures, cols: nFeatures };
+  }
+  if (!Array.isArray(X)) {
+    throw new InvalidDataError(
+      'INVALID_DATA',
+      `${argument} must be an array of rows (number[][]) or a row-major Float32Array/Float64Array, got ${describe(X)}`,
+      { argument },
+    );
+  }
+  if (X.length === 0) {
+    throw new InvalidDataError('EMPTY_DATA', `${argument} has no rows: training needs at least one`, { argument });
+  }
+  const first = X[0] as unknown;
+  if (first === null || typeof first !== 'object' || typeof (first as ArrayLike<number>).length !== 'number') {
+    throw new InvalidDataError('INVALID_DATA', `${argument}[0] is ${describe(first)}, not an array of numbers`, { argument, row: 0 });
+  }
+  const cols = (first as ArrayLike<number>).length;
+  if (nFeatures !== undefined && nFeatures !== cols) {
+    throw new InvalidOptionError('nFeatures', nFeatures, `nFeatures = ${describe(nFeatures)} but the rows of ${argument} have ${cols} values`);
+  }
+  if (cols === 0) {
+    throw new InvalidDataError('EMPTY_DATA', `${argument} has rows with no features`, { argument, row: 0 });
+  }
+  const rows = X.length;
+  const data = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const row = X[r] as unknown;
+    if (row === null || typeof row !== 'object' || (row as ArrayLike<number>).length !== cols) {
+      const len = row !== null && typeof row === 'object' ? (row as ArrayLike<number>).length : undefined;
+      throw new InvalidDataError(
+        typeof len === 'number' ? 'SHAPE_MISMATCH' : 'INVALID_DATA',
+        typeof len === 'number'
+          ? `${argument}[${r}] has ${len} values but row 0 has ${cols} (row ${r})`
+          : `${argument}[${r}] is ${describe(row)}, not an array of numbers (row ${r})`,
+        { argument, row: r },
+      );
+    }
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const v = (row as ArrayLike<unknown>)[c];
+      data[o + c] = v as number;
+      if (typeof v !== 'number' || !Number.isFinite(data[o + c])) throw badValue(argument, r, c, v, Number.isFinite(v));
+    }
+  }
+  return { data, rows, cols };
+}
+
+/** Copies and checks the targets: one finite number per row. */
+export function toVector(y: unknown, rows: number, argument = 'y'): Float32Array {
+  if (y === null || typeof y !== 'object' || typeof (y as ArrayLike<number>).length !== 'number') {
+    throw new InvalidDataError('INVALID_DATA', `${argument} must be an array or typed array of numbers, got ${describe(y)}`, { argument });
+  }
+  const src = y as ArrayLike<unknown>;
+  if (src.length !== rows) {
+    throw new InvalidDataError(
+      'SHAPE_MISMATCH',
+      `${argument} has ${src.length} values but X has ${rows} rows: they must have one target per row`,
+      { argument },
+    );
+  }
+  const out = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const v = src[i];
+    out[i] = v as number;
+    if (typeof v !== 'number' || !Number.isFinite(out[i])) throw badValue(argument, i, undefined, v, Number.isFinite(v));
+  }
+  return out;
+}
+
+/** Checks that every target is 0 or 1 (binary classification). */
+export function checkBinaryLabels(y: Float32Array, argument = 'y'): void {
+  for (let i = 0; i < y.length; i++) {
+    if (y[i] !== 0 && y[i] !== 1) {
+      throw new InvalidDataError(
+        'INVALID_LABEL',
+        `${argument}[${i}] = ${y[i]}: binary classification takes labels 0 and 1 (row ${i}); map your classes to 0/1 first`,
+        { argument, row: i },
+      );
+    }
+  }
+}
