@@ -123,7 +123,9 @@ class JsSession implements Session {
       const batchLoss = this.batchStep(order, start, end, learningRate);
       iterations++;
       rows += end - start;
-      if (!Number.isFinite(batchLoss)) {
+      // The wasm engine computes each row's loss in float32, so a loss past float32's range is
+      // divergence there; judge it the same way here, where float64 would go on much longer.
+      if (!Number.isFinite(Math.fround(batchLoss))) {
         finite = false;
         break;
       }

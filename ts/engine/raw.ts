@@ -35,6 +35,12 @@ async function defaultSource(): Promise<WasmSource> {
 }
 
 let ready: Promise<void> | null = null;
+let memory: WebAssembly.Memory | null = null;
+
+/** Bytes of wasm linear memory in use by the module (0 before it is loaded); for tests and benchmarks. */
+export function wasmMemoryBytes(): number {
+  return memory ? memory.buffer.byteLength : 0;
+}
 
 /**
  * Loads and instantiates the wasm module once; later calls return the same promise. Pass a
@@ -44,7 +50,8 @@ export function initWasm(source?: WasmSource): Promise<void> {
   ready ??= (async () => {
     const given = typeof source === 'string' ? new URL(source, import.meta.url) : source;
     const input = given ?? (await defaultSource());
-    await initGlue({ module_or_path: input as BufferSource | URL | WebAssembly.Module });
+    const out = await initGlue({ module_or_path: input as BufferSource | URL | WebAssembly.Module });
+    memory = out.memory;
     if (!simdEnabled()) throw new Error('the module was built without SIMD128');
   })().catch((cause: unknown) => {
     ready = null;

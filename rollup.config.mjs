@@ -1,0 +1,23 @@
+// Builds dist/ for npm: ES modules that mirror ts/ (preserveModules), so that the loader's
+// relative URL to the .wasm (engine/ → ../wasm/) holds in the package too.
+import { readFileSync } from 'node:fs';
+import typescript from '@rollup/plugin-typescript';
+
+/** Ships the wasm binary and the glue's types beside the bundled glue. */
+function copyWasm() {
+  return {
+    name: 'copy-wasm',
+    generateBundle() {
+      for (const file of ['minibatch_wasm_bg.wasm', 'minibatch_wasm.d.ts']) {
+        this.emitFile({ type: 'asset', fileName: `wasm/${file}`, source: readFileSync(`ts/wasm/${file}`) });
+      }
+    },
+  };
+}
+
+export default {
+  input: { index: 'ts/index.ts', 'cli/main': 'ts/cli/main.ts' },
+  output: { dir: 'dist', format: 'es', preserveModules: true, preserveModulesRoot: 'ts', sourcemap: true },
+  external: [/^node:/, 'pure-rand', /^pure-rand\//, 'papaparse', 'cli-progress'],
+  plugins: [typescript({ tsconfig: './tsconfig.build.json', declaration: false, noEmit: false, outDir: 'dist' }), copyWasm()],
+};

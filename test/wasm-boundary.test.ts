@@ -1,0 +1,102 @@
+/**
+ * The binding layer on its own, in Node: the module loads, carries SIMD128 code, turns Rust
+ * errors into JavaScript Errors (never a trap), keeps working after them, and frees memory.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import wabtInit from 'wabt';
+import { RawConfig, RawObjective, RawTrainer, initWasm, wasmMemoryBytes } from '../ts/engine/raw.js';
+import { resolveEngine } from '../ts/engine/index.js';
+import { simdEnabled } from '../ts/wasm/minibatch_wasm.js';
+
+const wasmPath = new URL('../ts/wasm/minibatch_wasm_bg.wasm', import.meta.url);
+
+beforeAll(() => initWasm());
+
+function trainer(x: number[], y: number[], d: number): RawTrainer {
+  const config = new RawConfig(RawObjective.LogLoss, d, 0, true);
+  try {
+    return new RawTrainer(config, new Float32Array(x), new Float32Array(y));
+  } finally {
+    config.free();
+  }
+}
+
+describe('the built module', () => {
+  it('contains SIMD128 instructions in the kernels (disassembled with wabt)', async () => {
+    const wabt = await wabtInit();
+    const mod = wabt.readWasm(readFileSync(wasmPath), { readDebugNames: false, simd: true });
+    const text = mod.toText({});
+    mod.destroy();
+    const count = (op: string) => text.split(op).length - 1;
+    expect(count('f32x4.mul')).toBeGreaterThan(4);
+    expect(count('f32x4.add')).toBeGreaterThan(4);
+    expect(count('v128.load')).toBeGreaterThan(8);
+    expect(simdEnabled()).toBe(true);
+  });
+
+  it('is small', () => {
+    expect(readFileSync(wasmPath).byteLength).toBeLessThan(200_000);
+  });
+});
+
+describe('errors cross the boundary as Errors, and the instance survives them', () => {
+  it('a shape mismatch', () => {
+    expect(() => trainer([1, 2, 3], [1, 0], 2)).toThrow(/shape mismatch/);
+  });
+
+  it('an empty dataset', () => {
+    expect(() => trainer([], [], 2)).toThrow(/empty dataset/);
+  });
+
+  it('a row index past the end, a zero batch, a bad learning rate, a wrong parameter length', () => {
+    const t = trainer([1, 2, 3, 4], [1, 0], 2);
+    expect(() => t.runEpoch(new Uint32Array([0, 2]), 1, 10, 0.1, false)).toThrow(/row order entry 1 is 2, but the dataset has 2 rows/);
+    expect(() => t.runEpoch(new Uint32Array([0, 1]), 0, 10, 0.1, false)).toThrow(/batchSize/);
+    expect(() => t.runEpoch(new Uint32Array([0, 1]), 1, 10, NaN, false)).toThrow(/learningRate/);
+    expect(() => t.setParams(new Float32Array(2))).toThrow(/length 2, expected 3/);
+    // the same trainer still works, and one step is what the math says:
+    // θ = 0, σ(0) = 0.5: g = mean((0.5 − y)·[x, 1]) over rows [1, 2] (y = 1) and [3, 4] (y = 0)
+    // = ((−0.5)·[1, 2, 1] + 0.5·[3, 4, 1]) / 2 = [0.5, 0.5, 0], so θ − 1·g = [−0.5, −0.5, 0]
+    const s = t.runEpoch(new Uint32Array([0, 1]), 2, 10, 1, false);
+    expect(Array.from(s.slice(1))).toEqual([2, 1, 1]);
+    expect(s[0]).toBeCloseTo(2 * Math.LN2, 6);
+    expect(Array.from(t.params())).toEqual([-0.5, -0.5, 0]);
+    t.free();
+  });
+
+  it('memory is given back: 200 sessions of 4 MB each do not grow the heap past a few of them', () => {
+    const rows = 10_000;
+    const d = 100;
+    const x = new Float32Array(rows * d).fill(0.5);
+    const y = new Float32Array(rows).fill(1);
+    const config = new RawConfig(RawObjective.SquaredError, d, 0, true);
+    let first = 0;
+    for (let i = 0; i < 200; i++) {
+      const t = new RawTrainer(config, x, y);
+      t.runEpoch(new Uint32Array([0, 1, 2]), 2, 10, 0.01, false);
+      t.free();
+      if (i === 0) first = wasmMemoryBytes();
+    }
+    config.free();
+    expect(wasmMemoryBytes()).toBeLessThanOrEqual(first + 16 * 1024 * 1024);
+  });
+});
+
+describe('engine choice', () => {
+  it('falls back to the js engine with one notice where WebAssembly SIMD is missing; an explicit wasm request fails instead', async () => {
+    const validate = vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect((await resolveEngine()).name).toBe('js');
+      expect((await resolveEngine()).name).toBe('js');
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/using the js engine.*SIMD/);
+      await expect(resolveEngine('wasm')).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE' });
+    } finally {
+      validate.mockRestore();
+      warn.mockRestore();
+    }
+    expect((await resolveEngine()).name).toBe('wasm');
+  });
+});
