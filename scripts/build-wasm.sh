@@ -4,7 +4,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-eval "$(bash scripts/setup-toolchain.sh --env)"
+toolchain_env=$(bash scripts/setup-toolchain.sh --env) # fails the build when the setup fails
+eval "$toolchain_env"
 
 out=ts/wasm
 wasm=target/wasm32-unknown-unknown/release/minibatch_wasm.wasm

@@ -47,7 +47,7 @@ path = "src/lib.rs"
 [profile.release]
 panic = "abort"
 TOML
-  echo '#![no_std]' >"$work/src/lib.rs"
+  echo 'pub fn keep() {}' >"$work/src/lib.rs"
   cat >"$work/.cargo/config.toml" <<'TOML'
 [source.crates-io]
 replace-with = "rust-library-vendor"
