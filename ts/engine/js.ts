@@ -14,11 +14,22 @@ import { MinibatchError } from '../errors.js';
 const LOG_LOSS = 1;
 const SQUARED_ERROR = 0;
 
-/** σ(z) without overflow for either sign. */
-function sigmoid(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
+/**
+ * One row's loss at score z, with ∂loss/∂z written to dz[slot]. Log-loss is
+ * max(z, 0) − t·z + log(1 + e^−|z|) and σ(z) its two-sided form, sharing one e^−|z|: neither
+ * overflows.
+ */
+function rowLoss(logistic: boolean, z: number, t: number, dz: Float64Array, slot: number): number {
+  if (logistic) {
+    const e = Math.exp(-Math.abs(z));
+    dz[slot] = (z >= 0 ? 1 / (1 + e) : e / (1 + e)) - t;
+    // log(1 + e) rather than log1p(e): for e ∈ (0, 1] its absolute error stays near 1e-16, far
+    // below float32's, and it is much cheaper in V8.
+    return Math.max(z, 0) - t * z + Math.log(1 + e);
+  }
+  const r = z - t;
+  dz[slot] = r;
+  return 0.5 * r * r;
 }
 
 function dot(w: Float32Array, x: Float32Array, o: number, d: number): number {
@@ -64,6 +75,8 @@ class JsSession implements Session {
   private readonly w: Float32Array;
   private readonly snapshot: Float32Array;
   private readonly grad: Float64Array;
+  /** ∂loss/∂z of the rows of the current block. */
+  private readonly dz = new Float64Array(8);
   private disposed = false;
 
   constructor(spec: SessionSpec) {
@@ -136,29 +149,72 @@ class JsSession implements Session {
     return { lossSum, rows, iterations, finite };
   }
 
-  /** One update on rows order[start..end); returns the batch's summed loss (penalty included). */
+  /**
+   * One update on rows order[start..end); returns the batch's summed loss (penalty included).
+   * Rows go in blocks of eight that share every load of w and of the gradient, which also keeps
+   * eight rows' memory reads in flight (the rows are gathered in shuffled order). Eight measured
+   * about 1.5× faster than four here, in both engines.
+   */
   private batchStep(order: Uint32Array, start: number, end: number, lr: number): number {
-    const { x, y, d, w, grad, kind, l2 } = this;
+    const { x, y, d, w, grad, dz, l2 } = this;
+    const logistic = this.kind === LOG_LOSS;
     grad.fill(0);
     const bias = w[d];
     let loss = 0;
     let dzSum = 0;
-    for (let k = start; k < end; k++) {
+    let k = start;
+    for (; k + 8 <= end; k += 8) {
+      const o0 = order[k] * d;
+      const o1 = order[k + 1] * d;
+      const o2 = order[k + 2] * d;
+      const o3 = order[k + 3] * d;
+      const o4 = order[k + 4] * d;
+      const o5 = order[k + 5] * d;
+      const o6 = order[k + 6] * d;
+      const o7 = order[k + 7] * d;
+      let s0 = bias;
+      let s1 = bias;
+      let s2 = bias;
+      let s3 = bias;
+      let s4 = bias;
+      let s5 = bias;
+      let s6 = bias;
+      let s7 = bias;
+      for (let j = 0; j < d; j++) {
+        const wj = w[j];
+        s0 += wj * x[o0 + j];
+        s1 += wj * x[o1 + j];
+        s2 += wj * x[o2 + j];
+        s3 += wj * x[o3 + j];
+        s4 += wj * x[o4 + j];
+        s5 += wj * x[o5 + j];
+        s6 += wj * x[o6 + j];
+        s7 += wj * x[o7 + j];
+      }
+      loss += rowLoss(logistic, s0, y[order[k]], dz, 0) + rowLoss(logistic, s1, y[order[k + 1]], dz, 1);
+      loss += rowLoss(logistic, s2, y[order[k + 2]], dz, 2) + rowLoss(logistic, s3, y[order[k + 3]], dz, 3);
+      loss += rowLoss(logistic, s4, y[order[k + 4]], dz, 4) + rowLoss(logistic, s5, y[order[k + 5]], dz, 5);
+      loss += rowLoss(logistic, s6, y[order[k + 6]], dz, 6) + rowLoss(logistic, s7, y[order[k + 7]], dz, 7);
+      const a0 = dz[0];
+      const a1 = dz[1];
+      const a2 = dz[2];
+      const a3 = dz[3];
+      const a4 = dz[4];
+      const a5 = dz[5];
+      const a6 = dz[6];
+      const a7 = dz[7];
+      dzSum += a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
+      for (let j = 0; j < d; j++) {
+        grad[j] +=
+          a0 * x[o0 + j] + a1 * x[o1 + j] + (a2 * x[o2 + j] + a3 * x[o3 + j]) + (a4 * x[o4 + j] + a5 * x[o5 + j] + (a6 * x[o6 + j] + a7 * x[o7 + j]));
+      }
+    }
+    for (; k < end; k++) {
       const r = order[k];
       const o = r * d;
-      const z = dot(w, x, o, d) + bias;
-      const t = y[r];
-      let dz: number;
-      if (kind === LOG_LOSS) {
-        // log(1 + e^z) − t·z in the form that neither overflows nor cancels
-        loss += Math.max(z, 0) - t * z + Math.log1p(Math.exp(-Math.abs(z)));
-        dz = sigmoid(z) - t;
-      } else {
-        dz = z - t;
-        loss += 0.5 * dz * dz;
-      }
-      dzSum += dz;
-      axpy(dz, x, o, grad, d);
+      loss += rowLoss(logistic, dot(w, x, o, d) + bias, y[r], dz, 0);
+      dzSum += dz[0];
+      axpy(dz[0], x, o, grad, d);
     }
     const b = end - start;
     const inv = 1 / b;
@@ -174,13 +230,10 @@ class JsSession implements Session {
 
   objectiveValue(): number {
     this.check();
-    const { x, y, d, w, kind } = this;
+    const { x, y, d, w, dz } = this;
+    const logistic = this.kind === LOG_LOSS;
     let sum = 0;
-    for (let r = 0; r < this.rows; r++) {
-      const z = dot(w, x, r * d, d) + w[d];
-      const t = y[r];
-      sum += kind === LOG_LOSS ? Math.max(z, 0) - t * z + Math.log1p(Math.exp(-Math.abs(z))) : 0.5 * (z - t) * (z - t);
-    }
+    for (let r = 0; r < this.rows; r++) sum += rowLoss(logistic, dot(w, x, r * d, d) + w[d], y[r], dz, 0);
     let ss = 0;
     for (let j = 0; j < d; j++) ss += w[j] * w[j];
     return sum / this.rows + 0.5 * this.l2 * ss;

@@ -6,11 +6,19 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq)]
 pub enum CoreError {
     /// `x.len()` is not `rows * n_features`, or `y.len()` is not `rows`.
-    ShapeMismatch { x_len: usize, y_len: usize, n_features: usize },
+    ShapeMismatch {
+        x_len: usize,
+        y_len: usize,
+        n_features: usize,
+    },
     /// A dataset needs at least one row and one feature.
     Empty { rows: usize, n_features: usize },
     /// A row index in the epoch's order is not a row of the dataset.
-    RowOutOfRange { position: usize, row: u32, rows: usize },
+    RowOutOfRange {
+        position: usize,
+        row: u32,
+        rows: usize,
+    },
     /// A parameter vector of the wrong length.
     ParamsLength { got: usize, expected: usize },
     /// An option outside its domain (the name is the TypeScript option's name).

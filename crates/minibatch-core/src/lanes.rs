@@ -33,23 +33,33 @@ mod imp {
             // SAFETY: bounds checked above; v128_store allows unaligned addresses.
             unsafe { v128_store(s.as_mut_ptr().add(i) as *mut v128, self.0) }
         }
-        #[inline(always)]
-        pub fn add(self, o: Self) -> Self {
-            F32x4(f32x4_add(self.0, o.0))
-        }
-        #[inline(always)]
-        pub fn sub(self, o: Self) -> Self {
-            F32x4(f32x4_sub(self.0, o.0))
-        }
-        #[inline(always)]
-        pub fn mul(self, o: Self) -> Self {
-            F32x4(f32x4_mul(self.0, o.0))
-        }
         /// (l0 + l2) + (l1 + l3)
         #[inline(always)]
         pub fn sum(self) -> f32 {
             let t = f32x4_add(self.0, i32x4_shuffle::<2, 3, 0, 1>(self.0, self.0));
             f32x4_extract_lane::<0>(t) + f32x4_extract_lane::<1>(t)
+        }
+    }
+
+    impl core::ops::Add for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            F32x4(f32x4_add(self.0, o.0))
+        }
+    }
+    impl core::ops::Sub for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn sub(self, o: Self) -> Self {
+            F32x4(f32x4_sub(self.0, o.0))
+        }
+    }
+    impl core::ops::Mul for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn mul(self, o: Self) -> Self {
+            F32x4(f32x4_mul(self.0, o.0))
         }
     }
 }
@@ -76,26 +86,37 @@ mod imp {
         pub fn store(self, s: &mut [f32], i: usize) {
             s[i..i + 4].copy_from_slice(&self.0);
         }
-        #[inline(always)]
-        pub fn add(self, o: Self) -> Self {
-            let (a, b) = (self.0, o.0);
-            F32x4([a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]])
-        }
-        #[inline(always)]
-        pub fn sub(self, o: Self) -> Self {
-            let (a, b) = (self.0, o.0);
-            F32x4([a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]])
-        }
-        #[inline(always)]
-        pub fn mul(self, o: Self) -> Self {
-            let (a, b) = (self.0, o.0);
-            F32x4([a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]])
-        }
         /// (l0 + l2) + (l1 + l3)
         #[inline(always)]
         pub fn sum(self) -> f32 {
             let a = self.0;
             (a[0] + a[2]) + (a[1] + a[3])
+        }
+    }
+
+    /// Lane by lane, like the SIMD instructions.
+    fn lanes(a: [f32; 4], b: [f32; 4], f: impl Fn(f32, f32) -> f32) -> [f32; 4] {
+        [f(a[0], b[0]), f(a[1], b[1]), f(a[2], b[2]), f(a[3], b[3])]
+    }
+    impl core::ops::Add for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            F32x4(lanes(self.0, o.0, |a, b| a + b))
+        }
+    }
+    impl core::ops::Sub for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn sub(self, o: Self) -> Self {
+            F32x4(lanes(self.0, o.0, |a, b| a - b))
+        }
+    }
+    impl core::ops::Mul for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn mul(self, o: Self) -> Self {
+            F32x4(lanes(self.0, o.0, |a, b| a * b))
         }
     }
 }

@@ -31,9 +31,15 @@ impl Objective {
             }
             Objective::LogLoss => {
                 // log(1 + e^z) − y·z, written as max(z, 0) − y·z + log1p(e^−|z|): no overflow,
-                // no cancellation for large |z|.
-                let loss = z.max(0.0) - y * z + (-z.abs()).exp().ln_1p();
-                (loss, sigmoid(z) - y)
+                // no cancellation for large |z|. σ(z) reuses the same e^−|z|.
+                let e = (-z.abs()).exp();
+                let loss = z.max(0.0) - y * z + e.ln_1p();
+                let p = if z >= 0.0 {
+                    1.0 / (1.0 + e)
+                } else {
+                    e / (1.0 + e)
+                };
+                (loss, p - y)
             }
         }
     }
@@ -63,7 +69,10 @@ mod tests {
             for &y in &[0.0f32, 1.0] {
                 let (l, g) = Objective::LogLoss.loss_and_derivative(z, y);
                 let want = logloss_f64(z as f64, y as f64);
-                assert!(((l as f64) - want).abs() <= 1e-6 * want.max(1.0), "z={z} y={y}");
+                assert!(
+                    ((l as f64) - want).abs() <= 1e-6 * want.max(1.0),
+                    "z={z} y={y}"
+                );
                 let p = 1.0 / (1.0 + (-(z as f64)).exp());
                 assert!(((g as f64) - (p - y as f64)).abs() < 1e-6);
             }
@@ -84,6 +93,9 @@ mod tests {
 
     #[test]
     fn squared_error_is_half_the_square() {
-        assert_eq!(Objective::SquaredError.loss_and_derivative(3.0, 1.0), (2.0, 2.0));
+        assert_eq!(
+            Objective::SquaredError.loss_and_derivative(3.0, 1.0),
+            (2.0, 2.0)
+        );
     }
 }

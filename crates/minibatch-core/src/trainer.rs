@@ -5,7 +5,7 @@
 //! batches may still run, the learning rate and when to stop.
 
 use crate::error::CoreError;
-use crate::kernels;
+use crate::kernels::{self, BLOCK_ROWS};
 use crate::objective::Objective;
 use crate::optimizer::Sgd;
 
@@ -49,13 +49,23 @@ impl Trainer {
     pub fn new(cfg: TrainerConfig, x: Vec<f32>, y: Vec<f32>) -> Result<Self, CoreError> {
         let d = cfg.n_features;
         if d == 0 || y.is_empty() {
-            return Err(CoreError::Empty { rows: y.len(), n_features: d });
+            return Err(CoreError::Empty {
+                rows: y.len(),
+                n_features: d,
+            });
         }
         if x.len() != y.len() * d {
-            return Err(CoreError::ShapeMismatch { x_len: x.len(), y_len: y.len(), n_features: d });
+            return Err(CoreError::ShapeMismatch {
+                x_len: x.len(),
+                y_len: y.len(),
+                n_features: d,
+            });
         }
         if !(cfg.l2.is_finite() && cfg.l2 >= 0.0) {
-            return Err(CoreError::InvalidOption { name: "l2", value: cfg.l2 as f64 });
+            return Err(CoreError::InvalidOption {
+                name: "l2",
+                value: cfg.l2 as f64,
+            });
         }
         let rows = y.len();
         Ok(Trainer {
@@ -80,7 +90,10 @@ impl Trainer {
 
     pub fn set_params(&mut self, params: &[f32]) -> Result<(), CoreError> {
         if params.len() != self.params.len() {
-            return Err(CoreError::ParamsLength { got: params.len(), expected: self.params.len() });
+            return Err(CoreError::ParamsLength {
+                got: params.len(),
+                expected: self.params.len(),
+            });
         }
         self.params.copy_from_slice(params);
         if !self.cfg.fit_intercept {
@@ -100,18 +113,34 @@ impl Trainer {
         drop_last: bool,
     ) -> Result<EpochSummary, CoreError> {
         if batch_size == 0 {
-            return Err(CoreError::InvalidOption { name: "batchSize", value: 0.0 });
+            return Err(CoreError::InvalidOption {
+                name: "batchSize",
+                value: 0.0,
+            });
         }
         if !(learning_rate.is_finite() && learning_rate > 0.0) {
-            return Err(CoreError::InvalidOption { name: "learningRate", value: learning_rate as f64 });
+            return Err(CoreError::InvalidOption {
+                name: "learningRate",
+                value: learning_rate as f64,
+            });
         }
         if let Some(position) = order.iter().position(|&r| r as usize >= self.rows) {
-            return Err(CoreError::RowOutOfRange { position, row: order[position], rows: self.rows });
+            return Err(CoreError::RowOutOfRange {
+                position,
+                row: order[position],
+                rows: self.rows,
+            });
         }
         self.snapshot.copy_from_slice(&self.params);
-        let mut summary = EpochSummary { loss_sum: 0.0, rows: 0, iterations: 0, finite: true };
+        let mut summary = EpochSummary {
+            loss_sum: 0.0,
+            rows: 0,
+            iterations: 0,
+            finite: true,
+        };
         for batch in order.chunks(batch_size) {
-            if summary.iterations as usize >= max_batches || (drop_last && batch.len() < batch_size) {
+            if summary.iterations as usize >= max_batches || (drop_last && batch.len() < batch_size)
+            {
                 break;
             }
             let batch_loss = self.batch_step(batch, learning_rate);
@@ -139,25 +168,45 @@ impl Trainer {
         let (w, bias) = (&self.params[..d], self.params[d]);
         let (grad_w, grad_b) = self.grad.split_at_mut(d);
         grad_w.fill(0.0);
+        let (x, y) = (&self.x, &self.y);
+        let row = |r: u32| &x[r as usize * d..(r as usize + 1) * d];
         let mut loss_sum = 0.0f64;
         let mut dz_sum = 0.0f32;
-        for &r in batch {
-            let r = r as usize;
-            let xr = &self.x[r * d..(r + 1) * d];
-            let z = kernels::dot(w, xr) + bias;
-            let (loss, dz) = objective.loss_and_derivative(z, self.y[r]);
+        // Blocks of rows share the loads of w and of the gradient (kernels::dot_rows/axpy_rows).
+        let mut blocks = batch.chunks_exact(BLOCK_ROWS);
+        for b in &mut blocks {
+            let rows: [&[f32]; BLOCK_ROWS] = std::array::from_fn(|k| row(b[k]));
+            let z = kernels::dot_rows(w, &rows);
+            let mut dz = [0.0f32; BLOCK_ROWS];
+            for k in 0..BLOCK_ROWS {
+                let (loss, g) = objective.loss_and_derivative(z[k] + bias, y[b[k] as usize]);
+                loss_sum += loss as f64;
+                dz_sum += g;
+                dz[k] = g;
+            }
+            kernels::axpy_rows(&dz, &rows, grad_w);
+        }
+        for &r in blocks.remainder() {
+            let xr = row(r);
+            let (loss, g) =
+                objective.loss_and_derivative(kernels::dot(w, xr) + bias, y[r as usize]);
             loss_sum += loss as f64;
-            dz_sum += dz;
-            kernels::axpy(dz, xr, grad_w);
+            dz_sum += g;
+            kernels::axpy(g, xr, grad_w);
         }
         let inv_b = 1.0 / batch.len() as f32;
         // mean gradient of the data term, plus λ·w
         kernels::scale_add(inv_b, grad_w, self.cfg.l2, w);
-        grad_b[0] = if self.cfg.fit_intercept { dz_sum * inv_b } else { 0.0 };
+        grad_b[0] = if self.cfg.fit_intercept {
+            dz_sum * inv_b
+        } else {
+            0.0
+        };
         if self.cfg.l2 > 0.0 {
             loss_sum += 0.5 * self.cfg.l2 as f64 * kernels::sum_squares_f64(w) * batch.len() as f64;
         }
-        self.optimizer.step(&mut self.params, &self.grad, learning_rate);
+        self.optimizer
+            .step(&mut self.params, &self.grad, learning_rate);
         loss_sum
     }
 
@@ -180,7 +229,12 @@ mod tests {
     use super::*;
 
     fn cfg(objective: Objective, d: usize, l2: f32) -> TrainerConfig {
-        TrainerConfig { objective, n_features: d, l2, fit_intercept: true }
+        TrainerConfig {
+            objective,
+            n_features: d,
+            l2,
+            fit_intercept: true,
+        }
     }
 
     /// y = 2·x0 − 3·x1 + 0.5 on a fixed grid: exactly representable, zero residual.
@@ -207,14 +261,22 @@ mod tests {
             assert!(s.finite);
         }
         let p = t.params();
-        assert!((p[0] - 2.0).abs() < 1e-5 && (p[1] + 3.0).abs() < 1e-5 && (p[2] - 0.5).abs() < 1e-5, "{p:?}");
+        assert!(
+            (p[0] - 2.0).abs() < 1e-5 && (p[1] + 3.0).abs() < 1e-5 && (p[2] - 0.5).abs() < 1e-5,
+            "{p:?}"
+        );
         assert!(t.objective_value() < 1e-10);
     }
 
     #[test]
     fn one_step_is_the_mean_gradient_times_the_learning_rate() {
         // two rows, d = 1, logistic: at θ = 0, σ = 0.5, so g_w = mean((0.5 − y)·x) + λ·0.
-        let mut t = Trainer::new(cfg(Objective::LogLoss, 1, 0.1), vec![2.0, -4.0], vec![1.0, 0.0]).unwrap();
+        let mut t = Trainer::new(
+            cfg(Objective::LogLoss, 1, 0.1),
+            vec![2.0, -4.0],
+            vec![1.0, 0.0],
+        )
+        .unwrap();
         let s = t.run_epoch(&[0, 1], 2, usize::MAX, 1.0, false).unwrap();
         let gw = ((0.5 - 1.0) * 2.0 + (0.5 - 0.0) * -4.0) / 2.0;
         let gb = ((0.5 - 1.0) + 0.5) / 2.0;
@@ -256,29 +318,62 @@ mod tests {
         let mut c = cfg(Objective::SquaredError, 1, 10.0);
         let mut t = Trainer::new(c, vec![0.0; 4], vec![5.0; 4]).unwrap();
         for _ in 0..200 {
-            t.run_epoch(&[0, 1, 2, 3], 4, usize::MAX, 0.5, false).unwrap();
+            t.run_epoch(&[0, 1, 2, 3], 4, usize::MAX, 0.5, false)
+                .unwrap();
         }
         assert!((t.params()[1] - 5.0).abs() < 1e-5);
         c.fit_intercept = false;
         let mut t = Trainer::new(c, vec![0.0; 4], vec![5.0; 4]).unwrap();
-        t.run_epoch(&[0, 1, 2, 3], 4, usize::MAX, 0.5, false).unwrap();
+        t.run_epoch(&[0, 1, 2, 3], 4, usize::MAX, 0.5, false)
+            .unwrap();
         assert_eq!(t.params(), &[0.0, 0.0]);
     }
 
     #[test]
     fn rejects_bad_shapes_rows_and_options_without_panicking() {
         let c = cfg(Objective::SquaredError, 2, 0.0);
-        assert!(matches!(Trainer::new(c, vec![1.0; 5], vec![1.0; 3]), Err(CoreError::ShapeMismatch { .. })));
-        assert!(matches!(Trainer::new(c, vec![], vec![]), Err(CoreError::Empty { .. })));
+        assert!(matches!(
+            Trainer::new(c, vec![1.0; 5], vec![1.0; 3]),
+            Err(CoreError::ShapeMismatch { .. })
+        ));
+        assert!(matches!(
+            Trainer::new(c, vec![], vec![]),
+            Err(CoreError::Empty { .. })
+        ));
         let bad_l2 = TrainerConfig { l2: f32::NAN, ..c };
-        assert!(matches!(Trainer::new(bad_l2, vec![1.0; 2], vec![1.0]), Err(CoreError::InvalidOption { name: "l2", .. })));
+        assert!(matches!(
+            Trainer::new(bad_l2, vec![1.0; 2], vec![1.0]),
+            Err(CoreError::InvalidOption { name: "l2", .. })
+        ));
         let mut t = Trainer::new(c, vec![1.0; 4], vec![1.0; 2]).unwrap();
         assert_eq!(
             t.run_epoch(&[0, 2], 1, usize::MAX, 0.1, false),
-            Err(CoreError::RowOutOfRange { position: 1, row: 2, rows: 2 })
+            Err(CoreError::RowOutOfRange {
+                position: 1,
+                row: 2,
+                rows: 2
+            })
         );
-        assert!(matches!(t.run_epoch(&[0], 0, 1, 0.1, false), Err(CoreError::InvalidOption { name: "batchSize", .. })));
-        assert!(matches!(t.run_epoch(&[0], 1, 1, -1.0, false), Err(CoreError::InvalidOption { name: "learningRate", .. })));
-        assert!(matches!(t.set_params(&[1.0]), Err(CoreError::ParamsLength { got: 1, expected: 3 })));
+        assert!(matches!(
+            t.run_epoch(&[0], 0, 1, 0.1, false),
+            Err(CoreError::InvalidOption {
+                name: "batchSize",
+                ..
+            })
+        ));
+        assert!(matches!(
+            t.run_epoch(&[0], 1, 1, -1.0, false),
+            Err(CoreError::InvalidOption {
+                name: "learningRate",
+                ..
+            })
+        ));
+        assert!(matches!(
+            t.set_params(&[1.0]),
+            Err(CoreError::ParamsLength {
+                got: 1,
+                expected: 3
+            })
+        ));
     }
 }

@@ -31,8 +31,18 @@ pub struct RawConfig {
 #[wasm_bindgen]
 impl RawConfig {
     #[wasm_bindgen(constructor)]
-    pub fn new(objective: RawObjective, n_features: u32, l2: f32, fit_intercept: bool) -> RawConfig {
-        RawConfig { objective, n_features, l2, fit_intercept }
+    pub fn new(
+        objective: RawObjective,
+        n_features: u32,
+        l2: f32,
+        fit_intercept: bool,
+    ) -> RawConfig {
+        RawConfig {
+            objective,
+            n_features,
+            l2,
+            fit_intercept,
+        }
     }
 }
 
@@ -61,7 +71,9 @@ impl RawTrainer {
             l2: config.l2,
             fit_intercept: config.fit_intercept,
         };
-        Trainer::new(cfg, x, y).map(|inner| RawTrainer { inner }).map_err(to_js)
+        Trainer::new(cfg, x, y)
+            .map(|inner| RawTrainer { inner })
+            .map_err(to_js)
     }
 
     /// A copy of the parameters: nFeatures weights, then the intercept.
@@ -86,9 +98,20 @@ impl RawTrainer {
     ) -> Result<Vec<f64>, JsError> {
         let s = self
             .inner
-            .run_epoch(order, batch_size as usize, max_batches as usize, learning_rate, drop_last)
+            .run_epoch(
+                order,
+                batch_size as usize,
+                max_batches as usize,
+                learning_rate,
+                drop_last,
+            )
             .map_err(to_js)?;
-        Ok(vec![s.loss_sum, s.rows as f64, s.iterations as f64, if s.finite { 1.0 } else { 0.0 }])
+        Ok(vec![
+            s.loss_sum,
+            s.rows as f64,
+            s.iterations as f64,
+            if s.finite { 1.0 } else { 0.0 },
+        ])
     }
 
     /// Mean loss + penalty over all rows at the current parameters (f64).
@@ -111,7 +134,12 @@ mod tests {
     #[test]
     fn a_bad_shape_is_an_error_not_a_panic() {
         // JsError can only be built on wasm32; natively check the core result the export maps.
-        let cfg = TrainerConfig { objective: Objective::LogLoss, n_features: 3, l2: 0.0, fit_intercept: true };
+        let cfg = TrainerConfig {
+            objective: Objective::LogLoss,
+            n_features: 3,
+            l2: 0.0,
+            fit_intercept: true,
+        };
         assert!(Trainer::new(cfg, vec![0.0; 4], vec![0.0; 2]).is_err());
     }
 }
