@@ -1,56 +1,167 @@
 /**
  * The one interface both engines implement. An engine does arithmetic only: it never decides
  * the batch order, the learning rate or when to stop (that is the fit loop's job, in train/).
+ *
+ * This file is the contract between the fit loop, the wasm engine (Rust, crates/) and the js
+ * engine (engine/js.ts). Both engines implement every equation below identically, up to
+ * floating-point rounding; the parity tests hold them to it.
+ *
+ * ## Parameters
+ * θ = [W, b]: W is nOutputs × nFeatures (row-major, one row of weights per output), then b has
+ * nOutputs intercepts. nOutputs is 1 for 'squaredError' and 'logLoss', and the number of
+ * classes k ≥ 2 for 'crossEntropy'. p = nOutputs · (nFeatures + 1) values in all.
+ *
+ * ## Objective
+ * J(θ) = (1/n) Σ_i s_i · ℓ(z_i, y_i) + (l2/2)‖W‖² + l1‖W‖₁, with z_i = W·x_i + b and s_i the
+ * sample weight of row i (1 when none are given). The intercepts are never penalized.
+ *   squaredError: ℓ = ½(z − y)²
+ *   logLoss:      ℓ = max(z, 0) − y·z + log1p(e^−|z|)          (y ∈ {0, 1})
+ *   crossEntropy: ℓ = logsumexp(z) − z_y                          (y ∈ {0, …, k−1}, stored as f32)
+ *
+ * ## One update on a batch B of b rows, with learning rate γ (this batch's entry of learningRates)
+ *   1. g_W = (1/b) Σ_{i∈B} s_i · ∂ℓ_i/∂z_i · x_iᵀ + l2·W,  g_b = (1/b) Σ_{i∈B} s_i · ∂ℓ_i/∂z_i
+ *      (g_b = 0 when fitIntercept is false; the denominator is b, the batch's row count, not Σ s_i,
+ *      as Keras' SUM_OVER_BATCH_SIZE: 'balanced' class weights average 1, so they keep the scale).
+ *   2. clipping, when set: first each g to [−clipValue, clipValue], then the whole g (W and b
+ *      together) scaled by clipNorm / ‖g‖₂ when ‖g‖₂ > clipNorm.
+ *   3. the optimizer step on θ with g (OptimizerSpec below; t counts steps from 1).
+ *   4. l1 > 0: the proximal step W ← sign(W)·max(|W| − γ·l1, 0), which makes weights exactly 0.
+ * The batch's reported loss is Σ_{i∈B} s_i·ℓ_i (at the parameters before the update) plus
+ * b·((l2/2)‖W‖² + l1‖W‖₁) at those same parameters.
  */
 
 export type EngineName = 'wasm' | 'js';
 
-/** The data term of the objective (the penalty is added by the engine from `l2`). */
-export type ObjectiveName = 'squaredError' | 'logLoss';
+/** The data term of the objective (the penalties are added by the engine). */
+export type ObjectiveName = 'squaredError' | 'logLoss' | 'crossEntropy';
+
+/**
+ * The optimizer and its hyperparameters, all resolved (no defaults left to the engine).
+ * PyTorch's equations (torch.optim, 2.x), with g the clipped gradient of step 1–2 above, θ the
+ * parameters, γ the learning rate of the batch, t the step count starting at 1. Weight decay λ
+ * (weightDecay) applies to W only, never to the intercepts b: it is "g ← g + λ·θ" on W entries.
+ *
+ * sgd:      if λ: g ← g + λθ.  If μ ≠ 0: buf ← g at t = 1, else buf ← μ·buf + (1 − τ)·g;
+ *           g ← g + μ·buf if nesterov, else g ← buf.   θ ← θ − γ·g.
+ * adagrad:  if λ: g ← g + λθ.  γ' = γ / (1 + (t − 1)·lrDecay);  sum ← sum + g²  (sum starts at
+ *           initialAccumulator);  θ ← θ − γ'·g / (√sum + ε).
+ * rmsprop:  if λ: g ← g + λθ.  v ← α·v + (1 − α)·g²;  if centered: ḡ ← α·ḡ + (1 − α)·g and
+ *           v' = v − ḡ², else v' = v.  If μ > 0: buf ← μ·buf + g / (√v' + ε), θ ← θ − γ·buf;
+ *           else θ ← θ − γ·g / (√v' + ε).
+ * adam:     if λ: g ← g + λθ  (L2 through the gradient).
+ * adamw:    if λ: θ ← θ·(1 − γλ)  (decoupled), before the rest.
+ *   both:   m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  if amsgrad: v̂ ← max(v̂, v) and use v̂
+ *           for v below.  c1 = 1 − β1^t, c2 = 1 − β2^t;
+ *           θ ← θ − (γ / c1) · m / (√v / √c2 + ε).
+ *
+ * Optimizer state, exported flat for snapshots: the buffers below, each of length p, in this
+ * order, concatenated (a buffer that the settings do not use is absent, not zero):
+ *   sgd: [buf] when μ ≠ 0 · adagrad: [sum] · rmsprop: [v, ḡ when centered, buf when μ > 0] ·
+ *   adam/adamw: [m, v, v̂ when amsgrad].
+ */
+export type OptimizerSpec =
+  | { readonly type: 'sgd'; readonly momentum: number; readonly dampening: number; readonly nesterov: boolean; readonly weightDecay: number }
+  | { readonly type: 'adagrad'; readonly lrDecay: number; readonly initialAccumulator: number; readonly eps: number; readonly weightDecay: number }
+  | {
+      readonly type: 'rmsprop';
+      readonly alpha: number;
+      readonly eps: number;
+      readonly momentum: number;
+      readonly centered: boolean;
+      readonly weightDecay: number;
+    }
+  | {
+      readonly type: 'adam' | 'adamw';
+      readonly beta1: number;
+      readonly beta2: number;
+      readonly eps: number;
+      readonly amsgrad: boolean;
+      readonly weightDecay: number;
+    };
+
+/** A dataset as the engine holds it. */
+export interface EngineData {
+  /** Row-major rows × nFeatures; the engine may take ownership of it. */
+  readonly x: Float32Array;
+  /** One target per row: the value, the 0/1 label, or the class index 0..k−1 (as f32). */
+  readonly y: Float32Array;
+  /** One weight per row (finite, ≥ 0), or null for all ones. */
+  readonly sampleWeight: Float32Array | null;
+}
 
 /** Fixed for the life of a session (one fit). */
 export interface SessionSpec {
   readonly objective: ObjectiveName;
   readonly nFeatures: number;
-  /** λ of (λ/2)‖w‖²; the intercept is never penalized. */
+  /** 1, or the number of classes k for 'crossEntropy'. */
+  readonly nOutputs: number;
   readonly l2: number;
+  readonly l1: number;
   readonly fitIntercept: boolean;
-  /** Row-major rows × nFeatures; the engine may take ownership of it. */
-  readonly x: Float32Array;
-  readonly y: Float32Array;
+  readonly optimizer: OptimizerSpec;
+  /** 0 turns clipping by value off. */
+  readonly clipValue: number;
+  /** 0 turns clipping by global norm off. */
+  readonly clipNorm: number;
+  readonly train: EngineData;
+  /** Held in the engine so that validation needs no data crossing per epoch. */
+  readonly validation: EngineData | null;
 }
 
-/** What the fit loop asks of one epoch. */
-export interface EpochPlan {
-  /** The rows in the order they are visited; cut into batches of `batchSize`. */
-  readonly order: Uint32Array;
+/** What the fit loop asks of one run of batches. */
+export interface BatchPlan {
   readonly batchSize: number;
-  /** Stop after this many updates even if rows are left (the iteration budget). */
-  readonly maxBatches: number;
-  readonly learningRate: number;
-  /** Skip the last batch when it is shorter than batchSize. */
+  /** Index of the first batch to run within the current order (batch i covers rows i·b …). */
+  readonly startBatch: number;
+  /** One learning rate per batch to run: runs min(learningRates.length, batches left) batches. */
+  readonly learningRates: Float32Array;
+  /** Skip the last batch of the order when it is shorter than batchSize. */
   readonly dropLast: boolean;
 }
 
-/** What one epoch did. */
-export interface EpochSummary {
-  /** Σ of each row's loss (plus the penalty) at the parameters its batch used; f64. */
+/** What a run of batches did. */
+export interface BatchSummary {
+  /** Σ of each row's weighted loss plus the penalties once per row, at the parameters its batch used; f64. */
   readonly lossSum: number;
   readonly rows: number;
   readonly iterations: number;
   /** False when the loss or the parameters stopped being finite; the session then put the
-   * parameters back to what they were at the start of the epoch. */
+   * parameters and the optimizer state back to what they were at the last setOrder(). */
   readonly finite: boolean;
+}
+
+/** Sums over a whole dataset at the current parameters, in f64. */
+export interface Evaluation {
+  /** Σ s_i·ℓ_i (no penalty). */
+  readonly lossSum: number;
+  /** Σ s_i. */
+  readonly weightSum: number;
+  /** Classifiers: Σ s_i over rows predicted right (logLoss: z > 0 ⇔ y = 1; crossEntropy: the
+   * first argmax of z equals y). squaredError: Σ s_i·(z_i − y_i)². */
+  readonly metricSum: number;
+}
+
+export interface OptimizerState {
+  /** Steps taken so far (t of the last step; 0 before the first). */
+  readonly step: number;
+  /** The buffers of OptimizerSpec's state layout, concatenated. */
+  readonly buffers: Float32Array;
 }
 
 /** One fit's data and state, owned by an engine (in wasm memory for the wasm engine). */
 export interface Session {
-  /** A copy: nFeatures weights, then the intercept. */
+  /** A copy of θ in the layout above. */
   params(): Float32Array;
   setParams(params: Float32Array): void;
-  runEpoch(plan: EpochPlan): EpochSummary;
-  /** Mean loss + penalty over all rows at the current parameters, accumulated in f64. */
-  objectiveValue(): number;
+  /** Starts an epoch: the rows in the order they are visited, cut into batches. Also the point
+   * that a non-finite run of batches goes back to. */
+  setOrder(order: Uint32Array): void;
+  runBatches(plan: BatchPlan): BatchSummary;
+  evaluate(set: 'train' | 'validation'): Evaluation;
+  /** (l2/2)‖W‖² + l1‖W‖₁ at the current parameters. */
+  penalty(): number;
+  optimizerState(): OptimizerState;
+  setOptimizerState(state: OptimizerState): void;
   dispose(): void;
   [Symbol.dispose](): void;
 }
