@@ -3,16 +3,46 @@ use std::fmt;
 /// Every way the core can refuse work. The TypeScript layer validates user input first and
 /// names rows, columns and options; these are the second line of defence, so that a bad call
 /// becomes a JavaScript `Error` and never a trap of the wasm instance.
+///
+/// `data` names the dataset ("train" or "validation"); option names are the TypeScript ones.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CoreError {
-    /// `x.len()` is not `rows * n_features`, or `y.len()` is not `rows`.
+    /// `x.len()` is not `rows * n_features`, with `rows = y.len()`.
     ShapeMismatch {
+        data: &'static str,
         x_len: usize,
         y_len: usize,
         n_features: usize,
     },
     /// A dataset needs at least one row and one feature.
-    Empty { rows: usize, n_features: usize },
+    Empty {
+        data: &'static str,
+        rows: usize,
+        n_features: usize,
+    },
+    /// `sampleWeight` does not have one weight per row.
+    SampleWeightLength {
+        data: &'static str,
+        got: usize,
+        expected: usize,
+    },
+    /// A value of x, y or sampleWeight that training cannot use. `column` is set for x only.
+    InvalidValue {
+        data: &'static str,
+        argument: &'static str,
+        row: usize,
+        column: Option<usize>,
+        value: f64,
+        expected: &'static str,
+    },
+    /// A target that is not a label of the objective: 0 or 1 for logLoss, an integer class
+    /// index 0..k−1 for crossEntropy.
+    InvalidLabel {
+        data: &'static str,
+        row: usize,
+        value: f64,
+        classes: usize,
+    },
     /// A row index in the epoch's order is not a row of the dataset.
     RowOutOfRange {
         position: usize,
@@ -21,32 +51,181 @@ pub enum CoreError {
     },
     /// A parameter vector of the wrong length.
     ParamsLength { got: usize, expected: usize },
+    /// A parameter value that is not finite.
+    NonFiniteParam { index: usize, value: f64 },
+    /// Optimizer state buffers of the wrong total length for the optimizer's settings.
+    StateLength { got: usize, expected: usize },
+    /// An optimizer state value outside its domain (not finite, or a negative squared average).
+    InvalidState {
+        index: usize,
+        value: f64,
+        expected: &'static str,
+    },
     /// An option outside its domain (the name is the TypeScript option's name).
-    InvalidOption { name: &'static str, value: f64 },
+    InvalidOption {
+        name: &'static str,
+        value: f64,
+        expected: &'static str,
+    },
+    /// `run_batches` was called before any `set_order`.
+    NoOrder,
+    /// `evaluate(validation)` on a trainer that holds no validation data.
+    NoValidationData,
+    /// The parameters or optimizer state do not fit in memory (`values` f32 values asked for).
+    OutOfMemory { values: usize },
 }
 
 impl fmt::Display for CoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CoreError::ShapeMismatch { x_len, y_len, n_features } => write!(
+            CoreError::ShapeMismatch {
+                data,
+                x_len,
+                y_len,
+                n_features,
+            } => write!(
                 f,
-                "shape mismatch: {x_len} feature values with nFeatures = {n_features} do not make {y_len} rows"
+                "shape mismatch in the {data} data: {x_len} feature values with nFeatures = {n_features} do not make {y_len} rows"
             ),
-            CoreError::Empty { rows, n_features } => {
-                write!(f, "empty dataset: {rows} rows and {n_features} features")
+            CoreError::Empty {
+                data,
+                rows,
+                n_features,
+            } => write!(
+                f,
+                "empty dataset: the {data} data has {rows} rows and {n_features} features"
+            ),
+            CoreError::SampleWeightLength {
+                data,
+                got,
+                expected,
+            } => write!(
+                f,
+                "the {data} sampleWeight has {got} values, expected one per row ({expected})"
+            ),
+            CoreError::InvalidValue {
+                data,
+                argument,
+                row,
+                column,
+                value,
+                expected,
+            } => {
+                write!(f, "{data} {argument} at row {row}")?;
+                if let Some(c) = column {
+                    write!(f, ", column {c}")?;
+                }
+                write!(f, " is {value}; expected {expected}")
             }
-            CoreError::RowOutOfRange { position, row, rows } => write!(
+            CoreError::InvalidLabel {
+                data,
+                row,
+                value,
+                classes,
+            } => {
+                if *classes <= 1 {
+                    write!(
+                        f,
+                        "{data} y at row {row} is {value}; logLoss labels must be 0 or 1"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "{data} y at row {row} is {value}; crossEntropy labels must be class indices 0..{} (nOutputs = {classes})",
+                        classes - 1
+                    )
+                }
+            }
+            CoreError::RowOutOfRange {
+                position,
+                row,
+                rows,
+            } => write!(
                 f,
                 "row order entry {position} is {row}, but the dataset has {rows} rows"
             ),
             CoreError::ParamsLength { got, expected } => {
                 write!(f, "parameter vector has length {got}, expected {expected}")
             }
-            CoreError::InvalidOption { name, value } => {
-                write!(f, "option {name} = {value} is out of range")
+            CoreError::NonFiniteParam { index, value } => {
+                write!(f, "parameter {index} is {value}; parameters must be finite")
             }
+            CoreError::StateLength { got, expected } => write!(
+                f,
+                "optimizer state has {got} values, expected {expected} for this optimizer's settings"
+            ),
+            CoreError::InvalidState {
+                index,
+                value,
+                expected,
+            } => write!(
+                f,
+                "optimizer state value {index} is {value}; expected {expected}"
+            ),
+            CoreError::InvalidOption {
+                name,
+                value,
+                expected,
+            } => write!(f, "option {name} = {value} is invalid: {expected}"),
+            CoreError::NoOrder => write!(f, "runBatches needs a row order: call setOrder first"),
+            CoreError::NoValidationData => {
+                write!(f, "no validation data: call setValidation first")
+            }
+            CoreError::OutOfMemory { values } => write!(
+                f,
+                "out of memory: could not allocate {values} float32 values for the parameters and optimizer state"
+            ),
         }
     }
 }
 
 impl std::error::Error for CoreError {}
+
+/// A zeroed f32 vector, or `OutOfMemory` instead of the allocator's abort (which would be a trap
+/// on wasm32).
+pub(crate) fn try_filled(n: usize, value: f32) -> Result<Vec<f32>, CoreError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| CoreError::OutOfMemory { values: n })?;
+    v.resize(n, value);
+    Ok(v)
+}
+
+/// Checks `value` is finite and ≥ 0; the name is the TypeScript option's name.
+pub(crate) fn non_negative(name: &'static str, value: f64) -> Result<(), CoreError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidOption {
+            name,
+            value,
+            expected: "a finite number ≥ 0",
+        })
+    }
+}
+
+/// Checks `value` is finite and > 0.
+pub(crate) fn positive(name: &'static str, value: f64) -> Result<(), CoreError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidOption {
+            name,
+            value,
+            expected: "a finite number > 0",
+        })
+    }
+}
+
+/// Checks 0 ≤ value < 1 (PyTorch's rule for β1, β2).
+pub(crate) fn unit_interval(name: &'static str, value: f64) -> Result<(), CoreError> {
+    if (0.0..1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidOption {
+            name,
+            value,
+            expected: "a number in [0, 1)",
+        })
+    }
+}

@@ -39,6 +39,16 @@ mod imp {
             let t = f32x4_add(self.0, i32x4_shuffle::<2, 3, 0, 1>(self.0, self.0));
             f32x4_extract_lane::<0>(t) + f32x4_extract_lane::<1>(t)
         }
+        /// Correctly rounded, like `f32::sqrt`.
+        #[inline(always)]
+        pub fn sqrt(self) -> Self {
+            F32x4(f32x4_sqrt(self.0))
+        }
+        /// `if self < o { o } else { self }` lane by lane (wasm's `pmax`).
+        #[inline(always)]
+        pub fn pmax(self, o: Self) -> Self {
+            F32x4(f32x4_pmax(self.0, o.0))
+        }
     }
 
     impl core::ops::Add for F32x4 {
@@ -60,6 +70,13 @@ mod imp {
         #[inline(always)]
         fn mul(self, o: Self) -> Self {
             F32x4(f32x4_mul(self.0, o.0))
+        }
+    }
+    impl core::ops::Div for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn div(self, o: Self) -> Self {
+            F32x4(f32x4_div(self.0, o.0))
         }
     }
 }
@@ -92,6 +109,15 @@ mod imp {
             let a = self.0;
             (a[0] + a[2]) + (a[1] + a[3])
         }
+        #[inline(always)]
+        pub fn sqrt(self) -> Self {
+            F32x4(self.0.map(f32::sqrt))
+        }
+        /// `if self < o { o } else { self }` lane by lane (wasm's `pmax`).
+        #[inline(always)]
+        pub fn pmax(self, o: Self) -> Self {
+            F32x4(lanes(self.0, o.0, |a, b| if a < b { b } else { a }))
+        }
     }
 
     /// Lane by lane, like the SIMD instructions.
@@ -119,9 +145,129 @@ mod imp {
             F32x4(lanes(self.0, o.0, |a, b| a * b))
         }
     }
+    impl core::ops::Div for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn div(self, o: Self) -> Self {
+            F32x4(lanes(self.0, o.0, |a, b| a / b))
+        }
+    }
 }
 
 pub use imp::F32x4;
 
+/// Arithmetic written once for one value (`f32`) or four (`F32x4`): an elementwise update is a
+/// generic function of `L: Lane`, run on `F32x4` over the body of a vector and on `f32` over its
+/// tail. Every operation is the same IEEE operation in both (no fused multiply-add), so the two
+/// widths give bit-identical results lane by lane.
+pub trait Lane:
+    Copy
+    + core::ops::Add<Output = Self>
+    + core::ops::Sub<Output = Self>
+    + core::ops::Mul<Output = Self>
+    + core::ops::Div<Output = Self>
+{
+    /// How many f32 values one `Lane` holds.
+    const WIDTH: usize;
+    fn splat(v: f32) -> Self;
+    /// Loads `s[i..i + WIDTH]`.
+    fn load(s: &[f32], i: usize) -> Self;
+    /// Stores into `s[i..i + WIDTH]`.
+    fn store(self, s: &mut [f32], i: usize);
+    fn sqrt(self) -> Self;
+    /// `if self < o { o } else { self }` (wasm's `pmax`; a NaN in `o` keeps `self`).
+    fn pmax(self, o: Self) -> Self;
+}
+
+impl Lane for f32 {
+    const WIDTH: usize = 1;
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn load(s: &[f32], i: usize) -> Self {
+        s[i]
+    }
+    #[inline(always)]
+    fn store(self, s: &mut [f32], i: usize) {
+        s[i] = self;
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
+    }
+    #[inline(always)]
+    fn pmax(self, o: Self) -> Self {
+        if self < o {
+            o
+        } else {
+            self
+        }
+    }
+}
+
+impl Lane for F32x4 {
+    const WIDTH: usize = 4;
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        F32x4::splat(v)
+    }
+    #[inline(always)]
+    fn load(s: &[f32], i: usize) -> Self {
+        F32x4::load(s, i)
+    }
+    #[inline(always)]
+    fn store(self, s: &mut [f32], i: usize) {
+        F32x4::store(self, s, i)
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        F32x4::sqrt(self)
+    }
+    #[inline(always)]
+    fn pmax(self, o: Self) -> Self {
+        F32x4::pmax(self, o)
+    }
+}
+
 /// True when this build runs the wasm SIMD128 path.
 pub const SIMD128: bool = cfg!(all(target_arch = "wasm32", target_feature = "simd128"));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same expression through both widths must agree bit for bit, lane by lane.
+    fn expr<L: Lane>(a: L, b: L) -> L {
+        ((a * b + L::splat(0.5)) / (b.sqrt() + L::splat(1e-8)) - a).pmax(b)
+    }
+
+    #[test]
+    fn four_lanes_and_one_lane_compute_bit_identical_values() {
+        let a: Vec<f32> = (0..64).map(|i| (i as f32 * 0.37).sin() * 3.0).collect();
+        let b: Vec<f32> = (0..64)
+            .map(|i| (i as f32 * 0.91).cos().abs() * 2.0)
+            .collect();
+        let mut wide = vec![0.0f32; 64];
+        let mut narrow = vec![0.0f32; 64];
+        for i in (0..64).step_by(4) {
+            expr(F32x4::load(&a, i), F32x4::load(&b, i)).store(&mut wide, i);
+        }
+        for i in 0..64 {
+            narrow[i] = expr(a[i], b[i]);
+        }
+        assert_eq!(
+            wide.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            narrow.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn pmax_keeps_the_first_operand_unless_the_second_is_larger() {
+        assert_eq!(Lane::pmax(1.0f32, 2.0), 2.0);
+        assert_eq!(Lane::pmax(2.0f32, 1.0), 2.0);
+        assert_eq!(Lane::pmax(1.0f32, f32::NAN), 1.0);
+        assert!(Lane::pmax(f32::NAN, 1.0f32).is_nan());
+    }
+}

@@ -4,15 +4,24 @@
 //! `cargo test`. On `wasm32` with `simd128` the kernels use 128-bit SIMD; elsewhere the same
 //! source runs on a portable four-lane type that adds in exactly the same order, so the native
 //! tests check the numerics the wasm module computes.
+//!
+//! The equations are the contract in ts/engine/types.ts, which the js engine implements too.
+//! No function here panics on any input: every refusal is a [`CoreError`].
 
+pub mod dataset;
 pub mod error;
 pub mod kernels;
 pub mod lanes;
+pub mod model;
 pub mod objective;
 pub mod optimizer;
+pub mod regularization;
 pub mod trainer;
 
 pub use error::CoreError;
+pub use model::Evaluation;
 pub use objective::Objective;
-pub use optimizer::Sgd;
-pub use trainer::{EpochSummary, Trainer, TrainerConfig};
+pub use optimizer::{
+    AdagradConfig, AdamConfig, Optimizer, OptimizerConfig, RmsPropConfig, SgdConfig,
+};
+pub use trainer::{BatchSummary, Trainer, TrainerConfig};

@@ -1,12 +1,18 @@
-//! Per-row losses and their derivative with respect to the linear score z = w·x + b.
+//! Per-row losses and their derivative with respect to the linear scores z = W·x + b.
 
-/// The data term of the objective; the penalty is added by the trainer.
+use crate::error::CoreError;
+use crate::kernels::BLOCK_ROWS;
+
+/// The data term of the objective; the penalties are added by the trainer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Objective {
-    /// ½(z − y)²: linear regression (the mean over rows is ½·MSE).
+    /// ½(z − y)²: linear regression (the mean over rows is ½·MSE). One output.
     SquaredError,
-    /// −y·log σ(z) − (1 − y)·log(1 − σ(z)): binary logistic regression, y ∈ {0, 1}.
+    /// −y·log σ(z) − (1 − y)·log(1 − σ(z)): binary logistic regression, y ∈ {0, 1}. One output.
     LogLoss,
+    /// logsumexp(z) − z_y: multinomial (softmax) regression over k ≥ 2 outputs, y ∈ {0, …, k−1}
+    /// stored as f32.
+    CrossEntropy,
 }
 
 /// σ(z) without overflow for either sign of z.
@@ -21,7 +27,40 @@ pub fn sigmoid(z: f32) -> f32 {
 }
 
 impl Objective {
-    /// (loss, ∂loss/∂z) for one row.
+    /// Checks the number of outputs: 1 for the binary and regression objectives, the number of
+    /// classes k ≥ 2 for crossEntropy.
+    pub fn check_outputs(self, n_outputs: usize) -> Result<(), CoreError> {
+        let ok = match self {
+            Objective::SquaredError | Objective::LogLoss => n_outputs == 1,
+            Objective::CrossEntropy => n_outputs >= 2,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(CoreError::InvalidOption {
+                name: "nOutputs",
+                value: n_outputs as f64,
+                expected: match self {
+                    Objective::CrossEntropy => "the number of classes, at least 2",
+                    _ => "1 for squaredError and logLoss",
+                },
+            })
+        }
+    }
+
+    /// Whether `y` is a target this objective accepts with `n_outputs` outputs (y is finite).
+    pub fn accepts_label(self, y: f32, n_outputs: usize) -> bool {
+        match self {
+            Objective::SquaredError => y.is_finite(),
+            Objective::LogLoss => y == 0.0 || y == 1.0,
+            Objective::CrossEntropy => {
+                y >= 0.0 && y.fract() == 0.0 && (y as f64) < n_outputs as f64
+            }
+        }
+    }
+
+    /// (loss, ∂loss/∂z) for one row of a one-output objective (crossEntropy uses
+    /// [`cross_entropy`]).
     #[inline(always)]
     pub fn loss_and_derivative(self, z: f32, y: f32) -> (f32, f32) {
         match self {
@@ -41,17 +80,43 @@ impl Objective {
                 };
                 (loss, p - y)
             }
+            // Not reached: the trainer routes crossEntropy to `cross_entropy`. A NaN rather
+            // than a panic keeps every path trap-free.
+            Objective::CrossEntropy => (f32::NAN, f32::NAN),
         }
     }
+}
 
-    /// The prediction on the scale of y: z itself, or the probability σ(z).
-    #[inline]
-    pub fn link(self, z: f32) -> f32 {
-        match self {
-            Objective::SquaredError => z,
-            Objective::LogLoss => sigmoid(z),
+/// Cross-entropy of row `r` of a block whose scores are `z[c][r]` (one array per class):
+/// returns logsumexp(z) − z_label and writes ∂ℓ/∂z_c = softmax(z)_c − [c = label] into
+/// `dz[c][r]`. Log-sum-exp is taken around the largest score, so no exp overflows; one exp per
+/// class serves both the loss and the gradient. `label` is a validated class index.
+#[inline]
+pub fn cross_entropy(
+    z: &[[f32; BLOCK_ROWS]],
+    r: usize,
+    label: f32,
+    dz: &mut [[f32; BLOCK_ROWS]],
+) -> f32 {
+    let mut m = f32::NEG_INFINITY;
+    for zc in z {
+        m = m.max(zc[r]);
+    }
+    let mut sum = 0.0f32;
+    let mut z_label = f32::NAN;
+    for (c, (zc, dc)) in z.iter().zip(dz.iter_mut()).enumerate() {
+        let e = (zc[r] - m).exp();
+        dc[r] = e;
+        sum += e;
+        if c as f32 == label {
+            z_label = zc[r];
         }
     }
+    for (c, dc) in dz.iter_mut().enumerate() {
+        let p = dc[r] / sum;
+        dc[r] = if c as f32 == label { p - 1.0 } else { p };
+    }
+    (m - z_label) + sum.ln()
 }
 
 #[cfg(test)]
@@ -89,6 +154,77 @@ mod tests {
         assert_eq!(g, 0.0);
         assert_eq!(sigmoid(-200.0), 0.0);
         assert_eq!(sigmoid(200.0), 1.0);
+    }
+
+    /// Scores of one row, put in column 0 of a block.
+    fn block(z: &[f32]) -> Vec<[f32; BLOCK_ROWS]> {
+        z.iter()
+            .map(|&v| {
+                let mut a = [0.0f32; BLOCK_ROWS];
+                a[0] = v;
+                a
+            })
+            .collect()
+    }
+
+    fn cross_entropy_f64(z: &[f64], y: usize) -> f64 {
+        let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln() - z[y]
+    }
+
+    #[test]
+    fn cross_entropy_gradient_matches_central_finite_differences() {
+        let z = [0.3f32, -1.2, 2.0, 0.7];
+        for y in 0..z.len() {
+            let zb = block(&z);
+            let mut dz = block(&[0.0; 4]);
+            let loss = cross_entropy(&zb, 0, y as f32, &mut dz);
+            let z64: Vec<f64> = z.iter().map(|&v| v as f64).collect();
+            let want = cross_entropy_f64(&z64, y);
+            assert!(((loss as f64) - want).abs() < 1e-6, "loss {loss} vs {want}");
+            let h = 1e-5;
+            for c in 0..z.len() {
+                let (mut up, mut down) = (z64.clone(), z64.clone());
+                up[c] += h;
+                down[c] -= h;
+                let fd = (cross_entropy_f64(&up, y) - cross_entropy_f64(&down, y)) / (2.0 * h);
+                assert!(
+                    ((dz[c][0] as f64) - fd).abs() < 1e-6,
+                    "y={y} c={c}: {} vs {fd}",
+                    dz[c][0]
+                );
+            }
+            let total: f32 = dz.iter().map(|d| d[0]).sum();
+            assert!(total.abs() < 1e-6, "the gradient sums to 0 over classes");
+        }
+    }
+
+    #[test]
+    fn cross_entropy_is_stable_for_huge_scores() {
+        let zb = block(&[1.0e4, -1.0e4, 0.0]);
+        let mut dz = block(&[0.0; 3]);
+        assert_eq!(cross_entropy(&zb, 0, 0.0, &mut dz), 0.0);
+        assert_eq!((dz[0][0], dz[1][0], dz[2][0]), (0.0, 0.0, 0.0));
+        let loss = cross_entropy(&zb, 0, 1.0, &mut dz);
+        assert_eq!(loss, 2.0e4);
+        assert_eq!((dz[0][0], dz[1][0]), (1.0, -1.0));
+    }
+
+    #[test]
+    fn labels_are_checked_per_objective() {
+        assert!(Objective::CrossEntropy.accepts_label(2.0, 3));
+        assert!(!Objective::CrossEntropy.accepts_label(3.0, 3));
+        assert!(!Objective::CrossEntropy.accepts_label(1.5, 3));
+        assert!(!Objective::CrossEntropy.accepts_label(-1.0, 3));
+        assert!(!Objective::CrossEntropy.accepts_label(f32::NAN, 3));
+        assert!(!Objective::CrossEntropy.accepts_label(f32::INFINITY, 3));
+        assert!(Objective::LogLoss.accepts_label(1.0, 1));
+        assert!(!Objective::LogLoss.accepts_label(0.5, 1));
+        assert!(Objective::SquaredError.accepts_label(-7.25, 1));
+        assert!(!Objective::SquaredError.accepts_label(f32::NAN, 1));
+        assert!(Objective::CrossEntropy.check_outputs(1).is_err());
+        assert!(Objective::LogLoss.check_outputs(2).is_err());
+        assert!(Objective::SquaredError.check_outputs(1).is_ok());
     }
 
     #[test]

@@ -1,93 +1,186 @@
-//! The batch loop: one call runs one epoch over a row order chosen by the caller.
+//! The batch loop: one fit's data, parameters and optimizer state, driven by the caller.
 //!
-//! For each batch B of the order: g = (1/|B|)·Σ_{i∈B} ∂ℓ(w·x_i + b, y_i)/∂θ + λ·(w, 0), then the
-//! optimizer steps θ against g. The caller (TypeScript) owns the schedule: shuffling, how many
-//! batches may still run, the learning rate and when to stop.
+//! The caller (TypeScript) owns the schedule: it hands over each epoch's row order
+//! (`set_order`), then runs the order's batches in one or more calls (`run_batches`), with one
+//! learning rate per batch. `set_order` is also the restore point: a run of batches that stops
+//! being finite puts the parameters and the optimizer state (buffers and step count) back to
+//! what they were at the last `set_order`.
+//!
+//! One update on a batch B of b rows with learning rate γ (ts/engine/types.ts):
+//!   1. g = the mean gradient of the data term over B (denominator b), plus l2·W (model.rs);
+//!   2. clipping by value, then by global norm (regularization.rs);
+//!   3. the optimizer's step (optimizer/);
+//!   4. when l1 > 0, the proximal step W ← sign(W)·max(|W| − γ·l1, 0).
+//!
+//! The batch's reported loss is Σ s_i·ℓ_i plus b times the penalty, both at the parameters
+//! before the update.
 
-use crate::error::CoreError;
-use crate::kernels::{self, BLOCK_ROWS};
+use crate::dataset::Dataset;
+use crate::error::{non_negative, try_filled, CoreError};
+use crate::kernels;
+use crate::model::{self, Evaluation, Model, Scratch};
 use crate::objective::Objective;
-use crate::optimizer::Sgd;
+use crate::optimizer::{Optimizer, OptimizerConfig};
+use crate::regularization;
 
-/// What does not change during a fit.
-#[derive(Clone, Copy, Debug)]
+/// What does not change during a fit (ts/engine/types.ts `SessionSpec` without the data).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TrainerConfig {
     pub objective: Objective,
     pub n_features: usize,
-    /// λ of the (λ/2)‖w‖² penalty; the intercept is never penalized.
-    pub l2: f32,
+    /// 1 for squaredError and logLoss, the number of classes k ≥ 2 for crossEntropy.
+    pub n_outputs: usize,
+    /// (l2/2)‖W‖²; the intercepts are never penalized.
+    pub l2: f64,
+    /// l1‖W‖₁, by a proximal step after the optimizer's.
+    pub l1: f64,
     pub fit_intercept: bool,
+    /// 0 turns clipping by value off.
+    pub clip_value: f64,
+    /// 0 turns clipping by global norm off.
+    pub clip_norm: f64,
+    pub optimizer: OptimizerConfig,
 }
 
-/// What one epoch did.
+impl TrainerConfig {
+    /// Checks every option and returns the model's shape.
+    pub fn validate(&self) -> Result<Model, CoreError> {
+        if self.n_features == 0 {
+            return Err(CoreError::InvalidOption {
+                name: "nFeatures",
+                value: 0.0,
+                expected: "an integer ≥ 1",
+            });
+        }
+        self.objective.check_outputs(self.n_outputs)?;
+        let fits = self
+            .n_features
+            .checked_add(1)
+            .and_then(|d1| d1.checked_mul(self.n_outputs))
+            .and_then(|p| p.checked_mul(self.optimizer.buffers() + 3));
+        if fits.is_none() {
+            return Err(CoreError::InvalidOption {
+                name: "nOutputs",
+                value: self.n_outputs as f64,
+                expected: "nOutputs·(nFeatures + 1) parameters that fit in memory",
+            });
+        }
+        non_negative("l2", self.l2)?;
+        non_negative("l1", self.l1)?;
+        non_negative("clipValue", self.clip_value)?;
+        non_negative("clipNorm", self.clip_norm)?;
+        self.optimizer.validate()?;
+        Ok(Model {
+            objective: self.objective,
+            n_features: self.n_features,
+            n_outputs: self.n_outputs,
+            l2: self.l2 as f32,
+            fit_intercept: self.fit_intercept,
+        })
+    }
+}
+
+/// What a run of batches did.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct EpochSummary {
-    /// Σ over the rows seen of the row's loss at the parameters its batch used, plus the
-    /// penalty at those parameters once per row (so loss_sum / rows is the running objective).
+pub struct BatchSummary {
+    /// Σ over the rows seen of s_i·ℓ_i at the parameters its batch used, plus the penalty at
+    /// those parameters once per row.
     pub loss_sum: f64,
-    pub rows: u32,
-    pub iterations: u32,
-    /// False when the loss or the parameters stopped being finite; the parameters were then
-    /// put back to what they were at the start of the epoch.
+    pub rows: u64,
+    pub iterations: u64,
+    /// False when the loss or the parameters stopped being finite; the parameters and the
+    /// optimizer state were then put back to what they were at the last `set_order`.
     pub finite: bool,
 }
 
 pub struct Trainer {
     cfg: TrainerConfig,
-    x: Vec<f32>,
-    y: Vec<f32>,
-    rows: usize,
-    /// n_features weights, then the intercept.
+    model: Model,
+    train: Dataset,
+    validation: Option<Dataset>,
+    /// θ = [W (n_outputs × n_features, row-major), b (n_outputs)].
     params: Vec<f32>,
     grad: Vec<f32>,
-    snapshot: Vec<f32>,
-    optimizer: Sgd,
+    scratch: Scratch,
+    optimizer: Optimizer,
+    order: Option<Vec<u32>>,
+    saved_params: Vec<f32>,
+    saved_state: Vec<f32>,
+    saved_steps: u64,
 }
 
 impl Trainer {
-    /// Takes ownership of row-major `x` (rows × n_features) and `y` (rows).
-    pub fn new(cfg: TrainerConfig, x: Vec<f32>, y: Vec<f32>) -> Result<Self, CoreError> {
-        let d = cfg.n_features;
-        if d == 0 || y.is_empty() {
-            return Err(CoreError::Empty {
-                rows: y.len(),
-                n_features: d,
-            });
-        }
-        if x.len() != y.len() * d {
-            return Err(CoreError::ShapeMismatch {
-                x_len: x.len(),
-                y_len: y.len(),
-                n_features: d,
-            });
-        }
-        if !(cfg.l2.is_finite() && cfg.l2 >= 0.0) {
-            return Err(CoreError::InvalidOption {
-                name: "l2",
-                value: cfg.l2 as f64,
-            });
-        }
-        let rows = y.len();
-        Ok(Trainer {
-            cfg,
+    /// Takes ownership of row-major `x` (rows × n_features), `y` (rows) and the optional
+    /// per-row weights; parameters start at 0.
+    pub fn new(
+        cfg: TrainerConfig,
+        x: Vec<f32>,
+        y: Vec<f32>,
+        sample_weight: Option<Vec<f32>>,
+    ) -> Result<Self, CoreError> {
+        let model = cfg.validate()?;
+        let train = Dataset::new(
+            "train",
+            cfg.objective,
+            cfg.n_features,
+            cfg.n_outputs,
             x,
             y,
-            rows,
-            params: vec![0.0; d + 1],
-            grad: vec![0.0; d + 1],
-            snapshot: vec![0.0; d + 1],
-            optimizer: Sgd,
+            sample_weight,
+        )?;
+        let p = model.n_params();
+        let optimizer = Optimizer::new(&cfg.optimizer, p)?;
+        let saved_state = optimizer.state().to_vec();
+        Ok(Trainer {
+            cfg,
+            model,
+            train,
+            validation: None,
+            params: try_filled(p, 0.0)?,
+            grad: try_filled(p, 0.0)?,
+            scratch: Scratch::new(&model)?,
+            optimizer,
+            order: None,
+            saved_params: try_filled(p, 0.0)?,
+            saved_state,
+            saved_steps: 0,
         })
     }
 
+    /// Holds a validation set for `evaluate(true)`, checked like the training data.
+    pub fn set_validation(
+        &mut self,
+        x: Vec<f32>,
+        y: Vec<f32>,
+        sample_weight: Option<Vec<f32>>,
+    ) -> Result<(), CoreError> {
+        let data = Dataset::new(
+            "validation",
+            self.cfg.objective,
+            self.cfg.n_features,
+            self.cfg.n_outputs,
+            x,
+            y,
+            sample_weight,
+        )?;
+        self.validation = Some(data);
+        Ok(())
+    }
+
+    pub fn config(&self) -> &TrainerConfig {
+        &self.cfg
+    }
+
     pub fn rows(&self) -> usize {
-        self.rows
+        self.train.rows()
     }
 
     pub fn params(&self) -> &[f32] {
         &self.params
     }
 
+    /// Replaces θ (finite values, length n_outputs·(n_features + 1)). Without an intercept, the
+    /// intercepts are set to 0.
     pub fn set_params(&mut self, params: &[f32]) -> Result<(), CoreError> {
         if params.len() != self.params.len() {
             return Err(CoreError::ParamsLength {
@@ -95,145 +188,230 @@ impl Trainer {
                 expected: self.params.len(),
             });
         }
+        if let Some(index) = params.iter().position(|v| !v.is_finite()) {
+            return Err(CoreError::NonFiniteParam {
+                index,
+                value: params[index] as f64,
+            });
+        }
         self.params.copy_from_slice(params);
         if !self.cfg.fit_intercept {
-            self.params[self.cfg.n_features] = 0.0;
+            self.params[self.model.n_weights()..].fill(0.0);
         }
         Ok(())
     }
 
-    /// Runs the batches of `order` (cut every `batch_size` rows; the last, shorter batch is
-    /// kept unless `drop_last`), at most `max_batches` of them.
-    pub fn run_epoch(
+    /// Starts an epoch: the rows in the order they are visited. Also the point that a
+    /// non-finite run of batches goes back to (parameters and optimizer state are saved here).
+    pub fn set_order(&mut self, order: Vec<u32>) -> Result<(), CoreError> {
+        let rows = self.train.rows();
+        if let Some(position) = order.iter().position(|&r| r as usize >= rows) {
+            return Err(CoreError::RowOutOfRange {
+                position,
+                row: order[position],
+                rows,
+            });
+        }
+        self.order = Some(order);
+        self.saved_params.copy_from_slice(&self.params);
+        self.saved_state.copy_from_slice(self.optimizer.state());
+        self.saved_steps = self.optimizer.steps();
+        Ok(())
+    }
+
+    /// Runs the batches `start_batch, start_batch + 1, …` of the current order (batch i covers
+    /// order[i·batch_size .. (i + 1)·batch_size], the last one shorter unless `drop_last`
+    /// drops it): min(learning_rates.len(), batches left) of them, batch j of the run with
+    /// learning rate `learning_rates[j]` (finite, ≥ 0; entries past the batches left are not
+    /// read).
+    pub fn run_batches(
         &mut self,
-        order: &[u32],
         batch_size: usize,
-        max_batches: usize,
-        learning_rate: f32,
+        start_batch: usize,
+        learning_rates: &[f32],
         drop_last: bool,
-    ) -> Result<EpochSummary, CoreError> {
+    ) -> Result<BatchSummary, CoreError> {
         if batch_size == 0 {
             return Err(CoreError::InvalidOption {
                 name: "batchSize",
                 value: 0.0,
+                expected: "an integer ≥ 1",
             });
         }
-        if !(learning_rate.is_finite() && learning_rate > 0.0) {
+        let Trainer {
+            cfg,
+            model,
+            train,
+            params,
+            grad,
+            scratch,
+            optimizer,
+            order,
+            saved_params,
+            saved_state,
+            saved_steps,
+            ..
+        } = self;
+        let order = order.as_deref().ok_or(CoreError::NoOrder)?;
+        let n = order.len();
+        let batches = if drop_last {
+            n / batch_size
+        } else {
+            n.div_ceil(batch_size)
+        };
+        let count = batches
+            .saturating_sub(start_batch)
+            .min(learning_rates.len());
+        // checked before any step, so that a rejected run changes nothing
+        if let Some(&lr) = learning_rates[..count]
+            .iter()
+            .find(|lr| !(lr.is_finite() && **lr >= 0.0))
+        {
             return Err(CoreError::InvalidOption {
                 name: "learningRate",
-                value: learning_rate as f64,
+                value: lr as f64,
+                expected: "a finite number ≥ 0",
             });
         }
-        if let Some(position) = order.iter().position(|&r| r as usize >= self.rows) {
-            return Err(CoreError::RowOutOfRange {
-                position,
-                row: order[position],
-                rows: self.rows,
-            });
-        }
-        self.snapshot.copy_from_slice(&self.params);
-        let mut summary = EpochSummary {
+        let mut summary = BatchSummary {
             loss_sum: 0.0,
             rows: 0,
             iterations: 0,
             finite: true,
         };
-        for batch in order.chunks(batch_size) {
-            if summary.iterations as usize >= max_batches || (drop_last && batch.len() < batch_size)
-            {
-                break;
-            }
-            let batch_loss = self.batch_step(batch, learning_rate);
+        for (j, &lr) in learning_rates[..count].iter().enumerate() {
+            // start_batch + j < batches ≤ ⌈n / batch_size⌉, so `lo` < n: no overflow
+            let lo = (start_batch + j) * batch_size;
+            let batch = &order[lo..lo + batch_size.min(n - lo)];
+            let loss = update(
+                cfg, model, train, batch, lr, params, grad, scratch, optimizer,
+            );
             summary.iterations += 1;
-            summary.rows += batch.len() as u32;
-            if !batch_loss.is_finite() {
+            summary.rows += batch.len() as u64;
+            if !loss.is_finite() {
                 summary.finite = false;
                 break;
             }
-            summary.loss_sum += batch_loss;
+            summary.loss_sum += loss;
         }
-        if summary.finite && !kernels::all_finite(&self.params) {
+        if summary.finite && !kernels::all_finite(params) {
             summary.finite = false;
         }
         if !summary.finite {
-            self.params.copy_from_slice(&self.snapshot);
+            params.copy_from_slice(saved_params);
+            optimizer.restore(*saved_steps, saved_state);
         }
         Ok(summary)
     }
 
-    /// One update on the rows `batch`; returns the batch's summed loss (penalty included).
-    fn batch_step(&mut self, batch: &[u32], learning_rate: f32) -> f64 {
-        let d = self.cfg.n_features;
-        let objective = self.cfg.objective;
-        let (w, bias) = (&self.params[..d], self.params[d]);
-        let (grad_w, grad_b) = self.grad.split_at_mut(d);
-        grad_w.fill(0.0);
-        let (x, y) = (&self.x, &self.y);
-        let row = |r: u32| &x[r as usize * d..(r as usize + 1) * d];
-        let mut loss_sum = 0.0f64;
-        let mut dz_sum = 0.0f32;
-        // Blocks of rows share the loads of w and of the gradient (kernels::dot_rows/axpy_rows).
-        let mut blocks = batch.chunks_exact(BLOCK_ROWS);
-        for b in &mut blocks {
-            let rows: [&[f32]; BLOCK_ROWS] = std::array::from_fn(|k| row(b[k]));
-            let z = kernels::dot_rows(w, &rows);
-            let mut dz = [0.0f32; BLOCK_ROWS];
-            for k in 0..BLOCK_ROWS {
-                let (loss, g) = objective.loss_and_derivative(z[k] + bias, y[b[k] as usize]);
-                loss_sum += loss as f64;
-                dz_sum += g;
-                dz[k] = g;
-            }
-            kernels::axpy_rows(&dz, &rows, grad_w);
-        }
-        for &r in blocks.remainder() {
-            let xr = row(r);
-            let (loss, g) =
-                objective.loss_and_derivative(kernels::dot(w, xr) + bias, y[r as usize]);
-            loss_sum += loss as f64;
-            dz_sum += g;
-            kernels::axpy(g, xr, grad_w);
-        }
-        let inv_b = 1.0 / batch.len() as f32;
-        // mean gradient of the data term, plus λ·w
-        kernels::scale_add(inv_b, grad_w, self.cfg.l2, w);
-        grad_b[0] = if self.cfg.fit_intercept {
-            dz_sum * inv_b
+    /// Loss, weight and metric sums over the training set, or the validation set.
+    pub fn evaluate(&mut self, validation: bool) -> Result<Evaluation, CoreError> {
+        let data = if validation {
+            self.validation
+                .as_ref()
+                .ok_or(CoreError::NoValidationData)?
         } else {
-            0.0
+            &self.train
         };
-        if self.cfg.l2 > 0.0 {
-            loss_sum += 0.5 * self.cfg.l2 as f64 * kernels::sum_squares_f64(w) * batch.len() as f64;
-        }
-        self.optimizer
-            .step(&mut self.params, &self.grad, learning_rate);
-        loss_sum
+        Ok(model::evaluate(
+            &self.model,
+            data,
+            &self.params,
+            &mut self.scratch,
+        ))
     }
 
-    /// The objective at the current parameters over all rows: mean loss + (λ/2)‖w‖², in f64.
-    pub fn objective_value(&self) -> f64 {
-        let d = self.cfg.n_features;
-        let (w, bias) = (&self.params[..d], self.params[d]);
-        let data: f64 = (0..self.rows)
-            .map(|r| {
-                let z = kernels::dot(w, &self.x[r * d..(r + 1) * d]) + bias;
-                self.cfg.objective.loss_and_derivative(z, self.y[r]).0 as f64
-            })
-            .sum();
-        data / self.rows as f64 + 0.5 * self.cfg.l2 as f64 * kernels::sum_squares_f64(w)
+    /// (l2/2)‖W‖² + l1‖W‖₁ at the current parameters.
+    pub fn penalty(&self) -> f64 {
+        regularization::penalty(
+            &self.params[..self.model.n_weights()],
+            self.cfg.l2,
+            self.cfg.l1,
+        )
     }
+
+    /// t of the last optimizer step (0 before the first).
+    pub fn optimizer_steps(&self) -> u64 {
+        self.optimizer.steps()
+    }
+
+    /// The optimizer's state buffers, concatenated (layout in optimizer/mod.rs).
+    pub fn optimizer_state(&self) -> &[f32] {
+        self.optimizer.state()
+    }
+
+    /// Replaces the optimizer's step count and buffers (from `optimizer_state` of a trainer
+    /// with the same settings).
+    pub fn set_optimizer_state(&mut self, steps: u64, state: &[f32]) -> Result<(), CoreError> {
+        self.optimizer.set_state(steps, state)
+    }
+}
+
+/// One update on the rows `batch` (steps 1–4 above); returns the batch's reported loss.
+#[allow(clippy::too_many_arguments)]
+fn update(
+    cfg: &TrainerConfig,
+    model: &Model,
+    train: &Dataset,
+    batch: &[u32],
+    lr: f32,
+    params: &mut [f32],
+    grad: &mut [f32],
+    scratch: &mut Scratch,
+    optimizer: &mut Optimizer,
+) -> f64 {
+    let n_weights = model.n_weights();
+    let data_loss = model::batch_gradient(model, train, batch, params, grad, scratch);
+    let penalty = regularization::penalty(&params[..n_weights], cfg.l2, cfg.l1);
+    if cfg.clip_value > 0.0 {
+        regularization::clip_by_value(grad, cfg.clip_value as f32);
+    }
+    if cfg.clip_norm > 0.0 {
+        regularization::clip_by_norm(grad, cfg.clip_norm);
+    }
+    optimizer.step(params, grad, lr, n_weights);
+    if cfg.l1 > 0.0 {
+        regularization::l1_proximal(&mut params[..n_weights], (lr as f64 * cfg.l1) as f32);
+    }
+    data_loss + batch.len() as f64 * penalty
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optimizer::{AdamConfig, SgdConfig};
 
-    fn cfg(objective: Objective, d: usize, l2: f32) -> TrainerConfig {
+    fn sgd() -> OptimizerConfig {
+        OptimizerConfig::Sgd(SgdConfig {
+            momentum: 0.0,
+            dampening: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+        })
+    }
+
+    fn adam() -> OptimizerConfig {
+        OptimizerConfig::Adam(AdamConfig {
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            amsgrad: true,
+            weight_decay: 0.0,
+            decoupled: false,
+        })
+    }
+
+    fn cfg(objective: Objective, d: usize, l2: f64, optimizer: OptimizerConfig) -> TrainerConfig {
         TrainerConfig {
             objective,
             n_features: d,
+            n_outputs: 1,
             l2,
+            l1: 0.0,
             fit_intercept: true,
+            clip_value: 0.0,
+            clip_norm: 0.0,
+            optimizer,
         }
     }
 
@@ -251,13 +429,17 @@ mod tests {
         (x, y)
     }
 
+    fn line_trainer(optimizer: OptimizerConfig) -> Trainer {
+        let (x, y) = line_data();
+        Trainer::new(cfg(Objective::SquaredError, 2, 0.0, optimizer), x, y, None).unwrap()
+    }
+
     #[test]
     fn full_batch_gradient_descent_recovers_an_exact_linear_model() {
-        let (x, y) = line_data();
-        let mut t = Trainer::new(cfg(Objective::SquaredError, 2, 0.0), x, y).unwrap();
-        let order: Vec<u32> = (0..64).collect();
+        let mut t = line_trainer(sgd());
+        t.set_order((0..64).collect()).unwrap();
         for _ in 0..2000 {
-            let s = t.run_epoch(&order, 64, usize::MAX, 0.5, false).unwrap();
+            let s = t.run_batches(64, 0, &[0.5], false).unwrap();
             assert!(s.finite);
         }
         let p = t.params();
@@ -265,115 +447,267 @@ mod tests {
             (p[0] - 2.0).abs() < 1e-5 && (p[1] + 3.0).abs() < 1e-5 && (p[2] - 0.5).abs() < 1e-5,
             "{p:?}"
         );
-        assert!(t.objective_value() < 1e-10);
+        let e = t.evaluate(false).unwrap();
+        assert!(e.loss_sum / e.weight_sum < 1e-10);
     }
 
     #[test]
     fn one_step_is_the_mean_gradient_times_the_learning_rate() {
         // two rows, d = 1, logistic: at θ = 0, σ = 0.5, so g_w = mean((0.5 − y)·x) + λ·0.
         let mut t = Trainer::new(
-            cfg(Objective::LogLoss, 1, 0.1),
+            cfg(Objective::LogLoss, 1, 0.1, sgd()),
             vec![2.0, -4.0],
             vec![1.0, 0.0],
+            None,
         )
         .unwrap();
-        let s = t.run_epoch(&[0, 1], 2, usize::MAX, 1.0, false).unwrap();
+        t.set_order(vec![0, 1]).unwrap();
+        let s = t.run_batches(2, 0, &[1.0], false).unwrap();
         let gw = ((0.5 - 1.0) * 2.0 + (0.5 - 0.0) * -4.0) / 2.0;
         let gb = ((0.5 - 1.0) + 0.5) / 2.0;
         assert_eq!(t.params(), &[-gw, -gb]);
         assert_eq!((s.rows, s.iterations), (2, 1));
         assert!((s.loss_sum - 2.0 * std::f64::consts::LN_2).abs() < 1e-6);
+        assert_eq!(t.optimizer_steps(), 1);
     }
 
     #[test]
-    fn batches_are_cut_as_documented() {
-        let (x, y) = line_data();
-        let mut t = Trainer::new(cfg(Objective::SquaredError, 2, 0.0), x, y).unwrap();
-        let order: Vec<u32> = (0..64).rev().collect();
-        let s = t.run_epoch(&order, 10, usize::MAX, 0.01, false).unwrap();
+    fn batches_are_cut_from_start_batch_as_many_as_learning_rates() {
+        let mut t = line_trainer(sgd());
+        t.set_order((0..64).rev().collect()).unwrap();
+        let lrs = [0.01f32; 100];
+        let s = t.run_batches(10, 0, &lrs, false).unwrap();
         assert_eq!((s.iterations, s.rows), (7, 64));
-        let s = t.run_epoch(&order, 10, usize::MAX, 0.01, true).unwrap();
+        let s = t.run_batches(10, 0, &lrs, true).unwrap();
         assert_eq!((s.iterations, s.rows), (6, 60));
-        let s = t.run_epoch(&order, 10, 3, 0.01, false).unwrap();
+        let s = t.run_batches(10, 0, &lrs[..3], false).unwrap();
         assert_eq!((s.iterations, s.rows), (3, 30));
-        let s = t.run_epoch(&order, 1, usize::MAX, 0.01, false).unwrap();
+        let s = t.run_batches(10, 5, &lrs, false).unwrap();
+        assert_eq!((s.iterations, s.rows), (2, 14));
+        let s = t.run_batches(10, 6, &lrs, true).unwrap();
+        assert_eq!((s.iterations, s.rows), (0, 0));
+        let s = t.run_batches(10, usize::MAX, &lrs, false).unwrap();
+        assert_eq!((s.iterations, s.rows, s.loss_sum), (0, 0, 0.0));
+        let s = t.run_batches(1, 0, &lrs, false).unwrap();
         assert_eq!((s.iterations, s.rows), (64, 64));
+        let s = t.run_batches(1, 60, &lrs, false).unwrap();
+        assert_eq!((s.iterations, s.rows), (4, 4));
+        let s = t.run_batches(usize::MAX, 0, &lrs, false).unwrap();
+        assert_eq!((s.iterations, s.rows), (1, 64));
     }
 
     #[test]
-    fn divergence_puts_back_the_parameters_of_the_epoch_start() {
-        let (x, y) = line_data();
-        let mut t = Trainer::new(cfg(Objective::SquaredError, 2, 0.0), x, y).unwrap();
+    fn a_run_split_in_chunks_equals_the_run_in_one_call() {
+        let mut one = line_trainer(adam());
+        let mut chunked = line_trainer(adam());
+        let order: Vec<u32> = (0..64).map(|i| (i * 37) % 64).collect();
+        let lrs: Vec<f32> = (0..7).map(|i| 0.1 / (1.0 + i as f32)).collect();
+        one.set_order(order.clone()).unwrap();
+        chunked.set_order(order).unwrap();
+        let a = one.run_batches(10, 0, &lrs, false).unwrap();
+        let b1 = chunked.run_batches(10, 0, &lrs[..3], false).unwrap();
+        let b2 = chunked.run_batches(10, 3, &lrs[3..], false).unwrap();
+        assert_eq!(one.params(), chunked.params());
+        assert_eq!(one.optimizer_state(), chunked.optimizer_state());
+        assert_eq!(a.iterations, b1.iterations + b2.iterations);
+        assert_eq!(a.loss_sum, b1.loss_sum + b2.loss_sum);
+    }
+
+    #[test]
+    fn divergence_puts_back_params_and_optimizer_state_of_the_last_set_order() {
+        let mut t = line_trainer(adam());
         let order: Vec<u32> = (0..64).collect();
-        t.run_epoch(&order, 8, usize::MAX, 0.01, false).unwrap();
-        let good = t.params().to_vec();
-        let s = t.run_epoch(&order, 1, usize::MAX, 1.0e30, false).unwrap();
+        t.set_order(order.clone()).unwrap();
+        t.run_batches(8, 0, &[0.01; 8], false).unwrap();
+        t.set_order(order).unwrap();
+        let (good, state, steps) = (
+            t.params().to_vec(),
+            t.optimizer_state().to_vec(),
+            t.optimizer_steps(),
+        );
+        assert_eq!(steps, 8);
+        // a first chunk that stays finite, then one that does not: both are undone
+        assert!(t.run_batches(8, 0, &[0.01; 2], false).unwrap().finite);
+        let s = t.run_batches(8, 2, &[1.0e38; 6], false).unwrap();
         assert!(!s.finite);
         assert_eq!(t.params(), &good[..]);
+        assert_eq!(t.optimizer_state(), &state[..]);
+        assert_eq!(t.optimizer_steps(), steps);
     }
 
     #[test]
     fn the_intercept_is_not_penalized_and_can_be_switched_off() {
         // y = 5 constant, x = 0: only the intercept can fit it, whatever λ.
-        let mut c = cfg(Objective::SquaredError, 1, 10.0);
-        let mut t = Trainer::new(c, vec![0.0; 4], vec![5.0; 4]).unwrap();
+        let mut c = cfg(Objective::SquaredError, 1, 10.0, sgd());
+        c.l1 = 1.0;
+        let mut t = Trainer::new(c, vec![0.0; 4], vec![5.0; 4], None).unwrap();
+        t.set_order(vec![0, 1, 2, 3]).unwrap();
         for _ in 0..200 {
-            t.run_epoch(&[0, 1, 2, 3], 4, usize::MAX, 0.5, false)
-                .unwrap();
+            t.run_batches(4, 0, &[0.5], false).unwrap();
         }
         assert!((t.params()[1] - 5.0).abs() < 1e-5);
+        assert_eq!(t.penalty(), 0.0);
         c.fit_intercept = false;
-        let mut t = Trainer::new(c, vec![0.0; 4], vec![5.0; 4]).unwrap();
-        t.run_epoch(&[0, 1, 2, 3], 4, usize::MAX, 0.5, false)
-            .unwrap();
+        let mut t = Trainer::new(c, vec![0.0; 4], vec![5.0; 4], None).unwrap();
+        t.set_params(&[0.0, 3.0]).unwrap();
+        assert_eq!(t.params(), &[0.0, 0.0]);
+        t.set_order(vec![0, 1, 2, 3]).unwrap();
+        t.run_batches(4, 0, &[0.5], false).unwrap();
         assert_eq!(t.params(), &[0.0, 0.0]);
     }
 
     #[test]
-    fn rejects_bad_shapes_rows_and_options_without_panicking() {
-        let c = cfg(Objective::SquaredError, 2, 0.0);
+    fn the_reported_loss_adds_the_penalty_once_per_row_at_the_parameters_before_the_step() {
+        let mut c = cfg(Objective::SquaredError, 2, 0.5, sgd());
+        c.l1 = 0.25;
+        let mut t = Trainer::new(
+            c,
+            vec![1.0, 2.0, -1.0, 0.5, 0.0, 1.0],
+            vec![1.0, 0.0, 2.0],
+            None,
+        )
+        .unwrap();
+        t.set_params(&[0.5, -1.0, 0.25]).unwrap();
+        let penalty = 0.5 * 0.5 * (0.25 + 1.0) + 0.25 * 1.5;
+        assert_eq!(t.penalty(), penalty);
+        let data = t.evaluate(false).unwrap().loss_sum;
+        t.set_order(vec![0, 1, 2]).unwrap();
+        let s = t.run_batches(3, 0, &[0.1], false).unwrap();
+        assert!((s.loss_sum - (data + 3.0 * penalty)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn validation_data_is_evaluated_on_its_own_rows() {
+        let mut t = line_trainer(sgd());
+        assert_eq!(t.evaluate(true), Err(CoreError::NoValidationData));
+        t.set_params(&[1.0, 1.0, 0.0]).unwrap();
+        t.set_validation(
+            vec![1.0, 1.0, 2.0, 0.0],
+            vec![3.0, 0.0],
+            Some(vec![1.0, 3.0]),
+        )
+        .unwrap();
+        // z = [2, 2]; losses ½·1 and ½·4, weighted 1 and 3
+        let e = t.evaluate(true).unwrap();
+        assert_eq!((e.loss_sum, e.weight_sum, e.metric_sum), (6.5, 4.0, 13.0));
         assert!(matches!(
-            Trainer::new(c, vec![1.0; 5], vec![1.0; 3]),
+            t.set_validation(vec![1.0; 3], vec![0.0; 2], None),
+            Err(CoreError::ShapeMismatch {
+                data: "validation",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn an_absurd_number_of_outputs_is_an_error_not_an_allocation_abort() {
+        let c = TrainerConfig {
+            objective: Objective::CrossEntropy,
+            n_outputs: usize::MAX / 64,
+            ..cfg(Objective::SquaredError, 1, 0.0, sgd())
+        };
+        assert!(matches!(
+            Trainer::new(c, vec![1.0], vec![0.0], None),
+            Err(CoreError::OutOfMemory { .. })
+        ));
+    }
+
+    #[test]
+    fn rejects_bad_shapes_rows_and_options_without_panicking() {
+        let c = cfg(Objective::SquaredError, 2, 0.0, sgd());
+        assert!(matches!(
+            Trainer::new(c, vec![1.0; 5], vec![1.0; 3], None),
             Err(CoreError::ShapeMismatch { .. })
         ));
         assert!(matches!(
-            Trainer::new(c, vec![], vec![]),
+            Trainer::new(c, vec![], vec![], None),
             Err(CoreError::Empty { .. })
         ));
-        let bad_l2 = TrainerConfig { l2: f32::NAN, ..c };
-        assert!(matches!(
-            Trainer::new(bad_l2, vec![1.0; 2], vec![1.0]),
-            Err(CoreError::InvalidOption { name: "l2", .. })
-        ));
-        let mut t = Trainer::new(c, vec![1.0; 4], vec![1.0; 2]).unwrap();
+        for (name, bad) in [
+            ("l2", TrainerConfig { l2: f64::NAN, ..c }),
+            ("l1", TrainerConfig { l1: -1.0, ..c }),
+            (
+                "clipValue",
+                TrainerConfig {
+                    clip_value: -1.0,
+                    ..c
+                },
+            ),
+            (
+                "clipNorm",
+                TrainerConfig {
+                    clip_norm: f64::INFINITY,
+                    ..c
+                },
+            ),
+            ("nFeatures", TrainerConfig { n_features: 0, ..c }),
+            ("nOutputs", TrainerConfig { n_outputs: 2, ..c }),
+            (
+                "nOutputs",
+                TrainerConfig {
+                    objective: Objective::CrossEntropy,
+                    ..c
+                },
+            ),
+            (
+                "nOutputs",
+                TrainerConfig {
+                    objective: Objective::CrossEntropy,
+                    n_outputs: usize::MAX,
+                    ..c
+                },
+            ),
+        ] {
+            assert!(
+                matches!(
+                    Trainer::new(bad, vec![1.0; 2], vec![1.0], None),
+                    Err(CoreError::InvalidOption { name: n, .. }) if n == name
+                ),
+                "{name}"
+            );
+        }
+        let mut t = Trainer::new(c, vec![1.0; 4], vec![1.0; 2], None).unwrap();
+        assert_eq!(t.run_batches(1, 0, &[0.1], false), Err(CoreError::NoOrder));
         assert_eq!(
-            t.run_epoch(&[0, 2], 1, usize::MAX, 0.1, false),
+            t.set_order(vec![0, 2]),
             Err(CoreError::RowOutOfRange {
                 position: 1,
                 row: 2,
                 rows: 2
             })
         );
+        t.set_order(vec![0, 1]).unwrap();
         assert!(matches!(
-            t.run_epoch(&[0], 0, 1, 0.1, false),
+            t.run_batches(0, 0, &[0.1], false),
             Err(CoreError::InvalidOption {
                 name: "batchSize",
                 ..
             })
         ));
-        assert!(matches!(
-            t.run_epoch(&[0], 1, 1, -1.0, false),
-            Err(CoreError::InvalidOption {
-                name: "learningRate",
-                ..
-            })
-        ));
+        for lr in [-1.0, f32::NAN, f32::INFINITY] {
+            assert!(matches!(
+                t.run_batches(1, 0, &[0.1, lr], false),
+                Err(CoreError::InvalidOption {
+                    name: "learningRate",
+                    ..
+                })
+            ));
+        }
+        assert_eq!(t.optimizer_steps(), 0, "a rejected run takes no step");
+        assert!(t.run_batches(1, 0, &[0.0], false).unwrap().finite);
+        // past the batches left, entries are not read
+        let s = t.run_batches(1, 1, &[0.1, f32::NAN], false).unwrap();
+        assert_eq!((s.iterations, s.finite), (1, true));
         assert!(matches!(
             t.set_params(&[1.0]),
             Err(CoreError::ParamsLength {
                 got: 1,
                 expected: 3
             })
+        ));
+        assert!(matches!(
+            t.set_params(&[1.0, f32::NAN, 0.0]),
+            Err(CoreError::NonFiniteParam { index: 1, .. })
         ));
     }
 }

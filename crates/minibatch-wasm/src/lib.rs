@@ -1,11 +1,18 @@
 //! The boundary between JavaScript and the core: wasm-bindgen exports that own the training
 //! state (data, parameters, optimizer state) inside wasm memory. No math lives here.
 //!
-//! Calls are coarse: the dataset crosses once per fit (by value, so it is copied exactly once),
-//! then one call per epoch hands over the row order and returns the epoch's summary. Every
-//! error is returned as a JavaScript `Error`; nothing here panics on input.
+//! Calls are coarse: the datasets cross once per fit (by value, so each is copied exactly
+//! once), the row order once per epoch, and a run of batches returns its summary. Every error
+//! is returned as a JavaScript `Error`; nothing here panics on input.
+//!
+//! Counts (nFeatures, nOutputs, batchSize, startBatch, the optimizer step) cross as f64 and
+//! are checked here: wasm-bindgen would wrap a negative or fractional number passed for a u32
+//! silently (`>>> 0`), and the core could not see the mistake.
 
-use minibatch_core::{CoreError, Objective, Trainer, TrainerConfig};
+use minibatch_core::{
+    AdagradConfig, AdamConfig, CoreError, Objective, OptimizerConfig, RmsPropConfig, SgdConfig,
+    Trainer, TrainerConfig,
+};
 use wasm_bindgen::prelude::*;
 
 /// Which objective the trainer minimizes (exported once, used by TypeScript as is).
@@ -14,18 +21,70 @@ use wasm_bindgen::prelude::*;
 pub enum RawObjective {
     SquaredError = 0,
     LogLoss = 1,
+    CrossEntropy = 2,
 }
 
-/// The fit's fixed configuration, built once on the JavaScript side.
+/// Which optimizer steps the parameters (exported once, used by TypeScript as is).
+#[wasm_bindgen]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RawOptimizer {
+    Sgd = 0,
+    Adagrad = 1,
+    Rmsprop = 2,
+    Adam = 3,
+    AdamW = 4,
+}
+
+/// The fit's fixed configuration (ts/engine/types.ts `SessionSpec` without the data), built
+/// once on the JavaScript side: the constructor takes what fixes the shapes, then every other
+/// field is set by name. Fields with an "off" value start there (0, false; fitIntercept true);
+/// eps, alpha, beta1 and beta2 have none and start at NaN, so that forgetting one that the
+/// chosen optimizer reads is rejected rather than silently 0. The optimizer reads only its
+/// own fields (ts/engine/types.ts `OptimizerSpec`).
 #[wasm_bindgen]
 #[derive(Clone, Copy, Debug)]
 pub struct RawConfig {
     pub objective: RawObjective,
     #[wasm_bindgen(js_name = nFeatures)]
-    pub n_features: u32,
-    pub l2: f32,
+    pub n_features: f64,
+    #[wasm_bindgen(js_name = nOutputs)]
+    pub n_outputs: f64,
+    pub l2: f64,
+    pub l1: f64,
     #[wasm_bindgen(js_name = fitIntercept)]
     pub fit_intercept: bool,
+    #[wasm_bindgen(js_name = clipValue)]
+    pub clip_value: f64,
+    #[wasm_bindgen(js_name = clipNorm)]
+    pub clip_norm: f64,
+    pub optimizer: RawOptimizer,
+    /// sgd, rmsprop.
+    pub momentum: f64,
+    /// sgd.
+    pub dampening: f64,
+    /// sgd.
+    pub nesterov: bool,
+    /// every optimizer.
+    #[wasm_bindgen(js_name = weightDecay)]
+    pub weight_decay: f64,
+    /// adagrad.
+    #[wasm_bindgen(js_name = lrDecay)]
+    pub lr_decay: f64,
+    /// adagrad.
+    #[wasm_bindgen(js_name = initialAccumulator)]
+    pub initial_accumulator: f64,
+    /// adagrad, rmsprop, adam, adamw.
+    pub eps: f64,
+    /// rmsprop.
+    pub alpha: f64,
+    /// rmsprop.
+    pub centered: bool,
+    /// adam, adamw.
+    pub beta1: f64,
+    /// adam, adamw.
+    pub beta2: f64,
+    /// adam, adamw.
+    pub amsgrad: bool,
 }
 
 #[wasm_bindgen]
@@ -33,18 +92,108 @@ impl RawConfig {
     #[wasm_bindgen(constructor)]
     pub fn new(
         objective: RawObjective,
-        n_features: u32,
-        l2: f32,
-        fit_intercept: bool,
+        #[wasm_bindgen(js_name = nFeatures)] n_features: f64,
+        #[wasm_bindgen(js_name = nOutputs)] n_outputs: f64,
+        optimizer: RawOptimizer,
     ) -> RawConfig {
         RawConfig {
             objective,
             n_features,
-            l2,
-            fit_intercept,
+            n_outputs,
+            l2: 0.0,
+            l1: 0.0,
+            fit_intercept: true,
+            clip_value: 0.0,
+            clip_norm: 0.0,
+            optimizer,
+            momentum: 0.0,
+            dampening: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+            lr_decay: 0.0,
+            initial_accumulator: 0.0,
+            eps: f64::NAN,
+            alpha: f64::NAN,
+            centered: false,
+            beta1: f64::NAN,
+            beta2: f64::NAN,
+            amsgrad: false,
         }
     }
 }
+
+impl RawConfig {
+    /// The core's configuration; the core validates every value.
+    fn to_core(self) -> Result<TrainerConfig, CoreError> {
+        let optimizer = match self.optimizer {
+            RawOptimizer::Sgd => OptimizerConfig::Sgd(SgdConfig {
+                momentum: self.momentum,
+                dampening: self.dampening,
+                nesterov: self.nesterov,
+                weight_decay: self.weight_decay,
+            }),
+            RawOptimizer::Adagrad => OptimizerConfig::Adagrad(AdagradConfig {
+                lr_decay: self.lr_decay,
+                initial_accumulator: self.initial_accumulator,
+                eps: self.eps,
+                weight_decay: self.weight_decay,
+            }),
+            RawOptimizer::Rmsprop => OptimizerConfig::RmsProp(RmsPropConfig {
+                alpha: self.alpha,
+                eps: self.eps,
+                momentum: self.momentum,
+                centered: self.centered,
+                weight_decay: self.weight_decay,
+            }),
+            RawOptimizer::Adam | RawOptimizer::AdamW => OptimizerConfig::Adam(AdamConfig {
+                beta1: self.beta1,
+                beta2: self.beta2,
+                eps: self.eps,
+                amsgrad: self.amsgrad,
+                weight_decay: self.weight_decay,
+                decoupled: self.optimizer == RawOptimizer::AdamW,
+            }),
+        };
+        Ok(TrainerConfig {
+            objective: match self.objective {
+                RawObjective::SquaredError => Objective::SquaredError,
+                RawObjective::LogLoss => Objective::LogLoss,
+                RawObjective::CrossEntropy => Objective::CrossEntropy,
+            },
+            n_features: count("nFeatures", self.n_features, true, u32::MAX as f64)?,
+            n_outputs: count("nOutputs", self.n_outputs, true, u32::MAX as f64)?,
+            l2: self.l2,
+            l1: self.l1,
+            fit_intercept: self.fit_intercept,
+            clip_value: self.clip_value,
+            clip_norm: self.clip_norm,
+            optimizer,
+        })
+    }
+}
+
+/// A JavaScript number that must be an integer ≥ 1 (`positive`) or ≥ 0, and ≤ max.
+fn count(name: &'static str, value: f64, positive: bool, max: f64) -> Result<usize, CoreError> {
+    let min = if positive { 1.0 } else { 0.0 };
+    if value >= min && value <= max && value.fract() == 0.0 {
+        // saturating: max may exceed usize::MAX on wasm32 (a start batch past any order)
+        Ok(value as usize)
+    } else {
+        Err(CoreError::InvalidOption {
+            name,
+            value,
+            expected: match (positive, max == f64::MAX) {
+                (true, true) => "an integer ≥ 1",
+                (false, true) => "an integer ≥ 0",
+                (true, false) => "an integer from 1 to 2³² − 1",
+                (false, false) => "an integer from 0 to 2⁵³",
+            },
+        })
+    }
+}
+
+/// 2^53: the largest step count a JavaScript number holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0;
 
 fn to_js(e: CoreError) -> JsError {
     JsError::new(&e.to_string())
@@ -58,25 +207,36 @@ pub struct RawTrainer {
 
 #[wasm_bindgen]
 impl RawTrainer {
-    /// `x` is row-major rows × nFeatures; both arrays are moved into wasm memory.
+    /// `x` is row-major rows × nFeatures; `y` one target per row (the class index as a float
+    /// for crossEntropy); `sampleWeight` one weight per row, or null/undefined for all ones.
+    /// The arrays are copied into wasm memory once.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: &RawConfig, x: Vec<f32>, y: Vec<f32>) -> Result<RawTrainer, JsError> {
-        let objective = match config.objective {
-            RawObjective::SquaredError => Objective::SquaredError,
-            RawObjective::LogLoss => Objective::LogLoss,
-        };
-        let cfg = TrainerConfig {
-            objective,
-            n_features: config.n_features as usize,
-            l2: config.l2,
-            fit_intercept: config.fit_intercept,
-        };
-        Trainer::new(cfg, x, y)
+    pub fn new(
+        config: &RawConfig,
+        x: Vec<f32>,
+        y: Vec<f32>,
+        #[wasm_bindgen(js_name = sampleWeight)] sample_weight: Option<Vec<f32>>,
+    ) -> Result<RawTrainer, JsError> {
+        let cfg = config.to_core().map_err(to_js)?;
+        Trainer::new(cfg, x, y, sample_weight)
             .map(|inner| RawTrainer { inner })
             .map_err(to_js)
     }
 
-    /// A copy of the parameters: nFeatures weights, then the intercept.
+    /// Holds the validation set in wasm memory, for `evaluate(true)`.
+    #[wasm_bindgen(js_name = setValidation)]
+    pub fn set_validation(
+        &mut self,
+        x: Vec<f32>,
+        y: Vec<f32>,
+        #[wasm_bindgen(js_name = sampleWeight)] sample_weight: Option<Vec<f32>>,
+    ) -> Result<(), JsError> {
+        self.inner
+            .set_validation(x, y, sample_weight)
+            .map_err(to_js)
+    }
+
+    /// A copy of θ = [W (nOutputs × nFeatures, row-major), b (nOutputs)].
     pub fn params(&self) -> Vec<f32> {
         self.inner.params().to_vec()
     }
@@ -86,25 +246,27 @@ impl RawTrainer {
         self.inner.set_params(params).map_err(to_js)
     }
 
-    /// Runs one epoch over `order`; returns [lossSum, rows, iterations, finite (1 or 0)].
-    #[wasm_bindgen(js_name = runEpoch)]
-    pub fn run_epoch(
+    /// Starts an epoch with this row order (copied once), and saves the restore point.
+    #[wasm_bindgen(js_name = setOrder)]
+    pub fn set_order(&mut self, order: Vec<u32>) -> Result<(), JsError> {
+        self.inner.set_order(order).map_err(to_js)
+    }
+
+    /// Runs min(learningRates.length, batches left) batches of the current order from
+    /// `startBatch`; returns [lossSum, rows, iterations, finite (1 or 0)].
+    #[wasm_bindgen(js_name = runBatches)]
+    pub fn run_batches(
         &mut self,
-        order: &[u32],
-        batch_size: u32,
-        max_batches: u32,
-        learning_rate: f32,
-        drop_last: bool,
+        #[wasm_bindgen(js_name = batchSize)] batch_size: f64,
+        #[wasm_bindgen(js_name = startBatch)] start_batch: f64,
+        #[wasm_bindgen(js_name = learningRates)] learning_rates: &[f32],
+        #[wasm_bindgen(js_name = dropLast)] drop_last: bool,
     ) -> Result<Vec<f64>, JsError> {
+        let batch_size = count("batchSize", batch_size, true, f64::MAX).map_err(to_js)?;
+        let start_batch = count("startBatch", start_batch, false, f64::MAX).map_err(to_js)?;
         let s = self
             .inner
-            .run_epoch(
-                order,
-                batch_size as usize,
-                max_batches as usize,
-                learning_rate,
-                drop_last,
-            )
+            .run_batches(batch_size, start_batch, learning_rates, drop_last)
             .map_err(to_js)?;
         Ok(vec![
             s.loss_sum,
@@ -114,10 +276,35 @@ impl RawTrainer {
         ])
     }
 
-    /// Mean loss + penalty over all rows at the current parameters (f64).
-    #[wasm_bindgen(js_name = objectiveValue)]
-    pub fn objective_value(&self) -> f64 {
-        self.inner.objective_value()
+    /// [lossSum, weightSum, metricSum] over the training set, or the validation set.
+    pub fn evaluate(&mut self, validation: bool) -> Result<Vec<f64>, JsError> {
+        let e = self.inner.evaluate(validation).map_err(to_js)?;
+        Ok(vec![e.loss_sum, e.weight_sum, e.metric_sum])
+    }
+
+    /// (l2/2)‖W‖² + l1‖W‖₁ at the current parameters.
+    pub fn penalty(&self) -> f64 {
+        self.inner.penalty()
+    }
+
+    /// t of the last optimizer step (0 before the first).
+    #[wasm_bindgen(js_name = optimizerStep)]
+    pub fn optimizer_step(&self) -> f64 {
+        self.inner.optimizer_steps() as f64
+    }
+
+    /// A copy of the optimizer's buffers, concatenated in the order of ts/engine/types.ts.
+    #[wasm_bindgen(js_name = optimizerState)]
+    pub fn optimizer_state(&self) -> Vec<f32> {
+        self.inner.optimizer_state().to_vec()
+    }
+
+    #[wasm_bindgen(js_name = setOptimizerState)]
+    pub fn set_optimizer_state(&mut self, step: f64, buffers: &[f32]) -> Result<(), JsError> {
+        let step = count("step", step, false, MAX_SAFE_INTEGER).map_err(to_js)?;
+        self.inner
+            .set_optimizer_state(step as u64, buffers)
+            .map_err(to_js)
     }
 }
 
@@ -129,17 +316,98 @@ pub fn simd_enabled() -> bool {
 
 #[cfg(test)]
 mod tests {
+    // JsError can only be built on wasm32; natively, check the conversions the exports make.
     use super::*;
+
+    fn adamw() -> RawConfig {
+        let mut c = RawConfig::new(RawObjective::CrossEntropy, 4.0, 3.0, RawOptimizer::AdamW);
+        c.beta1 = 0.9;
+        c.beta2 = 0.999;
+        c.eps = 1e-8;
+        c.weight_decay = 0.01;
+        c
+    }
+
+    #[test]
+    fn the_config_maps_every_field_to_the_core() {
+        let mut c = adamw();
+        c.l2 = 0.5;
+        c.l1 = 0.25;
+        c.clip_value = 2.0;
+        c.clip_norm = 3.0;
+        c.fit_intercept = false;
+        c.amsgrad = true;
+        let core = c.to_core().unwrap();
+        assert_eq!(
+            core,
+            TrainerConfig {
+                objective: Objective::CrossEntropy,
+                n_features: 4,
+                n_outputs: 3,
+                l2: 0.5,
+                l1: 0.25,
+                fit_intercept: false,
+                clip_value: 2.0,
+                clip_norm: 3.0,
+                optimizer: OptimizerConfig::Adam(AdamConfig {
+                    beta1: 0.9,
+                    beta2: 0.999,
+                    eps: 1e-8,
+                    amsgrad: true,
+                    weight_decay: 0.01,
+                    decoupled: true,
+                }),
+            }
+        );
+        c.optimizer = RawOptimizer::Adam;
+        assert!(matches!(
+            c.to_core().unwrap().optimizer,
+            OptimizerConfig::Adam(AdamConfig {
+                decoupled: false,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn counts_that_a_u32_would_wrap_are_rejected() {
+        for bad in [-1.0, 0.0, 2.5, f64::NAN, f64::INFINITY, 4294967296.0] {
+            let mut c = adamw();
+            c.n_features = bad;
+            assert!(
+                matches!(
+                    c.to_core(),
+                    Err(CoreError::InvalidOption {
+                        name: "nFeatures",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+        assert_eq!(count("startBatch", 1e300, false, f64::MAX), Ok(usize::MAX));
+        assert_eq!(count("startBatch", 0.0, false, f64::MAX), Ok(0));
+        assert!(count("batchSize", 0.0, true, f64::MAX).is_err());
+        assert!(count("step", MAX_SAFE_INTEGER * 2.0, false, MAX_SAFE_INTEGER).is_err());
+    }
+
+    #[test]
+    fn an_optimizer_field_left_unset_is_rejected_by_the_core() {
+        let mut c = adamw();
+        c.beta2 = f64::NAN;
+        let cfg = c.to_core().unwrap();
+        assert!(matches!(
+            Trainer::new(cfg, vec![0.0; 4], vec![1.0], None),
+            Err(CoreError::InvalidOption { name: "beta2", .. })
+        ));
+        // sgd reads none of the NaN defaults
+        let c = RawConfig::new(RawObjective::LogLoss, 2.0, 1.0, RawOptimizer::Sgd);
+        assert!(Trainer::new(c.to_core().unwrap(), vec![0.0; 2], vec![1.0], None).is_ok());
+    }
 
     #[test]
     fn a_bad_shape_is_an_error_not_a_panic() {
-        // JsError can only be built on wasm32; natively check the core result the export maps.
-        let cfg = TrainerConfig {
-            objective: Objective::LogLoss,
-            n_features: 3,
-            l2: 0.0,
-            fit_intercept: true,
-        };
-        assert!(Trainer::new(cfg, vec![0.0; 4], vec![0.0; 2]).is_err());
+        let c = RawConfig::new(RawObjective::LogLoss, 3.0, 1.0, RawOptimizer::Sgd);
+        assert!(Trainer::new(c.to_core().unwrap(), vec![0.0; 4], vec![0.0; 2], None).is_err());
     }
 }

@@ -1,0 +1,445 @@
+//! The linear model z = W·x + b with nOutputs outputs: its batch gradient (step 1 of an update in
+//! ts/engine/types.ts) and its evaluation over a whole dataset.
+//!
+//! θ = [W, b]: W is n_outputs × n_features row-major (one row of weights per output), then the
+//! n_outputs intercepts. Rows go in blocks of BLOCK_ROWS that share every load of W and of the
+//! gradient (kernels::dot_rows/axpy_rows): per block, one dot_rows per output on the same rows
+//! (which stay in L1 across the outputs), the per-row losses, then one axpy_rows per output.
+
+use crate::dataset::Dataset;
+use crate::error::CoreError;
+use crate::kernels::{self, BLOCK_ROWS};
+use crate::objective::{cross_entropy, Objective};
+
+/// The shape and the data-independent settings of the model.
+#[derive(Clone, Copy, Debug)]
+pub struct Model {
+    pub objective: Objective,
+    pub n_features: usize,
+    pub n_outputs: usize,
+    /// λ of (λ/2)‖W‖²; enters the gradient as λ·W.
+    pub l2: f32,
+    pub fit_intercept: bool,
+}
+
+impl Model {
+    /// k·d: the length of W, where b starts in θ.
+    pub fn n_weights(&self) -> usize {
+        self.n_outputs * self.n_features
+    }
+
+    /// k·(d + 1).
+    pub fn n_params(&self) -> usize {
+        self.n_outputs * (self.n_features + 1)
+    }
+}
+
+/// Per-block scores and ∂ℓ/∂z, one array of BLOCK_ROWS per output; allocated once per trainer.
+#[derive(Clone, Debug)]
+pub struct Scratch {
+    z: Vec<[f32; BLOCK_ROWS]>,
+    dz: Vec<[f32; BLOCK_ROWS]>,
+}
+
+impl Scratch {
+    /// `OutOfMemory` rather than the allocator's abort for an absurd number of outputs.
+    pub fn new(model: &Model) -> Result<Self, CoreError> {
+        let block = || -> Result<Vec<[f32; BLOCK_ROWS]>, CoreError> {
+            let mut v = Vec::new();
+            v.try_reserve_exact(model.n_outputs)
+                .map_err(|_| CoreError::OutOfMemory {
+                    values: model.n_outputs.saturating_mul(BLOCK_ROWS),
+                })?;
+            v.resize(model.n_outputs, [0.0; BLOCK_ROWS]);
+            Ok(v)
+        };
+        Ok(Scratch {
+            z: block()?,
+            dz: block()?,
+        })
+    }
+}
+
+/// z[c][j] = W_c·x_j + b_c for the R ≤ BLOCK_ROWS rows of a block. A single row uses the
+/// four-accumulator `dot` (batch size 1 runs only single rows).
+#[inline(always)]
+fn scores<const R: usize>(
+    model: &Model,
+    params: &[f32],
+    rows: &[&[f32]; R],
+    z: &mut [[f32; BLOCK_ROWS]],
+) {
+    let d = model.n_features;
+    let (w, b) = params.split_at(model.n_weights());
+    for (c, zc) in z.iter_mut().enumerate() {
+        let wc = &w[c * d..(c + 1) * d];
+        let s: [f32; R] = if R == 1 {
+            std::array::from_fn(|_| kernels::dot(wc, rows[0]))
+        } else {
+            kernels::dot_rows(wc, rows)
+        };
+        for j in 0..R {
+            zc[j] = s[j] + b[c];
+        }
+    }
+}
+
+/// Row j's loss ℓ(z_j, y) (not weighted), with ∂ℓ/∂z_c written to dz[c][j].
+#[inline(always)]
+fn row_loss(
+    objective: Objective,
+    z: &[[f32; BLOCK_ROWS]],
+    j: usize,
+    y: f32,
+    dz: &mut [[f32; BLOCK_ROWS]],
+) -> f32 {
+    match objective {
+        Objective::CrossEntropy => cross_entropy(z, j, y, dz),
+        _ => {
+            let (loss, g) = objective.loss_and_derivative(z[0][j], y);
+            dz[0][j] = g;
+            loss
+        }
+    }
+}
+
+/// Adds one block's Σ s_j·∂ℓ_j/∂z_j·x_jᵀ to g_W and Σ s_j·∂ℓ_j/∂z_j to g_b; returns Σ s_j·ℓ_j.
+#[inline(always)]
+fn gradient_block<const R: usize>(
+    model: &Model,
+    data: &Dataset,
+    ids: [usize; R],
+    params: &[f32],
+    grad: &mut [f32],
+    scratch: &mut Scratch,
+) -> f64 {
+    let d = model.n_features;
+    let rows: [&[f32]; R] = std::array::from_fn(|j| data.row(ids[j]));
+    let Scratch { z, dz } = scratch;
+    scores(model, params, &rows, z);
+    let (gw, gb) = grad.split_at_mut(model.n_weights());
+    let mut loss = 0.0f64;
+    for (j, &r) in ids.iter().enumerate() {
+        let s = data.weight(r);
+        loss += s as f64 * row_loss(model.objective, z, j, data.target(r), dz) as f64;
+        for (dc, gbc) in dz.iter_mut().zip(gb.iter_mut()) {
+            dc[j] *= s;
+            *gbc += dc[j];
+        }
+    }
+    for (c, dc) in dz.iter().enumerate() {
+        let a: [f32; R] = std::array::from_fn(|j| dc[j]);
+        let gwc = &mut gw[c * d..(c + 1) * d];
+        if R == 1 {
+            kernels::axpy(a[0], rows[0], gwc);
+        } else {
+            kernels::axpy_rows(&a, &rows, gwc);
+        }
+    }
+    loss
+}
+
+/// Step 1 of an update: writes g_W = (1/b)·Σ s_i·∂ℓ_i/∂z_i·x_iᵀ + l2·W and
+/// g_b = (1/b)·Σ s_i·∂ℓ_i/∂z_i (0 without an intercept) into `grad`, with b = batch.len();
+/// returns Σ s_i·ℓ_i at `params` (no penalty). `batch` holds valid, non-empty row indices.
+pub fn batch_gradient(
+    model: &Model,
+    data: &Dataset,
+    batch: &[u32],
+    params: &[f32],
+    grad: &mut [f32],
+    scratch: &mut Scratch,
+) -> f64 {
+    grad.fill(0.0);
+    let mut loss = 0.0f64;
+    let mut blocks = batch.chunks_exact(BLOCK_ROWS);
+    for ids in &mut blocks {
+        let ids: [usize; BLOCK_ROWS] = std::array::from_fn(|j| ids[j] as usize);
+        loss += gradient_block(model, data, ids, params, grad, scratch);
+    }
+    for &r in blocks.remainder() {
+        loss += gradient_block(model, data, [r as usize], params, grad, scratch);
+    }
+    let inv_b = 1.0 / batch.len() as f32;
+    let n_weights = model.n_weights();
+    let (gw, gb) = grad.split_at_mut(n_weights);
+    kernels::scale_add(inv_b, gw, model.l2, &params[..n_weights]);
+    for g in gb {
+        *g = if model.fit_intercept { *g * inv_b } else { 0.0 };
+    }
+    loss
+}
+
+/// Sums over a dataset at the current parameters, in f64 (ts/engine/types.ts `Evaluation`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Evaluation {
+    /// Σ s_i·ℓ_i (no penalty).
+    pub loss_sum: f64,
+    /// Σ s_i.
+    pub weight_sum: f64,
+    /// Classifiers: Σ s_i over rows predicted right; squaredError: Σ s_i·(z_i − y_i)².
+    pub metric_sum: f64,
+}
+
+fn evaluate_block<const R: usize>(
+    model: &Model,
+    data: &Dataset,
+    first: usize,
+    params: &[f32],
+    scratch: &mut Scratch,
+    sums: &mut Evaluation,
+) {
+    let rows: [&[f32]; R] = std::array::from_fn(|j| data.row(first + j));
+    let Scratch { z, dz } = scratch;
+    scores(model, params, &rows, z);
+    for j in 0..R {
+        let r = first + j;
+        let (y, s) = (data.target(r), data.weight(r) as f64);
+        sums.loss_sum += s * row_loss(model.objective, z, j, y, dz) as f64;
+        sums.weight_sum += s;
+        sums.metric_sum += match model.objective {
+            Objective::SquaredError => {
+                let e = z[0][j] as f64 - y as f64;
+                s * e * e
+            }
+            Objective::LogLoss => {
+                if (z[0][j] > 0.0) == (y == 1.0) {
+                    s
+                } else {
+                    0.0
+                }
+            }
+            Objective::CrossEntropy => {
+                // the first argmax, as numpy's and PyTorch's argmax
+                let mut best = 0;
+                for (c, zc) in z.iter().enumerate() {
+                    if zc[j] > z[best][j] {
+                        best = c;
+                    }
+                }
+                if best as f32 == y {
+                    s
+                } else {
+                    0.0
+                }
+            }
+        };
+    }
+}
+
+/// Loss, weight and metric sums over every row of `data` at `params`.
+pub fn evaluate(
+    model: &Model,
+    data: &Dataset,
+    params: &[f32],
+    scratch: &mut Scratch,
+) -> Evaluation {
+    let mut sums = Evaluation::default();
+    let rows = data.rows();
+    let mut first = 0;
+    while first + BLOCK_ROWS <= rows {
+        evaluate_block::<BLOCK_ROWS>(model, data, first, params, scratch, &mut sums);
+        first += BLOCK_ROWS;
+    }
+    while first < rows {
+        evaluate_block::<1>(model, data, first, params, scratch, &mut sums);
+        first += 1;
+    }
+    sums
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three classes, two features, eleven rows (a block of 8 and a remainder of 3).
+    fn softmax_problem(weights: Option<Vec<f32>>) -> (Model, Dataset, Vec<f32>) {
+        let n = 11;
+        let x: Vec<f32> = (0..n * 2)
+            .map(|i| ((i * 7 % 13) as f32 - 6.0) / 4.0)
+            .collect();
+        let y: Vec<f32> = (0..n).map(|i| (i % 3) as f32).collect();
+        let model = Model {
+            objective: Objective::CrossEntropy,
+            n_features: 2,
+            n_outputs: 3,
+            l2: 0.0,
+            fit_intercept: true,
+        };
+        let data = Dataset::new("train", model.objective, 2, 3, x, y, weights).unwrap();
+        let params = vec![0.3, -0.2, 0.1, 0.4, -0.5, 0.25, 0.05, -0.1, 0.2];
+        (model, data, params)
+    }
+
+    /// J(θ) = (1/b)·Σ s_i·ℓ_i in f64 at θ, straight from the definition.
+    fn mean_loss_f64(data: &Dataset, batch: &[u32], theta: &[f64]) -> f64 {
+        let (d, k) = (2, 3);
+        let mut total = 0.0;
+        for &r in batch {
+            let x = data.row(r as usize);
+            let z: Vec<f64> = (0..k)
+                .map(|c| {
+                    theta[k * d + c] + (0..d).map(|j| theta[c * d + j] * x[j] as f64).sum::<f64>()
+                })
+                .collect();
+            let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let lse = m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+            let y = data.target(r as usize) as usize;
+            total += data.weight(r as usize) as f64 * (lse - z[y]);
+        }
+        total / batch.len() as f64
+    }
+
+    #[test]
+    fn cross_entropy_batch_gradient_matches_finite_differences_of_the_mean_loss() {
+        for weights in [None, Some((0..11).map(|i| 0.25 * (i % 4) as f32).collect())] {
+            let (model, data, params) = softmax_problem(weights);
+            let batch: Vec<u32> = vec![3, 0, 10, 7, 1, 9, 4, 2, 8, 6, 5];
+            let mut grad = vec![0.0; model.n_params()];
+            let mut scratch = Scratch::new(&model).unwrap();
+            let loss = batch_gradient(&model, &data, &batch, &params, &mut grad, &mut scratch);
+            let theta: Vec<f64> = params.iter().map(|&v| v as f64).collect();
+            let want_loss = mean_loss_f64(&data, &batch, &theta) * batch.len() as f64;
+            assert!((loss - want_loss).abs() < 1e-5, "{loss} vs {want_loss}");
+            let h = 1e-6;
+            for i in 0..theta.len() {
+                let (mut up, mut down) = (theta.clone(), theta.clone());
+                up[i] += h;
+                down[i] -= h;
+                let fd = (mean_loss_f64(&data, &batch, &up) - mean_loss_f64(&data, &batch, &down))
+                    / (2.0 * h);
+                assert!(
+                    (grad[i] as f64 - fd).abs() < 2e-6,
+                    "θ[{i}]: {} vs {fd}",
+                    grad[i]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_weight_of_two_is_the_row_counted_twice_in_the_gradient_sum() {
+        let (model, _, params) = softmax_problem(None);
+        let x: Vec<f32> = (0..22).map(|i| ((i * 7 % 13) as f32 - 6.0) / 4.0).collect();
+        let y: Vec<f32> = (0..11).map(|i| (i % 3) as f32).collect();
+        let mut w = vec![1.0f32; 11];
+        w[4] = 2.0;
+        let weighted = Dataset::new(
+            "train",
+            model.objective,
+            2,
+            3,
+            x.clone(),
+            y.clone(),
+            Some(w),
+        )
+        .unwrap();
+        let plain = Dataset::new("train", model.objective, 2, 3, x, y, None).unwrap();
+        let mut scratch = Scratch::new(&model).unwrap();
+        let batch: Vec<u32> = (0..11).collect();
+        let mut dup = batch.clone();
+        dup.push(4);
+        let (mut g1, mut g2) = (vec![0.0; 9], vec![0.0; 9]);
+        let l1 = batch_gradient(&model, &weighted, &batch, &params, &mut g1, &mut scratch);
+        let l2 = batch_gradient(&model, &plain, &dup, &params, &mut g2, &mut scratch);
+        assert!((l1 - l2).abs() < 1e-6 * l2.abs());
+        for i in 0..9 {
+            // the sums agree; the means differ by their denominators (11 rows vs 12)
+            let (s1, s2) = (g1[i] as f64 * 11.0, g2[i] as f64 * 12.0);
+            assert!(
+                (s1 - s2).abs() <= 1e-6 * s2.abs().max(1e-3),
+                "{i}: {s1} vs {s2}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_zero_weight_removes_the_row_from_the_gradient_sum() {
+        let (model, _, params) = softmax_problem(None);
+        let x: Vec<f32> = (0..22).map(|i| ((i * 7 % 13) as f32 - 6.0) / 4.0).collect();
+        let y: Vec<f32> = (0..11).map(|i| (i % 3) as f32).collect();
+        let mut w = vec![1.0f32; 11];
+        w[10] = 0.0;
+        let weighted = Dataset::new(
+            "train",
+            model.objective,
+            2,
+            3,
+            x.clone(),
+            y.clone(),
+            Some(w),
+        )
+        .unwrap();
+        let plain = Dataset::new("train", model.objective, 2, 3, x, y, None).unwrap();
+        let mut scratch = Scratch::new(&model).unwrap();
+        let (mut g1, mut g2) = (vec![0.0; 9], vec![0.0; 9]);
+        let all: Vec<u32> = (0..11).collect();
+        batch_gradient(&model, &weighted, &all, &params, &mut g1, &mut scratch);
+        batch_gradient(&model, &plain, &all[..10], &params, &mut g2, &mut scratch);
+        for i in 0..9 {
+            let (s1, s2) = (g1[i] as f64 * 11.0, g2[i] as f64 * 10.0);
+            assert!(
+                (s1 - s2).abs() <= 1e-6 * s2.abs().max(1e-3),
+                "{i}: {s1} vs {s2}"
+            );
+        }
+    }
+
+    #[test]
+    fn evaluation_sums_loss_weight_and_first_argmax_accuracy() {
+        let w: Vec<f32> = (0..11).map(|i| 0.5 + (i % 2) as f32).collect();
+        let (model, data, params) = softmax_problem(Some(w.clone()));
+        let mut scratch = Scratch::new(&model).unwrap();
+        let e = evaluate(&model, &data, &params, &mut scratch);
+        let all: Vec<u32> = (0..11).collect();
+        let theta: Vec<f64> = params.iter().map(|&v| v as f64).collect();
+        let want_loss = mean_loss_f64(&data, &all, &theta) * 11.0;
+        assert!((e.loss_sum - want_loss).abs() < 1e-5);
+        assert_eq!(e.weight_sum, w.iter().map(|&v| v as f64).sum::<f64>());
+        let mut right = 0.0;
+        for (r, &wr) in w.iter().enumerate() {
+            let x = data.row(r);
+            let z: Vec<f32> = (0..3)
+                .map(|c| params[6 + c] + params[2 * c] * x[0] + params[2 * c + 1] * x[1])
+                .collect();
+            let best = (0..3).fold(0, |b, c| if z[c] > z[b] { c } else { b });
+            if best as f32 == data.target(r) {
+                right += wr as f64;
+            }
+        }
+        assert_eq!(e.metric_sum, right);
+    }
+
+    #[test]
+    fn evaluation_metrics_of_the_one_output_objectives() {
+        let x = vec![1.0f32, -1.0, 2.0];
+        let model = |objective| Model {
+            objective,
+            n_features: 1,
+            n_outputs: 1,
+            l2: 0.0,
+            fit_intercept: true,
+        };
+        let params = [1.0f32, 0.5];
+        // logLoss: z = [1.5, −0.5, 2.5] and y = [1, 1, 0]: only row 0 is predicted right
+        let m = model(Objective::LogLoss);
+        let data = Dataset::new(
+            "train",
+            m.objective,
+            1,
+            1,
+            x.clone(),
+            vec![1.0, 1.0, 0.0],
+            None,
+        )
+        .unwrap();
+        let e = evaluate(&m, &data, &params, &mut Scratch::new(&m).unwrap());
+        assert_eq!((e.weight_sum, e.metric_sum), (3.0, 1.0));
+        // squaredError: residuals z − y = [1.5 − 1, −0.5 − 0, 2.5 − 3]
+        let m = model(Objective::SquaredError);
+        let data = Dataset::new("train", m.objective, 1, 1, x, vec![1.0, 0.0, 3.0], None).unwrap();
+        let e = evaluate(&m, &data, &params, &mut Scratch::new(&m).unwrap());
+        assert_eq!(e.metric_sum, 0.25 + 0.25 + 0.25);
+        assert_eq!(e.loss_sum, 0.375);
+    }
+}
