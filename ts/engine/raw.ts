@@ -2,10 +2,10 @@
  * The one door to the generated wasm-bindgen glue. Nothing else imports `../wasm/`; the Raw*
  * types never leave engine/.
  */
-import initGlue, { RawConfig, RawObjective, RawTrainer, simdEnabled } from '../wasm/minibatch_wasm.js';
+import initGlue, { RawConfig, RawObjective, RawOptimizer, RawTrainer, simdEnabled } from '../wasm/minibatch_wasm.js';
 import { MinibatchError } from '../errors.js';
 
-export { RawConfig, RawObjective, RawTrainer };
+export { RawConfig, RawObjective, RawOptimizer, RawTrainer };
 
 /** Where the module comes from: a URL or path string, its bytes, or a compiled module. */
 export type WasmSource = URL | string | BufferSource | WebAssembly.Module;

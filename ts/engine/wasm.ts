@@ -1,15 +1,83 @@
-/** The wasm engine: the SIMD128 Rust kernels, with the fit's data and state in wasm memory. */
-import type { Engine, EpochPlan, EpochSummary, ObjectiveName, Session, SessionSpec } from './types.js';
-import { RawConfig, RawObjective, RawTrainer, engineFailure } from './raw.js';
+/**
+ * The wasm engine: the SIMD128 Rust kernels (crates/minibatch-core), with the fit's data,
+ * parameters and optimizer state in wasm memory. It implements the contract of ./types.ts; the
+ * arithmetic is all in Rust, this file only carries values across (crates/minibatch-wasm).
+ */
+import type {
+  BatchPlan,
+  BatchSummary,
+  Engine,
+  Evaluation,
+  ObjectiveName,
+  OptimizerSpec,
+  OptimizerState,
+  Session,
+  SessionSpec,
+} from './types.js';
+import { RawConfig, RawObjective, RawOptimizer, RawTrainer, engineFailure } from './raw.js';
 import { MinibatchError } from '../errors.js';
 
 const OBJECTIVES: Record<ObjectiveName, RawObjective> = {
   squaredError: RawObjective.SquaredError,
   logLoss: RawObjective.LogLoss,
+  crossEntropy: RawObjective.CrossEntropy,
 };
 
-// wasm-bindgen takes u32 arguments; "no limit" is the largest one.
-const U32_MAX = 0xffffffff;
+const OPTIMIZERS: Record<OptimizerSpec['type'], RawOptimizer> = {
+  sgd: RawOptimizer.Sgd,
+  adagrad: RawOptimizer.Adagrad,
+  rmsprop: RawOptimizer.Rmsprop,
+  adam: RawOptimizer.Adam,
+  adamw: RawOptimizer.AdamW,
+};
+
+function lookup<K extends string, V>(table: Record<K, V>, key: K, what: string): V {
+  if (!Object.hasOwn(table, key)) throw engineFailure(new Error(`unknown ${what} ${String(key)}`));
+  return table[key];
+}
+
+/**
+ * The spec without its data, as the one config object the Rust side reads. Every field that
+ * the chosen optimizer reads is set here; Rust validates all of them again.
+ */
+function rawConfig(spec: SessionSpec): RawConfig {
+  const o = spec.optimizer;
+  const objective = lookup(OBJECTIVES, spec.objective, 'objective');
+  const optimizer = lookup(OPTIMIZERS, o?.type, 'optimizer');
+  const c = new RawConfig(objective, spec.nFeatures, spec.nOutputs, optimizer);
+  c.l2 = spec.l2;
+  c.l1 = spec.l1;
+  c.fitIntercept = spec.fitIntercept;
+  c.clipValue = spec.clipValue;
+  c.clipNorm = spec.clipNorm;
+  c.weightDecay = o.weightDecay;
+  switch (o.type) {
+    case 'sgd':
+      c.momentum = o.momentum;
+      c.dampening = o.dampening;
+      c.nesterov = o.nesterov;
+      break;
+    case 'adagrad':
+      c.lrDecay = o.lrDecay;
+      c.initialAccumulator = o.initialAccumulator;
+      c.eps = o.eps;
+      break;
+    case 'rmsprop':
+      c.alpha = o.alpha;
+      c.eps = o.eps;
+      c.momentum = o.momentum;
+      c.centered = o.centered;
+      break;
+    case 'adam':
+    case 'adamw':
+      c.beta1 = o.beta1;
+      c.beta2 = o.beta2;
+      c.eps = o.eps;
+      c.amsgrad = o.amsgrad;
+      break;
+  }
+  return c;
+}
 
 // Frees the wasm memory of a session that was dropped without dispose().
 const registry = new FinalizationRegistry<RawTrainer>((raw) => raw.free());
@@ -18,52 +86,65 @@ class WasmSession implements Session {
   private raw: RawTrainer | null;
 
   constructor(spec: SessionSpec) {
-    const config = new RawConfig(OBJECTIVES[spec.objective], spec.nFeatures, spec.l2, spec.fitIntercept);
+    const config = rawConfig(spec);
+    let raw: RawTrainer | null = null;
     try {
-      this.raw = new RawTrainer(config, spec.x, spec.y);
+      const { train, validation } = spec;
+      raw = new RawTrainer(config, train.x, train.y, train.sampleWeight);
+      if (validation) raw.setValidation(validation.x, validation.y, validation.sampleWeight);
     } catch (e) {
+      raw?.free();
       throw engineFailure(e);
     } finally {
       config.free();
     }
-    registry.register(this, this.raw, this);
+    this.raw = raw;
+    registry.register(this, raw, this);
   }
 
-  private get live(): RawTrainer {
+  /** Runs `f` on the live trainer; a Rust error becomes a MinibatchError. */
+  private call<T>(f: (raw: RawTrainer) => T): T {
     if (!this.raw) throw new MinibatchError('DISPOSED', 'this wasm session was disposed');
-    return this.raw;
+    try {
+      return f(this.raw);
+    } catch (e) {
+      throw engineFailure(e);
+    }
   }
 
   params(): Float32Array {
-    return this.live.params();
+    return this.call((raw) => raw.params());
   }
 
   setParams(params: Float32Array): void {
-    try {
-      this.live.setParams(params);
-    } catch (e) {
-      throw engineFailure(e);
-    }
+    this.call((raw) => raw.setParams(params));
   }
 
-  runEpoch(plan: EpochPlan): EpochSummary {
-    let out: Float64Array;
-    try {
-      out = this.live.runEpoch(
-        plan.order,
-        plan.batchSize,
-        Math.min(plan.maxBatches, U32_MAX),
-        plan.learningRate,
-        plan.dropLast,
-      );
-    } catch (e) {
-      throw engineFailure(e);
-    }
+  setOrder(order: Uint32Array): void {
+    this.call((raw) => raw.setOrder(order));
+  }
+
+  runBatches(plan: BatchPlan): BatchSummary {
+    const out = this.call((raw) => raw.runBatches(plan.batchSize, plan.startBatch, plan.learningRates, plan.dropLast));
     return { lossSum: out[0], rows: out[1], iterations: out[2], finite: out[3] === 1 };
   }
 
-  objectiveValue(): number {
-    return this.live.objectiveValue();
+  evaluate(set: 'train' | 'validation'): Evaluation {
+    if (set !== 'train' && set !== 'validation') throw engineFailure(new Error(`unknown set ${String(set)}`));
+    const out = this.call((raw) => raw.evaluate(set === 'validation'));
+    return { lossSum: out[0], weightSum: out[1], metricSum: out[2] };
+  }
+
+  penalty(): number {
+    return this.call((raw) => raw.penalty());
+  }
+
+  optimizerState(): OptimizerState {
+    return this.call((raw) => ({ step: raw.optimizerStep(), buffers: raw.optimizerState() }));
+  }
+
+  setOptimizerState(state: OptimizerState): void {
+    this.call((raw) => raw.setOptimizerState(state.step, state.buffers));
   }
 
   dispose(): void {
