@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'SHAPE_MISMATCH'
   | 'EMPTY_DATA'
   | 'INVALID_LABEL'
+  | 'READ_FAILED'
   | 'DIVERGED'
   | 'NOT_FITTED'
   | 'INVALID_MODEL'
@@ -36,20 +37,27 @@ export class InvalidOptionError extends MinibatchError {
   }
 }
 
-/** The data is not what training needs; `row`/`column` say where (0-based), when it is one place. */
+/**
+ * The data is not what training needs; `row`/`column` say where (0-based), when it is one place,
+ * and `line` the 1-based line of a text source (CSV), as a text editor counts it.
+ * `READ_FAILED`: the source could not be read (a missing file, a failed stream or HTTP response);
+ * the underlying error is the `cause`.
+ */
 export class InvalidDataError extends MinibatchError {
   readonly argument: string;
   readonly row?: number;
   readonly column?: number;
+  readonly line?: number;
   constructor(
-    code: 'INVALID_DATA' | 'SHAPE_MISMATCH' | 'EMPTY_DATA' | 'INVALID_LABEL',
+    code: 'INVALID_DATA' | 'SHAPE_MISMATCH' | 'EMPTY_DATA' | 'INVALID_LABEL' | 'READ_FAILED',
     message: string,
-    where: { argument: string; row?: number; column?: number },
+    where: { argument: string; row?: number; column?: number; line?: number; cause?: unknown },
   ) {
-    super(code, message);
+    super(code, message, where.cause === undefined ? undefined : { cause: where.cause });
     this.argument = where.argument;
     if (where.row !== undefined) this.row = where.row;
     if (where.column !== undefined) this.column = where.column;
+    if (where.line !== undefined) this.line = where.line;
   }
 }
 
