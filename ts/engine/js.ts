@@ -1,62 +1,144 @@
 /**
  * The pure-TypeScript engine: the same math as the Rust core, as the fallback where WebAssembly
  * SIMD is missing, the oracle the wasm engine is tested against, and the benchmarks' baseline.
+ * It implements the contract of ./types.ts (objectives, one update's four steps, the reported
+ * loss, snapshots); the optimizers live in ./js-optimizers.ts.
  *
- * Written for speed as plain JavaScript allows: flat typed arrays, monomorphic loops unrolled by
- * four with independent accumulators, no allocation per batch or per epoch. Data and parameters
- * are stored in float32 (the numerics contract); the arithmetic runs in JavaScript's float64,
- * which is faster here than rounding every step with Math.fround and only more accurate. The
- * gradient is accumulated in a float64 scratch array.
+ * Written for speed as plain JavaScript allows: flat typed arrays, monomorphic loops, no
+ * allocation per batch or per epoch. Data, parameters and optimizer state are stored in float32
+ * (the numerics contract); the arithmetic runs in JavaScript's float64, which is faster here than
+ * rounding every step with Math.fround and only more accurate. The gradient is accumulated in a
+ * float64 scratch array.
  */
-import type { Engine, EpochPlan, EpochSummary, ObjectiveName, Session, SessionSpec } from './types.js';
+import type {
+  BatchPlan,
+  BatchSummary,
+  Engine,
+  EngineData,
+  Evaluation,
+  ObjectiveName,
+  OptimizerState,
+  Session,
+  SessionSpec,
+} from './types.js';
+import { createOptimizer, type Optimizer } from './js-optimizers.js';
 import { MinibatchError } from '../errors.js';
 
-const LOG_LOSS = 1;
 const SQUARED_ERROR = 0;
+const LOG_LOSS = 1;
+const CROSS_ENTROPY = 2;
 
-/**
- * One row's loss at score z, with ∂loss/∂z written to dz[slot]. Log-loss is
- * max(z, 0) − t·z + log(1 + e^−|z|) and σ(z) its two-sided form, sharing one e^−|z|: neither
- * overflows.
- */
-function rowLoss(logistic: boolean, z: number, t: number, dz: Float64Array, slot: number): number {
-  if (logistic) {
-    const e = Math.exp(-Math.abs(z));
-    dz[slot] = (z >= 0 ? 1 / (1 + e) : e / (1 + e)) - t;
-    // log(1 + e) rather than log1p(e): for e ∈ (0, 1] its absolute error stays near 1e-16, far
-    // below float32's, and it is much cheaper in V8.
-    return Math.max(z, 0) - t * z + Math.log(1 + e);
-  }
-  const r = z - t;
-  dz[slot] = r;
-  return 0.5 * r * r;
+const OPTIMIZERS = new Set(['sgd', 'adagrad', 'rmsprop', 'adam', 'adamw']);
+
+function failure(message: string): MinibatchError {
+  return new MinibatchError('ENGINE_FAILURE', `js engine: ${message}`);
 }
 
-function dot(w: Float32Array, x: Float32Array, o: number, d: number): number {
+/** A dataset as the session reads it; `labels` are the class indices for crossEntropy. */
+interface Rows {
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly weights: Float32Array | null;
+  readonly labels: Int32Array;
+  readonly rows: number;
+}
+
+function checkedRows(name: string, data: EngineData, d: number, classes: number): Rows {
+  const { x, y, sampleWeight } = data;
+  const rows = y.length;
+  if (x.length !== rows * d) {
+    throw failure(`${name}: ${x.length} feature values with nFeatures = ${d} do not make ${rows} rows`);
+  }
+  if (sampleWeight !== null) {
+    if (sampleWeight.length !== rows) throw failure(`${name}: ${sampleWeight.length} sample weights for ${rows} rows`);
+    for (let r = 0; r < rows; r++) {
+      const s = sampleWeight[r];
+      if (!(Number.isFinite(s) && s >= 0)) throw failure(`${name}: the sample weight of row ${r} is ${s}; weights must be finite and ≥ 0`);
+    }
+  }
+  let labels = new Int32Array(0);
+  if (classes > 0) {
+    labels = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const c = y[r];
+      if (!(Number.isInteger(c) && c >= 0 && c < classes)) {
+        throw failure(`${name}: the label of row ${r} is ${c}; crossEntropy needs a class index 0..${classes - 1}`);
+      }
+      labels[r] = c;
+    }
+  }
+  return { x, y, weights: sampleWeight, labels, rows };
+}
+
+function nonNegative(name: string, v: number): number {
+  if (!(Number.isFinite(v) && v >= 0)) throw failure(`${name} must be a finite number ≥ 0, got ${v}`);
+  return Math.fround(v);
+}
+
+/**
+ * One row's weighted loss s·ℓ at score z, with s·∂ℓ/∂z written to dz[slot] (squaredError and
+ * logLoss). Log-loss is max(z, 0) − t·z + log(1 + e^−|z|) and σ(z) its two-sided form, sharing one
+ * e^−|z|: neither overflows.
+ */
+function rowLoss(logistic: boolean, z: number, t: number, s: number, dz: Float64Array, slot: number): number {
+  if (logistic) {
+    const e = Math.exp(-Math.abs(z));
+    dz[slot] = s * ((z >= 0 ? 1 / (1 + e) : e / (1 + e)) - t);
+    // log(1 + e) rather than log1p(e): for e ∈ (0, 1] its absolute error stays near 1e-16, far
+    // below float32's, and it is much cheaper in V8.
+    return s * (Math.max(z, 0) - t * z + Math.log(1 + e));
+  }
+  const r = z - t;
+  dz[slot] = s * r;
+  return 0.5 * s * r * r;
+}
+
+/**
+ * Cross-entropy of the k scores z[at, at + k) against class y, weighted by s: returns
+ * s·(logsumexp(z) − z_y) and overwrites the scores with s·∂ℓ/∂z = s·(softmax(z) − onehot(y)).
+ * Shifted by the largest score, so no exp overflows and the loss is log Σ e^(z−m) − (z_y − m) ≥ 0.
+ */
+function softmaxRow(z: Float64Array, at: number, k: number, y: number, s: number): number {
+  let m = z[at];
+  for (let c = 1; c < k; c++) if (z[at + c] > m) m = z[at + c];
+  const zy = z[at + y];
+  let sum = 0;
+  for (let c = 0; c < k; c++) {
+    const e = Math.exp(z[at + c] - m);
+    z[at + c] = e;
+    sum += e;
+  }
+  const scale = s / sum;
+  for (let c = 0; c < k; c++) z[at + c] *= scale;
+  z[at + y] -= s;
+  return s * (Math.log(sum) - (zy - m));
+}
+
+function dot(w: Float32Array, wo: number, x: Float32Array, o: number, d: number): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
   let j = 0;
   for (; j + 4 <= d; j += 4) {
-    s0 += w[j] * x[o + j];
-    s1 += w[j + 1] * x[o + j + 1];
-    s2 += w[j + 2] * x[o + j + 2];
-    s3 += w[j + 3] * x[o + j + 3];
+    s0 += w[wo + j] * x[o + j];
+    s1 += w[wo + j + 1] * x[o + j + 1];
+    s2 += w[wo + j + 2] * x[o + j + 2];
+    s3 += w[wo + j + 3] * x[o + j + 3];
   }
-  for (; j < d; j++) s0 += w[j] * x[o + j];
+  for (; j < d; j++) s0 += w[wo + j] * x[o + j];
   return s0 + s2 + (s1 + s3);
 }
 
-function axpy(a: number, x: Float32Array, o: number, g: Float64Array, d: number): void {
+function axpy(a: number, x: Float32Array, o: number, g: Float64Array, go: number, d: number): void {
   let j = 0;
   for (; j + 4 <= d; j += 4) {
-    g[j] += a * x[o + j];
-    g[j + 1] += a * x[o + j + 1];
-    g[j + 2] += a * x[o + j + 2];
-    g[j + 3] += a * x[o + j + 3];
+    g[go + j] += a * x[o + j];
+    g[go + j + 1] += a * x[o + j + 1];
+    g[go + j + 2] += a * x[o + j + 2];
+    g[go + j + 3] += a * x[o + j + 3];
   }
-  for (; j < d; j++) g[j] += a * x[o + j];
+  for (; j < d; j++) g[go + j] += a * x[o + j];
 }
 
 function allFinite(p: Float32Array): boolean {
@@ -65,38 +147,77 @@ function allFinite(p: Float32Array): boolean {
 }
 
 class JsSession implements Session {
-  private readonly x: Float32Array;
-  private readonly y: Float32Array;
-  private readonly d: number;
-  private readonly rows: number;
   private readonly kind: number;
+  private readonly d: number;
+  /** nOutputs: 1, or the number of classes k. */
+  private readonly k: number;
+  /** k·d: the length of W, the first part of θ. */
+  private readonly nWeights: number;
   private readonly l2: number;
+  private readonly l1: number;
+  private readonly clipValue: number;
+  private readonly clipNorm: number;
   private readonly fitIntercept: boolean;
-  private readonly w: Float32Array;
-  private readonly snapshot: Float32Array;
+  private readonly train: Rows;
+  private readonly validation: Rows | null;
+  /** θ = [W (k × d, row-major), b (k)]. */
+  private readonly theta: Float32Array;
+  private readonly optimizer: Optimizer;
+  /** sgd without momentum or weight decay, and no clipping: θ ← θ − γ·g, fused into step 1. */
+  private readonly plainSgd: boolean;
+  /** t of the last optimizer step. */
+  private steps = 0;
+  /** The row order of setOrder (copied: the caller may reuse its array), and its length. */
+  private order = new Uint32Array(0);
+  private orderLength = -1;
+  /** θ, the optimizer state and its step count at the last setOrder(). */
+  private readonly snapshotTheta: Float32Array;
+  private readonly snapshotState: Float32Array;
+  private snapshotSteps = 0;
+  /** The batch gradient: Σ then mean, g_W then g_b. */
   private readonly grad: Float64Array;
-  /** ∂loss/∂z of the rows of the current block. */
-  private readonly dz = new Float64Array(8);
+  /** Scores, then s·∂ℓ/∂z, of the rows of the current block (8 rows × k outputs). */
+  private readonly dz: Float64Array;
   private disposed = false;
 
   constructor(spec: SessionSpec) {
     const d = spec.nFeatures;
-    if (!(d >= 1) || spec.y.length === 0 || spec.x.length !== spec.y.length * d) {
-      throw new MinibatchError(
-        'ENGINE_FAILURE',
-        `js engine: ${spec.x.length} feature values with nFeatures = ${d} do not make ${spec.y.length} rows`,
-      );
+    if (!(Number.isSafeInteger(d) && d >= 1)) throw failure(`nFeatures must be an integer ≥ 1, got ${d}`);
+    const kinds: Record<ObjectiveName, number> = { squaredError: SQUARED_ERROR, logLoss: LOG_LOSS, crossEntropy: CROSS_ENTROPY };
+    const kind = Object.hasOwn(kinds, spec.objective) ? kinds[spec.objective] : -1;
+    if (kind < 0) throw failure(`unknown objective ${String(spec.objective)}`);
+    const k = spec.nOutputs;
+    if (kind === CROSS_ENTROPY ? !(Number.isSafeInteger(k) && k >= 2) : k !== 1) {
+      const rule = kind === CROSS_ENTROPY ? 'the number of classes, an integer ≥ 2' : '1';
+      throw failure(`nOutputs is ${k}; for ${spec.objective} it must be ${rule}`);
     }
-    this.x = spec.x;
-    this.y = spec.y;
+    const opt = spec.optimizer;
+    if (!OPTIMIZERS.has(opt?.type)) throw failure(`unknown optimizer ${String(opt?.type)}`);
+    for (const [key, v] of Object.entries(opt)) {
+      if (typeof v === 'number' && !Number.isFinite(v)) throw failure(`optimizer.${key} must be finite, got ${v}`);
+    }
+    const classes = kind === CROSS_ENTROPY ? k : 0;
+    this.train = checkedRows('training data', spec.train, d, classes);
+    if (this.train.rows === 0) throw failure('the training data has no rows');
+    this.validation = spec.validation === null ? null : checkedRows('validation data', spec.validation, d, classes);
+    this.kind = kind;
     this.d = d;
-    this.rows = spec.y.length;
-    this.kind = spec.objective === 'logLoss' ? LOG_LOSS : SQUARED_ERROR;
-    this.l2 = Math.fround(spec.l2);
+    this.k = k;
+    this.nWeights = k * d;
+    this.l2 = nonNegative('l2', spec.l2);
+    this.l1 = nonNegative('l1', spec.l1);
+    this.clipValue = nonNegative('clipValue', spec.clipValue);
+    this.clipNorm = nonNegative('clipNorm', spec.clipNorm);
     this.fitIntercept = spec.fitIntercept;
-    this.w = new Float32Array(d + 1);
-    this.snapshot = new Float32Array(d + 1);
-    this.grad = new Float64Array(d);
+    const p = k * (d + 1);
+    this.theta = new Float32Array(p);
+    this.optimizer = createOptimizer(opt, p);
+    this.plainSgd =
+      opt.type === 'sgd' && opt.momentum === 0 && opt.weightDecay === 0 && this.clipValue === 0 && this.clipNorm === 0;
+    this.snapshotTheta = new Float32Array(p);
+    this.snapshotState = new Float32Array(this.optimizer.state.length);
+    this.grad = new Float64Array(p);
+    this.dz = new Float64Array(8 * k);
   }
 
   private check(): void {
@@ -105,73 +226,179 @@ class JsSession implements Session {
 
   params(): Float32Array {
     this.check();
-    return this.w.slice();
+    return this.theta.slice();
   }
 
+  /** The intercepts stay 0 without fitIntercept (as in the Rust core). */
   setParams(params: Float32Array): void {
     this.check();
-    if (params.length !== this.w.length) {
-      throw new MinibatchError('ENGINE_FAILURE', `js engine: parameter vector has length ${params.length}, expected ${this.w.length}`);
+    const { theta, nWeights } = this;
+    if (params.length !== theta.length) throw failure(`parameter vector has length ${params.length}, expected ${theta.length}`);
+    for (let i = 0; i < params.length; i++) {
+      if (!Number.isFinite(params[i])) throw failure(`parameter ${i} is ${params[i]}; parameters must be finite`);
     }
-    this.w.set(params);
-    if (!this.fitIntercept) this.w[this.d] = 0;
+    theta.set(params);
+    if (!this.fitIntercept) theta.fill(0, nWeights);
   }
 
-  runEpoch(plan: EpochPlan): EpochSummary {
+  setOrder(order: Uint32Array): void {
     this.check();
-    const { order, batchSize, maxBatches, learningRate, dropLast } = plan;
+    const rows = this.train.rows;
     for (let i = 0; i < order.length; i++) {
-      if (order[i] >= this.rows) {
-        throw new MinibatchError('ENGINE_FAILURE', `js engine: row order entry ${i} is ${order[i]}, but the dataset has ${this.rows} rows`);
-      }
+      if (order[i] >= rows) throw failure(`row order entry ${i} is ${order[i]}, but the training data has ${rows} rows`);
     }
-    this.snapshot.set(this.w);
+    if (order.length > this.order.length) this.order = new Uint32Array(order.length);
+    this.order.set(order);
+    this.orderLength = order.length;
+    this.snapshotTheta.set(this.theta);
+    this.snapshotState.set(this.optimizer.state);
+    this.snapshotSteps = this.steps;
+  }
+
+  runBatches(plan: BatchPlan): BatchSummary {
+    this.check();
+    const { batchSize, startBatch, learningRates, dropLast } = plan;
+    if (this.orderLength < 0) throw failure('runBatches before setOrder: set the row order of the epoch first');
+    if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) throw failure(`batchSize must be an integer ≥ 1, got ${batchSize}`);
+    if (!(Number.isSafeInteger(startBatch) && startBatch >= 0)) throw failure(`startBatch must be an integer ≥ 0, got ${startBatch}`);
+    const n = this.orderLength;
+    const total = dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+    const count = Math.max(0, Math.min(learningRates.length, total - startBatch));
+    for (let i = 0; i < count; i++) {
+      const lr = learningRates[i];
+      if (!(Number.isFinite(lr) && lr >= 0)) throw failure(`learning rate ${i} is ${lr}; it must be finite and ≥ 0`);
+    }
     let lossSum = 0;
     let rows = 0;
     let iterations = 0;
     let finite = true;
-    for (let start = 0; start < order.length && iterations < maxBatches; start += batchSize) {
-      const end = Math.min(start + batchSize, order.length);
-      if (dropLast && end - start < batchSize) break;
-      const batchLoss = this.batchStep(order, start, end, learningRate);
+    for (let i = 0; i < count; i++) {
+      const start = (startBatch + i) * batchSize;
+      const end = Math.min(start + batchSize, n);
+      const batchLoss = this.batchStep(start, end, learningRates[i]);
       iterations++;
       rows += end - start;
-      // The wasm engine computes each row's loss in float32, so a loss past float32's range is
-      // divergence there; judge it the same way here, where float64 would go on much longer.
+      // The wasm engine sums float32 row losses, so a loss past float32's range is divergence
+      // there; judge it the same way here, where float64 would go on much longer.
       if (!Number.isFinite(Math.fround(batchLoss))) {
         finite = false;
         break;
       }
       lossSum += batchLoss;
     }
-    if (finite && !allFinite(this.w)) finite = false;
-    if (!finite) this.w.set(this.snapshot);
+    if (finite && !allFinite(this.theta)) finite = false;
+    if (!finite) {
+      this.theta.set(this.snapshotTheta);
+      this.optimizer.state.set(this.snapshotState);
+      this.steps = this.snapshotSteps;
+    }
     return { lossSum, rows, iterations, finite };
   }
 
   /**
-   * One update on rows order[start..end); returns the batch's summed loss (penalty included).
-   * Rows go in blocks of eight that share every load of w and of the gradient, which also keeps
-   * eight rows' memory reads in flight (the rows are gathered in shuffled order). Eight measured
-   * about 1.5× faster than four here, in both engines.
+   * One update on the rows order[start..end) with learning rate lr, the four steps of the
+   * contract; returns the batch's loss Σ s_i·ℓ_i + b·penalty, at the parameters before the update.
    */
-  private batchStep(order: Uint32Array, start: number, end: number, lr: number): number {
-    const { x, y, d, w, grad, dz, l2 } = this;
-    const logistic = this.kind === LOG_LOSS;
+  private batchStep(start: number, end: number, lr: number): number {
+    const { theta, grad, nWeights, l2, l1 } = this;
     grad.fill(0);
+    const dataLoss = this.k === 1 ? this.accumulateScalar(start, end) : this.accumulateSoftmax(start, end);
+    // 1. the mean over the b rows, plus l2·W; the penalty at the same (pre-update) weights.
+    const b = end - start;
+    const inv = 1 / b;
+    let squares = 0;
+    let absolutes = 0;
+    if (l1 > 0) for (let i = 0; i < nWeights; i++) absolutes += Math.abs(theta[i]);
+    if (this.plainSgd) {
+      // Steps 1 and 3 fused for plain SGD without clipping (the common case): the same float64
+      // operations as the general path below, so the same bits, in one pass instead of two.
+      for (let i = 0; i < nWeights; i++) {
+        const wi = theta[i];
+        squares += wi * wi;
+        theta[i] = wi - lr * (grad[i] * inv + l2 * wi);
+      }
+      if (this.fitIntercept) for (let i = nWeights; i < grad.length; i++) theta[i] -= lr * (grad[i] * inv);
+      this.steps++;
+    } else {
+      for (let i = 0; i < nWeights; i++) {
+        const wi = theta[i];
+        squares += wi * wi;
+        grad[i] = grad[i] * inv + l2 * wi;
+      }
+      for (let i = nWeights; i < grad.length; i++) grad[i] = this.fitIntercept ? grad[i] * inv : 0;
+      // 2. clipping: by value, then by the global norm.
+      if (this.clipValue > 0) this.clipByValue();
+      if (this.clipNorm > 0) this.clipByNorm();
+      // 3. the optimizer step.
+      this.steps++;
+      this.optimizer.step(theta, grad, lr, this.steps, nWeights);
+    }
+    // 4. the L1 proximal step (soft threshold): weights within γ·l1 of 0 become exactly 0.
+    if (l1 > 0) {
+      const cut = lr * l1;
+      for (let i = 0; i < nWeights; i++) {
+        const wi = theta[i];
+        theta[i] = wi > cut ? wi - cut : wi < -cut ? wi + cut : 0;
+      }
+    }
+    // Each penalty only when on: 0·∞ would turn a large but finite loss into NaN.
+    let penalty = 0;
+    if (l2 > 0) penalty += 0.5 * l2 * squares;
+    if (l1 > 0) penalty += l1 * absolutes;
+    return penalty === 0 ? dataLoss : dataLoss + b * penalty;
+  }
+
+  private clipByValue(): void {
+    const { grad, clipValue: c } = this;
+    for (let i = 0; i < grad.length; i++) {
+      const g = grad[i];
+      if (g > c) grad[i] = c;
+      else if (g < -c) grad[i] = -c;
+    }
+  }
+
+  private clipByNorm(): void {
+    const { grad } = this;
+    let ss = 0;
+    for (let i = 0; i < grad.length; i++) ss += grad[i] * grad[i];
+    const norm = Math.sqrt(ss);
+    if (norm > this.clipNorm) {
+      const scale = this.clipNorm / norm;
+      for (let i = 0; i < grad.length; i++) grad[i] *= scale;
+    }
+  }
+
+  /**
+   * squaredError and logLoss (one output): adds Σ s_i·∂ℓ_i/∂z_i·x_i to grad[0, d) and
+   * Σ s_i·∂ℓ_i/∂z_i to grad[d]; returns Σ s_i·ℓ_i. Rows go in blocks of eight that share every
+   * load of w and of the gradient, which also keeps eight rows' memory reads in flight (the rows
+   * are gathered in shuffled order). Eight measured about 1.5× faster than four here.
+   */
+  private accumulateScalar(start: number, end: number): number {
+    const { order, d, theta: w, grad, dz } = this;
+    const { x, y, weights } = this.train;
+    const logistic = this.kind === LOG_LOSS;
     const bias = w[d];
     let loss = 0;
     let dzSum = 0;
     let k = start;
     for (; k + 8 <= end; k += 8) {
-      const o0 = order[k] * d;
-      const o1 = order[k + 1] * d;
-      const o2 = order[k + 2] * d;
-      const o3 = order[k + 3] * d;
-      const o4 = order[k + 4] * d;
-      const o5 = order[k + 5] * d;
-      const o6 = order[k + 6] * d;
-      const o7 = order[k + 7] * d;
+      const r0 = order[k];
+      const r1 = order[k + 1];
+      const r2 = order[k + 2];
+      const r3 = order[k + 3];
+      const r4 = order[k + 4];
+      const r5 = order[k + 5];
+      const r6 = order[k + 6];
+      const r7 = order[k + 7];
+      const o0 = r0 * d;
+      const o1 = r1 * d;
+      const o2 = r2 * d;
+      const o3 = r3 * d;
+      const o4 = r4 * d;
+      const o5 = r5 * d;
+      const o6 = r6 * d;
+      const o7 = r7 * d;
       let s0 = bias;
       let s1 = bias;
       let s2 = bias;
@@ -191,10 +418,20 @@ class JsSession implements Session {
         s6 += wj * x[o6 + j];
         s7 += wj * x[o7 + j];
       }
-      loss += rowLoss(logistic, s0, y[order[k]], dz, 0) + rowLoss(logistic, s1, y[order[k + 1]], dz, 1);
-      loss += rowLoss(logistic, s2, y[order[k + 2]], dz, 2) + rowLoss(logistic, s3, y[order[k + 3]], dz, 3);
-      loss += rowLoss(logistic, s4, y[order[k + 4]], dz, 4) + rowLoss(logistic, s5, y[order[k + 5]], dz, 5);
-      loss += rowLoss(logistic, s6, y[order[k + 6]], dz, 6) + rowLoss(logistic, s7, y[order[k + 7]], dz, 7);
+      dz[0] = s0;
+      dz[1] = s1;
+      dz[2] = s2;
+      dz[3] = s3;
+      dz[4] = s4;
+      dz[5] = s5;
+      dz[6] = s6;
+      dz[7] = s7;
+      // One call site in a loop rather than eight calls: V8 inlines a function at a limited
+      // number of sites per optimized function, and the loop gets all eight rows inlined.
+      for (let q = 0; q < 8; q++) {
+        const r = order[k + q];
+        loss += rowLoss(logistic, dz[q], y[r], weights === null ? 1 : weights[r], dz, q);
+      }
       const a0 = dz[0];
       const a1 = dz[1];
       const a2 = dz[2];
@@ -212,31 +449,182 @@ class JsSession implements Session {
     for (; k < end; k++) {
       const r = order[k];
       const o = r * d;
-      loss += rowLoss(logistic, dot(w, x, o, d) + bias, y[r], dz, 0);
+      loss += rowLoss(logistic, dot(w, 0, x, o, d) + bias, y[r], weights === null ? 1 : weights[r], dz, 0);
       dzSum += dz[0];
-      axpy(dz[0], x, o, grad, d);
+      axpy(dz[0], x, o, grad, 0, d);
     }
-    const b = end - start;
-    const inv = 1 / b;
-    let ss = 0;
-    for (let j = 0; j < d; j++) {
-      const wj = w[j];
-      ss += wj * wj;
-      w[j] = wj - lr * (grad[j] * inv + l2 * wj);
-    }
-    if (this.fitIntercept) w[d] = bias - lr * dzSum * inv;
-    return l2 > 0 ? loss + 0.5 * l2 * ss * b : loss;
+    grad[d] = dzSum;
+    return loss;
   }
 
-  objectiveValue(): number {
+  /**
+   * crossEntropy (k outputs): adds Σ s_i·∂ℓ_i/∂z_i·x_iᵀ to the k rows of grad's W part and
+   * Σ s_i·∂ℓ_i/∂z_i to its b part; returns Σ s_i·ℓ_i. The same blocks of eight rows as
+   * accumulateScalar, one output (one row of W) at a time: each load of a weight or a gradient
+   * entry serves eight rows.
+   */
+  private accumulateSoftmax(start: number, end: number): number {
+    const { order, d, k, nWeights, theta: w, grad, dz: z } = this;
+    const { x, labels, weights } = this.train;
+    let loss = 0;
+    let i = start;
+    for (; i + 8 <= end; i += 8) {
+      const r0 = order[i];
+      const r1 = order[i + 1];
+      const r2 = order[i + 2];
+      const r3 = order[i + 3];
+      const r4 = order[i + 4];
+      const r5 = order[i + 5];
+      const r6 = order[i + 6];
+      const r7 = order[i + 7];
+      const o0 = r0 * d;
+      const o1 = r1 * d;
+      const o2 = r2 * d;
+      const o3 = r3 * d;
+      const o4 = r4 * d;
+      const o5 = r5 * d;
+      const o6 = r6 * d;
+      const o7 = r7 * d;
+      for (let c = 0; c < k; c++) {
+        const wo = c * d;
+        const bc = w[nWeights + c];
+        let s0 = bc;
+        let s1 = bc;
+        let s2 = bc;
+        let s3 = bc;
+        let s4 = bc;
+        let s5 = bc;
+        let s6 = bc;
+        let s7 = bc;
+        for (let j = 0; j < d; j++) {
+          const wj = w[wo + j];
+          s0 += wj * x[o0 + j];
+          s1 += wj * x[o1 + j];
+          s2 += wj * x[o2 + j];
+          s3 += wj * x[o3 + j];
+          s4 += wj * x[o4 + j];
+          s5 += wj * x[o5 + j];
+          s6 += wj * x[o6 + j];
+          s7 += wj * x[o7 + j];
+        }
+        z[c] = s0;
+        z[k + c] = s1;
+        z[2 * k + c] = s2;
+        z[3 * k + c] = s3;
+        z[4 * k + c] = s4;
+        z[5 * k + c] = s5;
+        z[6 * k + c] = s6;
+        z[7 * k + c] = s7;
+      }
+      for (let q = 0; q < 8; q++) {
+        const r = order[i + q];
+        loss += softmaxRow(z, q * k, k, labels[r], weights === null ? 1 : weights[r]);
+      }
+      for (let c = 0; c < k; c++) {
+        const wo = c * d;
+        const a0 = z[c];
+        const a1 = z[k + c];
+        const a2 = z[2 * k + c];
+        const a3 = z[3 * k + c];
+        const a4 = z[4 * k + c];
+        const a5 = z[5 * k + c];
+        const a6 = z[6 * k + c];
+        const a7 = z[7 * k + c];
+        grad[nWeights + c] += a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
+        for (let j = 0; j < d; j++) {
+          grad[wo + j] +=
+            a0 * x[o0 + j] + a1 * x[o1 + j] + (a2 * x[o2 + j] + a3 * x[o3 + j]) + (a4 * x[o4 + j] + a5 * x[o5 + j] + (a6 * x[o6 + j] + a7 * x[o7 + j]));
+        }
+      }
+    }
+    for (; i < end; i++) {
+      const r = order[i];
+      const o = r * d;
+      for (let c = 0; c < k; c++) z[c] = dot(w, c * d, x, o, d) + w[nWeights + c];
+      loss += softmaxRow(z, 0, k, labels[r], weights === null ? 1 : weights[r]);
+      for (let c = 0; c < k; c++) {
+        grad[nWeights + c] += z[c];
+        axpy(z[c], x, o, grad, c * d, d);
+      }
+    }
+    return loss;
+  }
+
+  evaluate(set: 'train' | 'validation'): Evaluation {
     this.check();
-    const { x, y, d, w, dz } = this;
-    const logistic = this.kind === LOG_LOSS;
-    let sum = 0;
-    for (let r = 0; r < this.rows; r++) sum += rowLoss(logistic, dot(w, x, r * d, d) + w[d], y[r], dz, 0);
-    let ss = 0;
-    for (let j = 0; j < d; j++) ss += w[j] * w[j];
-    return sum / this.rows + 0.5 * this.l2 * ss;
+    const data = set === 'train' ? this.train : set === 'validation' ? this.validation : null;
+    if (data === null) {
+      throw failure(set === 'validation' ? 'evaluate("validation") on a session without validation data' : `unknown set ${String(set)}`);
+    }
+    const { x, y, weights, labels, rows } = data;
+    const { d, k, nWeights, theta: w, dz } = this;
+    let lossSum = 0;
+    let weightSum = 0;
+    let metricSum = 0;
+    if (k === 1) {
+      const logistic = this.kind === LOG_LOSS;
+      const bias = w[d];
+      for (let r = 0; r < rows; r++) {
+        const s = weights === null ? 1 : weights[r];
+        const z = dot(w, 0, x, r * d, d) + bias;
+        const t = y[r];
+        lossSum += rowLoss(logistic, z, t, s, dz, 0);
+        weightSum += s;
+        if (logistic) {
+          if (z > 0 === (t === 1)) metricSum += s;
+        } else {
+          metricSum += s * (z - t) * (z - t);
+        }
+      }
+    } else {
+      for (let r = 0; r < rows; r++) {
+        const s = weights === null ? 1 : weights[r];
+        const o = r * d;
+        let best = 0;
+        for (let c = 0; c < k; c++) {
+          const zc = dot(w, c * d, x, o, d) + w[nWeights + c];
+          dz[c] = zc;
+          if (zc > dz[best]) best = c;
+        }
+        const label = labels[r];
+        lossSum += softmaxRow(dz, 0, k, label, s);
+        weightSum += s;
+        if (best === label) metricSum += s;
+      }
+    }
+    return { lossSum, weightSum, metricSum };
+  }
+
+  penalty(): number {
+    this.check();
+    const { theta, nWeights, l2, l1 } = this;
+    let squares = 0;
+    let absolutes = 0;
+    for (let i = 0; i < nWeights; i++) {
+      squares += theta[i] * theta[i];
+      absolutes += Math.abs(theta[i]);
+    }
+    return (l2 > 0 ? 0.5 * l2 * squares : 0) + (l1 > 0 ? l1 * absolutes : 0);
+  }
+
+  optimizerState(): OptimizerState {
+    this.check();
+    return { step: this.steps, buffers: this.optimizer.state.slice() };
+  }
+
+  setOptimizerState(state: OptimizerState): void {
+    this.check();
+    const { step, buffers } = state;
+    if (!(Number.isSafeInteger(step) && step >= 0)) throw failure(`optimizer state step must be an integer ≥ 0, got ${step}`);
+    const expected = this.optimizer.state.length;
+    if (!(buffers instanceof Float32Array) || buffers.length !== expected) {
+      throw failure(
+        `optimizer state has ${buffers instanceof Float32Array ? `${buffers.length} values` : 'no Float32Array of buffers'}, ` +
+          `expected ${expected} (${expected / this.theta.length} buffers of ${this.theta.length}) for these optimizer settings`,
+      );
+    }
+    this.optimizer.state.set(buffers);
+    this.steps = step;
   }
 
   dispose(): void {
@@ -252,5 +640,3 @@ export const jsEngine: Engine = {
   name: 'js',
   createSession: (spec) => new JsSession(spec),
 };
-
-export type { ObjectiveName };
