@@ -57,19 +57,26 @@ describe.each(['wasm', 'js'] as const)('%s engine', (engine) => {
     expect(h.loss.at(-1)!).toBeLessThan(1e-9);
   });
 
-  // With noise and a constant learning rate, mini-batch SGD hovers around the optimum at a
-  // distance that grows with η/b; at these settings it stays within 1e-3 of J* (relative).
+  // With noise and a constant learning rate η, mini-batch SGD does not settle at the optimum: it
+  // hovers around it. For least squares with noise variance σ² and Hessian H, the stationary
+  // excess objective of constant-step SGD with batch b is about η·σ²·tr(H) / (4b) (first order
+  // in η); here H ≈ I over d features plus the intercept, so tr(H) ≈ d + 1. The final iterate
+  // must sit below that level: a gradient that were summed rather than averaged over the batch
+  // would sit b times higher.
   it.each([
     [1, 0.002],
     [16, 0.02],
     [100, 0.1],
-  ])('batch size %i with noisy data ends within 1e-3 of the optimal objective (η = %f)', async (batchSize, learningRate) => {
-    const { X, y } = regression(41, 500, 5, 0.5);
+  ])('batch size %i with noisy data ends within the SGD noise level of the optimum (η = %f)', async (batchSize, learningRate) => {
+    const d = 5;
+    const sigma = 0.5;
+    const { X, y } = regression(41, 500, d, sigma);
     const jStar = objective('squaredError', X, y, leastSquares(X, y));
     const m = new LinearRegression();
     await m.fit(X, y, { engine, batchSize, learningRate, maxEpochs: 100, tolerance: null, seed: 7 });
-    const gap = (objective('squaredError', X, y, theta(m)) - jStar) / jStar;
-    expect(gap).toBeLessThan(1e-3);
+    const excess = objective('squaredError', X, y, theta(m)) - jStar;
+    expect(excess).toBeGreaterThanOrEqual(0);
+    expect(excess).toBeLessThan((learningRate * sigma ** 2 * (d + 1)) / (4 * batchSize));
   });
 
   it('on the bundled breast-cancer data, matches the Newton optimum and its accuracy', async () => {

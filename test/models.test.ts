@@ -26,12 +26,14 @@ describe('LogisticRegression', () => {
   it('predictProba stays in [0, 1] without overflow for huge scores', async () => {
     const m = LogisticRegression.fromJSON({
       format: 'minibatch.model',
-      version: 1,
+      version: 2,
       model: 'LogisticRegression',
       options: { l2: 0, fitIntercept: true },
       nFeatures: 1,
+      nOutputs: 1,
       weights: [1e30],
-      bias: 0,
+      bias: [0],
+      training: null,
     });
     expect(Array.from(m.predictProba([[1], [-1], [0]]))).toEqual([1, 0, 0.5]);
   });

@@ -212,10 +212,11 @@ describe('state is never lost or half-written', () => {
       null,
       '{"format": "minibatch.model", "versi',
       { ...json, format: 'other' },
-      { ...json, version: 2 },
+      { ...json, version: 3 },
       { ...json, model: 'LinearRegression' },
       { ...json, weights: json.weights!.slice(1) },
       { ...json, weights: [...json.weights!.slice(1), null] },
+      { ...json, bias: [] },
       { ...json, bias: 'x' },
       { ...json, options: { l2: -1, fitIntercept: true } },
     ];

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import wabtInit from 'wabt';
-import { RawConfig, RawObjective, RawTrainer, initWasm, wasmMemoryBytes } from '../ts/engine/raw.js';
+import { RawConfig, RawObjective, RawOptimizer, RawTrainer, initWasm, wasmMemoryBytes } from '../ts/engine/raw.js';
 import { resolveEngine } from '../ts/engine/index.js';
 import { simdEnabled } from '../ts/wasm/minibatch_wasm.js';
 
@@ -14,7 +14,7 @@ const wasmPath = new URL('../ts/wasm/minibatch_wasm_bg.wasm', import.meta.url);
 beforeAll(() => initWasm());
 
 function trainer(x: number[], y: number[], d: number): RawTrainer {
-  const config = new RawConfig(RawObjective.LogLoss, d, 0, true);
+  const config = new RawConfig(RawObjective.LogLoss, d, 1, RawOptimizer.Sgd);
   try {
     return new RawTrainer(config, new Float32Array(x), new Float32Array(y));
   } finally {
@@ -49,20 +49,34 @@ describe('errors cross the boundary as Errors, and the instance survives them', 
     expect(() => trainer([], [], 2)).toThrow(/empty dataset/);
   });
 
-  it('a row index past the end, a zero batch, a bad learning rate, a wrong parameter length', () => {
+  it('a row index past the end, a zero batch, a bad learning rate, a wrong parameter or state length, bad labels', () => {
     const t = trainer([1, 2, 3, 4], [1, 0], 2);
-    expect(() => t.runEpoch(new Uint32Array([0, 2]), 1, 10, 0.1, false)).toThrow(/row order entry 1 is 2, but the dataset has 2 rows/);
-    expect(() => t.runEpoch(new Uint32Array([0, 1]), 0, 10, 0.1, false)).toThrow(/batchSize/);
-    expect(() => t.runEpoch(new Uint32Array([0, 1]), 1, 10, NaN, false)).toThrow(/learningRate/);
+    expect(() => t.setOrder(new Uint32Array([0, 2]))).toThrow(/row order entry 1 is 2, but the dataset has 2 rows/);
+    t.setOrder(new Uint32Array([0, 1]));
+    expect(() => t.runBatches(0, 0, new Float32Array([0.1]), false)).toThrow(/batchSize/);
+    expect(() => t.runBatches(1, 0, new Float32Array([NaN]), false)).toThrow(/learningRate/);
     expect(() => t.setParams(new Float32Array(2))).toThrow(/length 2, expected 3/);
+    expect(() => t.setOptimizerState(0, new Float32Array(5))).toThrow();
     // the same trainer still works, and one step is what the math says:
     // θ = 0, σ(0) = 0.5: g = mean((0.5 − y)·[x, 1]) over rows [1, 2] (y = 1) and [3, 4] (y = 0)
     // = ((−0.5)·[1, 2, 1] + 0.5·[3, 4, 1]) / 2 = [0.5, 0.5, 0], so θ − 1·g = [−0.5, −0.5, 0]
-    const s = t.runEpoch(new Uint32Array([0, 1]), 2, 10, 1, false);
+    t.setParams(new Float32Array(3));
+    const s = t.runBatches(2, 0, new Float32Array([1]), false);
     expect(Array.from(s.slice(1))).toEqual([2, 1, 1]);
     expect(s[0]).toBeCloseTo(2 * Math.LN2, 6);
     expect(Array.from(t.params())).toEqual([-0.5, -0.5, 0]);
     t.free();
+    const config = new RawConfig(RawObjective.CrossEntropy, 1, 3, RawOptimizer.Sgd);
+    expect(() => new RawTrainer(config, new Float32Array([1, 2]), new Float32Array([0, 3]))).toThrow(/label|class/i);
+    expect(() => new RawTrainer(config, new Float32Array([1, 2]), new Float32Array([0, 1.5]))).toThrow(/label|class/i);
+    config.free();
+  });
+
+  it('a bad hyperparameter is refused by the core too', () => {
+    const config = new RawConfig(RawObjective.LogLoss, 1, 1, RawOptimizer.Adam);
+    config.beta1 = 1;
+    expect(() => new RawTrainer(config, new Float32Array([1]), new Float32Array([1]))).toThrow(/beta1/);
+    config.free();
   });
 
   it('memory is given back: 200 sessions of 4 MB each do not grow the heap past a few of them', () => {
@@ -70,11 +84,12 @@ describe('errors cross the boundary as Errors, and the instance survives them', 
     const d = 100;
     const x = new Float32Array(rows * d).fill(0.5);
     const y = new Float32Array(rows).fill(1);
-    const config = new RawConfig(RawObjective.SquaredError, d, 0, true);
+    const config = new RawConfig(RawObjective.SquaredError, d, 1, RawOptimizer.Adam);
     let first = 0;
     for (let i = 0; i < 200; i++) {
-      const t = new RawTrainer(config, x, y);
-      t.runEpoch(new Uint32Array([0, 1, 2]), 2, 10, 0.01, false);
+      const t = new RawTrainer(config, x, y, null);
+      t.setOrder(new Uint32Array([0, 1, 2]));
+      t.runBatches(2, 0, new Float32Array([0.01, 0.01]), false);
       t.free();
       if (i === 0) first = wasmMemoryBytes();
     }

@@ -1,12 +1,17 @@
 /** The public API of minibatch; nothing else is public. */
 export { LinearRegression } from './models/linear-regression.js';
 export { LogisticRegression } from './models/logistic-regression.js';
-export type { LinearModelOptions, ModelJSON } from './models/linear-model.js';
-export type { FitOptions, EpochInfo } from './train/options.js';
+export { SoftmaxRegression, type SoftmaxRegressionOptions } from './models/softmax-regression.js';
+export type { LinearModelOptions, ModelJSON, Targets } from './models/linear-model.js';
+export type { FitOptions, EpochInfo, BatchInfo } from './train/options.js';
 export { FIT_DEFAULTS } from './train/options.js';
-export type { History, StopReason } from './train/fit.js';
-export type { FeaturesInput, TargetInput, Matrix } from './data/matrix.js';
+export { OPTIMIZER_DEFAULTS, type OptimizerOption, type OptimizerName, type ClipOptions } from './train/optimizers.js';
+export type { LearningRateOption, ScheduleOption } from './train/schedules.js';
+export type { EarlyStoppingOption } from './train/early-stopping.js';
+export type { History, StopReason, TrainingState } from './train/loop.js';
+export type { FeaturesInput, Matrix } from './data/matrix.js';
 export { StandardScaler } from './data/scaler.js';
+export { LabelEncoder, type ClassValue } from './data/encoders.js';
 export { parseCSV, type Table } from './data/csv.js';
 export { initWasm, wasmSimdSupported, type WasmSource, type EngineName } from './engine/index.js';
 export {

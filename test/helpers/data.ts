@@ -62,3 +62,17 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return diff / Math.max(scale, 1e-30);
 }
+
+/** k Gaussian blobs in d dimensions, overlapping (so the optimum is finite). Labels 0..k−1. */
+export function blobs(seed: number, n: number, d: number, k: number, spread = 1.5): { X: number[][]; y: number[] } {
+  const g = gaussian(seed);
+  const centers = Array.from({ length: k }, () => Array.from({ length: d }, () => g()));
+  const X: number[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % k;
+    X.push(centers[c].map((m) => Math.fround(m + spread * g())));
+    y.push(c);
+  }
+  return { X, y };
+}

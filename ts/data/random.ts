@@ -14,6 +14,17 @@ export class Rng {
     this.gen = state ? xoroshiro128plusFromState(state) : xoroshiro128plus(seed);
   }
 
+  /**
+   * Generator number `index` of the seed: the first is `new Rng(seed)`, each further one starts
+   * 2^64 draws later (xoroshiro128+'s jump), so the streams never overlap. The fit loop uses
+   * stream 0 for initialization and shuffles, stream 1 for the validation split.
+   */
+  static stream(seed: number, index: number): Rng {
+    const r = new Rng(seed);
+    for (let i = 0; i < index; i++) r.gen.jump();
+    return r;
+  }
+
   /** A seed for a run that was given none (recorded in the history so the run can be repeated). */
   static freshSeed(): number {
     const buf = new Uint32Array(1);

@@ -5,7 +5,7 @@ import { wasmEngine } from './wasm.js';
 import { initWasm, wasmSimdSupported } from './raw.js';
 import { MinibatchError } from '../errors.js';
 
-export type { Engine, EngineName, Session, SessionSpec, EpochPlan, EpochSummary, ObjectiveName } from './types.js';
+export type { Engine, EngineName, Session, SessionSpec, BatchPlan, BatchSummary, Evaluation, ObjectiveName, OptimizerSpec, OptimizerState } from './types.js';
 export { initWasm, wasmSimdSupported } from './raw.js';
 export type { WasmSource } from './raw.js';
 

@@ -1,16 +1,42 @@
-import { LinearModel, type LinearModelOptions, type ModelJSON } from './linear-model.js';
-import type { FeaturesInput, TargetInput } from '../data/matrix.js';
+import { LinearModel, type LinearModelOptions, type ModelJSON, type Targets } from './linear-model.js';
+import { type FeaturesInput, toVector } from '../data/matrix.js';
 
-/** Least squares: minimizes ½·mean((w·x + b − y)²) + (λ/2)‖w‖² by mini-batch gradient descent. */
+/** Least squares: minimizes ½·mean((w·x + b − y)²) + (λ/2)‖w‖² + λ₁‖w‖₁ by mini-batch gradient descent. */
 export class LinearRegression extends LinearModel {
   protected readonly modelName = 'LinearRegression';
   protected readonly objective = 'squaredError' as const;
+  protected readonly scoreKind = 'r2' as const;
 
   constructor(options: LinearModelOptions = {}) {
     super(options);
   }
 
-  protected checkTargets(): void {}
+  protected encodeTargets(y: Targets, rows: number, _learn: boolean, argument = 'y'): Float32Array {
+    return toVector(y, rows, argument);
+  }
+
+  protected outputs(): number {
+    return 1;
+  }
+
+  protected classList(): null {
+    return null;
+  }
+
+  /** The learned weights w (a copy, float32). */
+  get weights(): Float32Array {
+    return this.state.weights.slice();
+  }
+
+  /** The learned intercept b. */
+  get bias(): number {
+    return this.state.bias[0];
+  }
+
+  /** w·x + b for every row. */
+  decisionFunction(X: FeaturesInput): Float64Array {
+    return this.scores(X).z;
+  }
 
   /** The predicted y of every row. */
   predict(X: FeaturesInput): Float64Array {
@@ -18,9 +44,9 @@ export class LinearRegression extends LinearModel {
   }
 
   /** The coefficient of determination R² = 1 − SS_res / SS_tot (1 is perfect; can be negative). */
-  score(X: FeaturesInput, y: TargetInput): number {
+  score(X: FeaturesInput, y: Targets): number {
     const p = this.predict(X);
-    const t = this.targets(y, p.length);
+    const t = toVector(y, p.length);
     let mean = 0;
     for (let i = 0; i < t.length; i++) mean += t[i];
     mean /= t.length;

@@ -1,40 +1,67 @@
-import { LinearModel, type LinearModelOptions, type ModelJSON } from './linear-model.js';
-import { type FeaturesInput, type TargetInput, checkBinaryLabels } from '../data/matrix.js';
+import { LinearModel, type LinearModelOptions, type ModelJSON, type Targets } from './linear-model.js';
+import { type FeaturesInput, checkBinaryLabels, toVector } from '../data/matrix.js';
+
+/** σ(z) without overflow for either sign. */
+export function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
 
 /**
  * Binary logistic regression: minimizes the mean log-loss of P(y = 1 | x) = σ(w·x + b), plus
- * (λ/2)‖w‖², by mini-batch gradient descent. Labels are 0 and 1.
+ * (λ/2)‖w‖² + λ₁‖w‖₁, by mini-batch gradient descent. Labels are 0 and 1.
  */
 export class LogisticRegression extends LinearModel {
   protected readonly modelName = 'LogisticRegression';
   protected readonly objective = 'logLoss' as const;
+  protected readonly scoreKind = 'accuracy' as const;
 
   constructor(options: LinearModelOptions = {}) {
     super(options);
   }
 
-  protected checkTargets(y: Float32Array): void {
-    checkBinaryLabels(y);
+  protected encodeTargets(y: Targets, rows: number, _learn: boolean, argument = 'y'): Float32Array {
+    const t = toVector(y, rows, argument);
+    checkBinaryLabels(t, argument);
+    return t;
+  }
+
+  protected outputs(): number {
+    return 1;
+  }
+
+  protected classList(): readonly number[] {
+    return [0, 1];
+  }
+
+  /** The learned weights w (a copy, float32). */
+  get weights(): Float32Array {
+    return this.state.weights.slice();
+  }
+
+  /** The learned intercept b. */
+  get bias(): number {
+    return this.state.bias[0];
+  }
+
+  /** w·x + b for every row. */
+  decisionFunction(X: FeaturesInput): Float64Array {
+    return this.scores(X).z;
   }
 
   /** P(y = 1 | x) for every row. */
   predictProba(X: FeaturesInput): Float64Array {
-    const z = this.decisionFunction(X);
-    for (let i = 0; i < z.length; i++) z[i] = z[i] >= 0 ? 1 / (1 + Math.exp(-z[i])) : Math.exp(z[i]) / (1 + Math.exp(z[i]));
-    return z;
+    return this.decisionFunction(X).map(sigmoid);
   }
 
   /** The predicted label (0 or 1) of every row: 1 where P(y = 1 | x) > 0.5. */
   predict(X: FeaturesInput): Float64Array {
-    const z = this.decisionFunction(X);
-    for (let i = 0; i < z.length; i++) z[i] = z[i] > 0 ? 1 : 0;
-    return z;
+    return this.decisionFunction(X).map((z) => (z > 0 ? 1 : 0));
   }
 
   /** Accuracy: the fraction of rows whose predicted label equals y. */
-  score(X: FeaturesInput, y: TargetInput): number {
+  score(X: FeaturesInput, y: Targets): number {
     const p = this.predict(X);
-    const t = this.targets(y, p.length);
+    const t = this.encodeTargets(y, p.length, false);
     let hits = 0;
     for (let i = 0; i < t.length; i++) if (p[i] === t[i]) hits++;
     return hits / t.length;

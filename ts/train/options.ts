@@ -1,34 +1,64 @@
 /** The options of `fit`, their defaults, and their validation into a `FitConfig`. */
 import type { EngineName } from '../engine/types.js';
 import { InvalidOptionError } from '../errors.js';
-import { boolean, nonNegativeFinite, oneOf, plainObject, positiveFinite, positiveInteger, rejectUnknown, seed } from './validate.js';
+import { type EarlyStoppingOption } from './early-stopping.js';
+import { type OptimizerOption, type ResolvedOptimizer, resolveOptimizer } from './optimizers.js';
+import type { LearningRateOption } from './schedules.js';
+import {
+  boolean,
+  nonNegativeFinite,
+  oneOf,
+  plainObject,
+  positiveFinite,
+  positiveInteger,
+  rejectUnknown,
+  seed,
+} from './validate.js';
 
-/** What `onEpochEnd` receives after every epoch. */
+/** What `onEpochEnd` receives (and `fitIter` yields) after every epoch. */
 export interface EpochInfo {
   /** 1-based. */
   readonly epoch: number;
   /** Mean training objective over the epoch's rows (each at the parameters its batch used). */
   readonly loss: number;
+  /** Validation objective (mean weighted loss + penalty) at the end of the epoch, when there is validation data. */
+  readonly valLoss?: number;
+  /** Validation accuracy (classifiers) or R² (regression), when there is validation data. */
+  readonly valScore?: number;
+  /** The learning rate of the epoch's last update. */
+  readonly learningRate: number;
   /** Updates so far, all epochs together. */
   readonly iterations: number;
   readonly timeMs: number;
 }
 
+/** What `onBatchEnd` receives. */
+export interface BatchInfo {
+  readonly epoch: number;
+  /** Batches done in this epoch. */
+  readonly batch: number;
+  readonly iterations: number;
+  /** Mean loss of the rows since the previous call. */
+  readonly loss: number;
+}
+
 export interface FitOptions {
   /** Rows per update. 1 is stochastic gradient descent; the row count is batch gradient descent. Default 32. */
   batchSize?: number;
-  /** Most passes over the data. Default 100. */
+  /** Most passes over the data (counted from the first fit when resuming). Default 100. */
   maxEpochs?: number;
   /** Most updates (batches), counted over all epochs; may stop mid-epoch. Default Infinity. */
   maxIterations?: number;
-  /** Step size η of θ ← θ − η·g. Default 0.01 (scikit-learn's eta0, Keras' SGD). */
-  learningRate?: number;
-  /** An epoch whose loss is not below the best so far minus `tolerance` does not count as an
-   * improvement; null turns this criterion off. Default 1e-4. */
+  /** A number, a schedule ({ type: 'cosine', initial: 0.1, … }) or (epoch, iteration) => rate. Default 0.01. */
+  learningRate?: LearningRateOption;
+  /** 'sgd' (default), 'adagrad', 'rmsprop', 'adam', 'adamw', or an object with the hyperparameters. */
+  optimizer?: OptimizerOption;
+  /** An epoch whose training loss is not below the best so far minus `tolerance` does not count as
+   * an improvement; null turns this criterion off. Default 1e-4. */
   tolerance?: number | null;
   /** Stop after this many epochs in a row without improvement. Default 5 (scikit-learn's n_iter_no_change). */
   patience?: number;
-  /** Fixes the initialization and every shuffle. Default: a fresh random seed, recorded in `history.seed`. */
+  /** Fixes the initialization, every shuffle and the validation split. Default: a fresh random seed, recorded in `history.seed`. */
   seed?: number;
   /** Reshuffle the rows before every epoch. Default true. */
   shuffle?: boolean;
@@ -40,15 +70,39 @@ export interface FitOptions {
   init?: 'uniform' | 'zeros';
   /** Features per row, needed when X is a flat typed array. */
   nFeatures?: number;
-  /** Called after every epoch. */
-  onEpochEnd?: (info: EpochInfo) => void;
+  /** One weight ≥ 0 per row; multiplies the row's loss. */
+  sampleWeight?: ArrayLike<number>;
+  /** Classifiers: 'balanced' (n / (k · count of the class), as scikit-learn) or { [label]: weight }. */
+  classWeight?: 'balanced' | Record<string, number>;
+  /** [X, y] or [X, y, sampleWeight] to validate on after every epoch. */
+  validationData?: readonly unknown[];
+  /** Fraction of the rows held out for validation: seeded, shuffled, stratified for classifiers. */
+  validationSplit?: number;
+  /** true, or { monitor, minDelta, patience, restoreBestWeights }. */
+  earlyStopping?: boolean | EarlyStoppingOption;
+  /** Called after every epoch; training waits for a returned promise. */
+  onEpochEnd?: (info: EpochInfo) => void | Promise<void>;
+  /** Called every `onBatchEndEvery` updates. */
+  onBatchEnd?: (info: BatchInfo) => void;
+  /** Updates between onBatchEnd calls. Default 1. */
+  onBatchEndEvery?: number;
+  /** Stops training (stopReason 'aborted'); the model keeps what it learned so far. */
+  signal?: AbortSignal;
+  /** Stops training after this much time (stopReason 'maxTime'). Default Infinity. */
+  maxTimeMs?: number;
+  /** Gives the event loop a turn at least this often, so that a page stays responsive; 0 never. Default 50. */
+  yieldEveryMs?: number;
+  /** Continue the previous training of this model (from its state, or from a snapshot loaded with
+   * fromJSON) instead of starting afresh; maxEpochs and maxIterations count from its first epoch. */
+  resume?: boolean;
 }
 
 export interface FitConfig {
   readonly batchSize: number;
   readonly maxEpochs: number;
   readonly maxIterations: number;
-  readonly learningRate: number;
+  readonly learningRate: LearningRateOption;
+  readonly optimizer: ResolvedOptimizer;
   readonly tolerance: number | null;
   readonly patience: number;
   readonly seed: number | undefined;
@@ -57,7 +111,18 @@ export interface FitConfig {
   readonly engine: EngineName | undefined;
   readonly init: 'uniform' | 'zeros';
   readonly nFeatures: number | undefined;
-  readonly onEpochEnd: ((info: EpochInfo) => void) | undefined;
+  readonly sampleWeight: ArrayLike<number> | undefined;
+  readonly classWeight: 'balanced' | Record<string, number> | undefined;
+  readonly validationData: readonly unknown[] | undefined;
+  readonly validationSplit: number | undefined;
+  readonly earlyStopping: unknown;
+  readonly onEpochEnd: ((info: EpochInfo) => void | Promise<void>) | undefined;
+  readonly onBatchEnd: ((info: BatchInfo) => void) | undefined;
+  readonly onBatchEndEvery: number;
+  readonly signal: AbortSignal | undefined;
+  readonly maxTimeMs: number;
+  readonly yieldEveryMs: number;
+  readonly resume: boolean;
 }
 
 export const FIT_DEFAULTS = {
@@ -65,11 +130,16 @@ export const FIT_DEFAULTS = {
   maxEpochs: 100,
   maxIterations: Infinity,
   learningRate: 0.01,
+  optimizer: 'sgd',
   tolerance: 1e-4,
   patience: 5,
   shuffle: true,
   dropLast: false,
   init: 'uniform',
+  onBatchEndEvery: 1,
+  maxTimeMs: Infinity,
+  yieldEveryMs: 50,
+  resume: false,
 } as const;
 
 const KNOWN = [
@@ -77,6 +147,7 @@ const KNOWN = [
   'maxEpochs',
   'maxIterations',
   'learningRate',
+  'optimizer',
   'tolerance',
   'patience',
   'seed',
@@ -85,18 +156,57 @@ const KNOWN = [
   'engine',
   'init',
   'nFeatures',
+  'sampleWeight',
+  'classWeight',
+  'validationData',
+  'validationSplit',
+  'earlyStopping',
   'onEpochEnd',
+  'onBatchEnd',
+  'onBatchEndEvery',
+  'signal',
+  'maxTimeMs',
+  'yieldEveryMs',
+  'resume',
 ] as const;
+
+function callback<T>(name: string, v: unknown): T | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'function') throw new InvalidOptionError(name, v, `${name} must be a function, got ${typeof v}`);
+  return v as T;
+}
 
 export function validateFitOptions(options: unknown): FitConfig {
   const o = plainObject('fit options', options);
   rejectUnknown(o, KNOWN, 'fit');
   const pick = <K extends keyof typeof FIT_DEFAULTS>(k: K): unknown => (o[k] === undefined ? FIT_DEFAULTS[k] : o[k]);
+  const lr = pick('learningRate');
+  if (typeof lr === 'number') positiveFinite('learningRate', lr);
+  else if (typeof lr !== 'function' && (lr === null || typeof lr !== 'object')) {
+    throw new InvalidOptionError('learningRate', lr, `learningRate must be a number, a schedule object or a function, got ${String(lr)}`);
+  }
+  const split = o.validationSplit;
+  if (split !== undefined && (typeof split !== 'number' || !(split > 0 && split < 1))) {
+    throw new InvalidOptionError('validationSplit', split, `validationSplit must be a fraction in (0, 1), got ${String(split)}`);
+  }
+  if (o.validationData !== undefined && (!Array.isArray(o.validationData) || o.validationData.length < 2 || o.validationData.length > 3)) {
+    throw new InvalidOptionError('validationData', o.validationData, 'validationData must be [X, y] or [X, y, sampleWeight]');
+  }
+  if (o.validationData !== undefined && split !== undefined) {
+    throw new InvalidOptionError('validationSplit', split, 'give validationData or validationSplit, not both');
+  }
+  if (o.classWeight !== undefined && o.classWeight !== 'balanced' && (o.classWeight === null || typeof o.classWeight !== 'object' || Array.isArray(o.classWeight))) {
+    throw new InvalidOptionError('classWeight', o.classWeight, "classWeight must be 'balanced' or an object { [label]: weight }");
+  }
+  if (o.signal !== undefined && !(typeof AbortSignal !== 'undefined' && o.signal instanceof AbortSignal)) {
+    throw new InvalidOptionError('signal', o.signal, 'signal must be an AbortSignal (from an AbortController)');
+  }
   const config: FitConfig = {
     batchSize: positiveInteger('batchSize', pick('batchSize')),
     maxEpochs: positiveInteger('maxEpochs', pick('maxEpochs'), true),
     maxIterations: positiveInteger('maxIterations', pick('maxIterations'), true),
-    learningRate: positiveFinite('learningRate', pick('learningRate')),
+    learningRate: lr as LearningRateOption,
+    optimizer: resolveOptimizer(pick('optimizer')),
     tolerance: o.tolerance === null ? null : nonNegativeFinite('tolerance', pick('tolerance')),
     patience: positiveInteger('patience', pick('patience')),
     seed: o.seed === undefined ? undefined : seed('seed', o.seed),
@@ -105,22 +215,28 @@ export function validateFitOptions(options: unknown): FitConfig {
     engine: o.engine === undefined ? undefined : oneOf('engine', o.engine, ['wasm', 'js'] as const),
     init: oneOf('init', pick('init'), ['uniform', 'zeros'] as const),
     nFeatures: o.nFeatures === undefined ? undefined : positiveInteger('nFeatures', o.nFeatures),
-    onEpochEnd: o.onEpochEnd === undefined ? undefined : callback('onEpochEnd', o.onEpochEnd),
+    sampleWeight: o.sampleWeight as ArrayLike<number> | undefined,
+    classWeight: o.classWeight as FitConfig['classWeight'],
+    validationData: o.validationData as readonly unknown[] | undefined,
+    validationSplit: split as number | undefined,
+    earlyStopping: o.earlyStopping,
+    onEpochEnd: callback('onEpochEnd', o.onEpochEnd),
+    onBatchEnd: callback('onBatchEnd', o.onBatchEnd),
+    onBatchEndEvery: positiveInteger('onBatchEndEvery', pick('onBatchEndEvery')),
+    signal: o.signal as AbortSignal | undefined,
+    maxTimeMs: o.maxTimeMs === undefined ? Infinity : positiveFinite('maxTimeMs', o.maxTimeMs),
+    yieldEveryMs: nonNegativeFinite('yieldEveryMs', pick('yieldEveryMs')),
+    resume: boolean('resume', pick('resume')),
   };
   // Cross-field rules, in one place.
-  if (config.maxEpochs === Infinity && config.maxIterations === Infinity) {
+  if (config.maxEpochs === Infinity && config.maxIterations === Infinity && config.maxTimeMs === Infinity) {
     throw new InvalidOptionError(
       'maxEpochs',
       Infinity,
-      'maxEpochs and maxIterations cannot both be Infinity: training needs a budget (the tolerance alone may never be met)',
+      'maxEpochs, maxIterations and maxTimeMs cannot all be Infinity: training needs a budget (the tolerance alone may never be met)',
     );
   }
   return config;
-}
-
-function callback<T>(name: string, v: unknown): T {
-  if (typeof v !== 'function') throw new InvalidOptionError(name, v, `${name} must be a function, got ${typeof v}`);
-  return v as T;
 }
 
 /** Checks the batch size against the data once its size is known. */

@@ -1,0 +1,125 @@
+import { LinearModel, type LinearModelOptions, type ModelJSON, type Targets } from './linear-model.js';
+import type { FeaturesInput } from '../data/matrix.js';
+import { type ClassValue, LabelEncoder } from '../data/encoders.js';
+import { InvalidDataError, InvalidModelError } from '../errors.js';
+
+export interface SoftmaxRegressionOptions extends LinearModelOptions {
+  /** The classes, in the order of their indices; by default the sorted distinct labels of y seen by fit. */
+  classes?: ClassValue[];
+}
+
+/**
+ * Multinomial logistic (softmax) regression: minimizes the mean cross-entropy of
+ * P(y = c | x) = softmax(W·x + b)_c, plus (λ/2)‖W‖² + λ₁‖W‖₁. Labels may be any values (numbers,
+ * strings, booleans); they are mapped to classes 0..k−1 by an encoder saved with the model.
+ */
+export class SoftmaxRegression extends LinearModel {
+  protected readonly modelName = 'SoftmaxRegression';
+  protected readonly objective = 'crossEntropy' as const;
+  protected readonly scoreKind = 'accuracy' as const;
+  private encoder: LabelEncoder;
+  private readonly fixedClasses: boolean;
+
+  constructor(options: SoftmaxRegressionOptions = {}) {
+    super(options, ['classes']);
+    this.fixedClasses = options.classes !== undefined;
+    this.encoder = new LabelEncoder(options.classes);
+  }
+
+  protected encodeTargets(y: Targets, rows: number, learn: boolean, argument = 'y'): Float32Array {
+    if (typeof (y as ArrayLike<unknown>)?.length !== 'number' || (y as ArrayLike<unknown>).length !== rows) {
+      throw new InvalidDataError(
+        'SHAPE_MISMATCH',
+        `${argument} has ${String((y as ArrayLike<unknown>)?.length)} values but X has ${rows} rows: they must have one target per row`,
+        { argument },
+      );
+    }
+    if (learn && !this.fixedClasses) {
+      const e = new LabelEncoder().fit(y, argument);
+      if (e.nClasses < 2) {
+        throw new InvalidDataError('INVALID_LABEL', `${argument} has a single class (${String(e.classes[0])}): a classifier needs at least two`, {
+          argument,
+        });
+      }
+      const t = e.transform(y, argument);
+      this.encoder = e;
+      return t;
+    }
+    return this.encoder.transform(y, argument);
+  }
+
+  protected outputs(): number {
+    return this.encoder.nClasses;
+  }
+
+  protected classList(): readonly ClassValue[] | null {
+    return this.encoder.isFitted ? this.encoder.classes : null;
+  }
+
+  protected override extraOptions(): Record<string, unknown> {
+    return this.fixedClasses ? { classes: this.encoder.classes } : {};
+  }
+
+  /** The classes, class i at index i. */
+  get classes(): ClassValue[] {
+    return this.encoder.classes;
+  }
+
+  /** One row of weights per class (copies, float32). */
+  get weights(): Float32Array[] {
+    const { weights, nFeatures: d, nOutputs: k } = this.state;
+    return Array.from({ length: k }, (_, c) => weights.slice(c * d, (c + 1) * d));
+  }
+
+  /** The intercept of each class. */
+  get bias(): Float32Array {
+    return this.state.bias.slice();
+  }
+
+  /** W·x + b: one row of k scores per row of X. */
+  decisionFunction(X: FeaturesInput): number[][] {
+    const { z, rows } = this.scores(X);
+    const k = this.state.nOutputs;
+    return Array.from({ length: rows }, (_, r) => Array.from(z.subarray(r * k, (r + 1) * k)));
+  }
+
+  /** P(y = c | x) for every row and class; each row sums to 1 (softmax, computed stably). */
+  predictProba(X: FeaturesInput): number[][] {
+    return this.decisionFunction(X).map((z) => {
+      const m = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - m));
+      const s = e.reduce((a, b) => a + b, 0);
+      return e.map((v) => v / s);
+    });
+  }
+
+  /** The most probable class of every row (the first one on ties). */
+  predict(X: FeaturesInput): ClassValue[] {
+    const idx = this.decisionFunction(X).map((z) => z.indexOf(Math.max(...z)));
+    return this.encoder.inverseTransform(idx);
+  }
+
+  /** Accuracy: the fraction of rows whose predicted class equals y. */
+  score(X: FeaturesInput, y: Targets): number {
+    const p = this.predict(X);
+    const t = this.encoder.transform(y);
+    const classes = this.encoder.classes;
+    let hits = 0;
+    for (let i = 0; i < t.length; i++) if (p[i] === classes[t[i]]) hits++;
+    return hits / t.length;
+  }
+
+  static fromJSON(json: ModelJSON | string): SoftmaxRegression {
+    return LinearModel.restore(SoftmaxRegression, 'SoftmaxRegression', json, (model, j) => {
+      if (j.classes === undefined || j.classes === null) {
+        if (j.weights !== null && j.weights !== undefined) throw new InvalidModelError("the snapshot of a fitted SoftmaxRegression needs its 'classes'");
+        return;
+      }
+      try {
+        model.encoder = new LabelEncoder(j.classes);
+      } catch (e) {
+        throw new InvalidModelError(`the snapshot's classes are invalid: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
+  }
+}
