@@ -72,6 +72,8 @@ export interface StandardScalerJSON {
   nSamplesSeen: number;
   mean: number[] | null;
   variance: number[] | null;
+  /** Σ (x − mean)² of each column; optional when reading (older snapshots). */
+  sumSquares?: number[] | null;
 }
 
 interface Moments {
@@ -234,6 +236,9 @@ export class StandardScaler {
       nSamplesSeen: m ? m.n : 0,
       mean: m ? Array.from(m.mean) : null,
       variance: m ? Array.from(m.m2, (s) => s / m.n) : null,
+      // the sums of squared deviations themselves, so that a reloaded scaler divides by exactly
+      // the same scales (variance · n does not always give m2 back to the bit)
+      sumSquares: m ? Array.from(m.m2) : null,
     };
   }
 
@@ -247,7 +252,8 @@ export class StandardScaler {
     const mean = finiteArray(o.mean, 'StandardScaler JSON: mean');
     const variance = finiteArray(o.variance, 'StandardScaler JSON: variance', mean.length);
     if (mean.length === 0 || variance.some((v) => v < 0)) throw new InvalidModelError('StandardScaler JSON: needs at least one column and variances ≥ 0');
-    s.moments = { n, mean, m2: variance.map((v) => v * n) };
+    const m2 = o.sumSquares === undefined || o.sumSquares === null ? variance.map((v) => v * n) : finiteArray(o.sumSquares, 'StandardScaler JSON: sumSquares', mean.length);
+    s.moments = { n, mean, m2 };
     return s;
   }
 }

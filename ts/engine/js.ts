@@ -158,7 +158,7 @@ class JsSession implements Session {
   private readonly clipValue: number;
   private readonly clipNorm: number;
   private readonly fitIntercept: boolean;
-  private readonly train: Rows;
+  private train: Rows;
   private readonly validation: Rows | null;
   /** θ = [W (k × d, row-major), b (k)]. */
   private readonly theta: Float32Array;
@@ -239,6 +239,14 @@ class JsSession implements Session {
     }
     theta.set(params);
     if (!this.fitIntercept) theta.fill(0, nWeights);
+  }
+
+  setTrainingData(train: EngineData): void {
+    this.check();
+    const rows = checkedRows('training data', train, this.d, this.kind === CROSS_ENTROPY ? this.k : 0);
+    if (rows.rows === 0) throw failure('the training data has no rows');
+    this.train = rows;
+    this.orderLength = -1;
   }
 
   setOrder(order: Uint32Array): void {

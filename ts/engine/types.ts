@@ -153,6 +153,12 @@ export interface Session {
   /** A copy of θ in the layout above. */
   params(): Float32Array;
   setParams(params: Float32Array): void;
+  /**
+   * Replaces the training rows (same nFeatures, any number of rows ≥ 1; labels checked as at
+   * creation), keeping θ and the optimizer state: training on a stream loads one chunk at a
+   * time. The current order is dropped: a setOrder() must follow before runBatches().
+   */
+  setTrainingData(train: EngineData): void;
   /** Starts an epoch: the rows in the order they are visited, cut into batches. Also the point
    * that a non-finite run of batches goes back to. */
   setOrder(order: Uint32Array): void;

@@ -5,10 +5,14 @@
  */
 import type { ObjectiveName } from '../engine/types.js';
 import { type FeaturesInput, type Matrix, toMatrix } from '../data/matrix.js';
+import { Dataset } from '../data/dataset.js';
+import type { LabelEncoder } from '../data/encoders.js';
+import { MinMaxScaler, StandardScaler } from '../data/scaler.js';
 import { Rng } from '../data/random.js';
 import { InvalidDataError, InvalidModelError, InvalidOptionError, NotFittedError } from '../errors.js';
-import { type EpochInfo, type FitOptions, validateFitOptions } from '../train/options.js';
-import { type History, type TrainData, type TrainingState, TrainingRun } from '../train/loop.js';
+import { type EpochInfo, type FitConfig, type FitOptions, validateFitOptions } from '../train/options.js';
+import { type History, type TrainData, type TrainStream, type TrainingState, TrainingRun } from '../train/loop.js';
+import { type Chunk, CSVStream } from '../data/stream.js';
 import { classWeights, splitValidation, toSampleWeight } from '../train/validation.js';
 import { boolean, nonNegativeFinite, plainObject, rejectUnknown } from '../train/validate.js';
 
@@ -19,7 +23,17 @@ export interface LinearModelOptions {
   l1?: number;
   /** Learn the intercepts b. Default true. */
   fitIntercept?: boolean;
+  /**
+   * Scale the features before training: true for a StandardScaler, or a StandardScaler or
+   * MinMaxScaler instance. It is fitted on the training rows only (not the validation rows),
+   * saved with the model, and applied by predict. Default false.
+   */
+  standardize?: boolean | StandardScaler | MinMaxScaler;
 }
+
+/** The features of prediction and scoring: arrays, or a Dataset. */
+export type Features = FeaturesInput | Dataset;
+export type { Dataset };
 
 /** Targets as users pass them: numbers, or class labels for SoftmaxRegression. */
 export type Targets = ArrayLike<number> | readonly (string | number | boolean)[];
@@ -37,6 +51,8 @@ export interface ModelJSON {
   bias: number[] | null;
   /** SoftmaxRegression: the class labels, class i at index i. */
   classes?: (string | number | boolean)[] | null;
+  /** The feature scaler (`standardize`), fitted with the model. */
+  preprocessing?: { type: 'StandardScaler' | 'MinMaxScaler'; state: unknown } | null;
   /** What `fit(…, { resume: true })` continues from. */
   training: TrainingState | null;
 }
@@ -61,13 +77,28 @@ export abstract class LinearModel {
   readonly fitIntercept: boolean;
   protected fitted: Fitted | null = null;
   protected training: TrainingState | null = null;
+  /** The `standardize` scaler (fitted by the first fit), or null. */
+  protected scaler: StandardScaler | MinMaxScaler | null;
 
   constructor(options: LinearModelOptions = {}, extra: readonly string[] = []) {
     const o = plainObject('model options', options);
-    rejectUnknown(o, ['l2', 'l1', 'fitIntercept', ...extra], 'model');
+    rejectUnknown(o, ['l2', 'l1', 'fitIntercept', 'standardize', ...extra], 'model');
     this.l2 = o.l2 === undefined ? 0 : nonNegativeFinite('l2', o.l2);
     this.l1 = o.l1 === undefined ? 0 : nonNegativeFinite('l1', o.l1);
     this.fitIntercept = o.fitIntercept === undefined ? true : boolean('fitIntercept', o.fitIntercept);
+    const st = o.standardize;
+    if (st === undefined || st === false) this.scaler = null;
+    else if (st === true) this.scaler = new StandardScaler();
+    else if (st instanceof StandardScaler || st instanceof MinMaxScaler) this.scaler = st;
+    else throw new InvalidOptionError('standardize', st, 'standardize must be true, false, a StandardScaler or a MinMaxScaler');
+  }
+
+  /** A class label encoder that came with the data (a Dataset with a categorical target). */
+  protected takeEncoder(encoder: LabelEncoder, learn: boolean): void {
+    void learn;
+    if (encoder.nClasses !== 2) {
+      throw new InvalidDataError('INVALID_LABEL', `${this.modelName} needs a target with 2 classes, this dataset's has ${encoder.nClasses}`, { argument: 'y' });
+    }
   }
 
   /**
@@ -90,8 +121,11 @@ export abstract class LinearModel {
    * it throws a DivergenceError and keeps the parameters of the last finite epoch; on bad input
    * it throws before touching the model.
    */
-  async fit(X: FeaturesInput, y: Targets, options: FitOptions = {}): Promise<History> {
-    const run = this.prepare(X, y, options, this.training);
+  async fit(data: Dataset | AsyncIterable<Chunk>, options?: FitOptions): Promise<History>;
+  async fit(X: FeaturesInput, y: Targets, options?: FitOptions): Promise<History>;
+  async fit(a: FeaturesInput | Dataset | AsyncIterable<Chunk>, b?: Targets | FitOptions, c?: FitOptions): Promise<History> {
+    const { X, y, options } = splitArgs(a, b, c);
+    const run = await this.prepare(X, y, options, this.training);
     for await (const _ of run.run());
     return this.finish(run);
   }
@@ -101,8 +135,11 @@ export abstract class LinearModel {
    * `for await (const e of model.fitIter(X, y, options)) console.log(e.epoch, e.loss)`.
    * Breaking out of the loop stops training; the model keeps what it learned.
    */
-  async *fitIter(X: FeaturesInput, y: Targets, options: FitOptions = {}): AsyncGenerator<EpochInfo, History, undefined> {
-    const run = this.prepare(X, y, options, this.training);
+  fitIter(data: Dataset | AsyncIterable<Chunk>, options?: FitOptions): AsyncGenerator<EpochInfo, History, undefined>;
+  fitIter(X: FeaturesInput, y: Targets, options?: FitOptions): AsyncGenerator<EpochInfo, History, undefined>;
+  async *fitIter(a: FeaturesInput | Dataset | AsyncIterable<Chunk>, b?: Targets | FitOptions, c?: FitOptions): AsyncGenerator<EpochInfo, History, undefined> {
+    const { X, y, options } = splitArgs(a, b, c);
+    const run = await this.prepare(X, y, options, this.training);
     try {
       yield* run.run();
     } finally {
@@ -115,7 +152,10 @@ export abstract class LinearModel {
    * One more epoch over (X, y), continuing the optimizer, the schedule and the random stream of
    * the training so far (scikit-learn's partial_fit); the first call initializes.
    */
-  async partialFit(X: FeaturesInput, y: Targets, options: Omit<FitOptions, 'maxEpochs' | 'resume' | 'validationSplit'> = {}): Promise<History> {
+  async partialFit(data: Dataset, options?: PartialFitOptions): Promise<History>;
+  async partialFit(X: FeaturesInput, y: Targets, options?: PartialFitOptions): Promise<History>;
+  async partialFit(a: FeaturesInput | Dataset, b?: Targets | PartialFitOptions, c?: PartialFitOptions): Promise<History> {
+    const { X, y, options } = splitArgs(a, b, c);
     for (const k of ['maxEpochs', 'resume', 'validationSplit'] as const) {
       if ((options as FitOptions)[k] !== undefined) {
         throw new InvalidOptionError(k, (options as FitOptions)[k], `partialFit runs one epoch over the rows it is given and takes no ${k}`);
@@ -124,24 +164,34 @@ export abstract class LinearModel {
     const state = this.training;
     // new rows: an epoch left unfinished by an earlier stop does not carry over
     const from = state ? { ...state, batch: 0, partial: null } : null;
-    const run = this.prepare(X, y, { tolerance: null, ...options, maxEpochs: (state?.epoch ?? 0) + 1, resume: state !== null }, from);
+    const run = await this.prepare(X, y, { tolerance: null, ...options, maxEpochs: (state?.epoch ?? 0) + 1, resume: state !== null }, from);
     for await (const _ of run.run());
     return this.finish(run);
   }
 
-  private prepare(X: FeaturesInput, y: Targets, options: FitOptions, from: TrainingState | null): TrainingRun {
+  private async prepare(
+    X: FeaturesInput | Dataset | AsyncIterable<Chunk>,
+    y: Targets | undefined,
+    options: FitOptions,
+    from: TrainingState | null,
+  ): Promise<TrainingRun> {
     const config = validateFitOptions(options);
     const resume = config.resume;
     if (resume && (!this.fitted || !from)) {
       throw new InvalidOptionError('resume', true, `this ${this.modelName} has no training to resume: fit it first, or load a snapshot taken after fit`);
     }
-    const x = toMatrix(X, config.nFeatures ?? (resume && isFlat(X) ? this.fitted!.nFeatures : undefined));
+    if (isChunks(X)) return this.prepareStream(X, config, from);
+    const dataset = X instanceof Dataset ? X : null;
+    if (dataset && !dataset.y) throw new InvalidDataError('INVALID_DATA', 'this Dataset has no targets: give it a target column to train on', { argument: 'data' });
+    if (!dataset && y === undefined) throw new InvalidDataError('INVALID_DATA', 'fit(X, y) needs the targets y', { argument: 'y' });
+    const x = dataset ? dataset.x : toMatrix(X, config.nFeatures ?? (resume && isFlat(X) ? this.fitted!.nFeatures : undefined));
     if (resume && x.cols !== this.fitted!.nFeatures) {
       throw new InvalidDataError('SHAPE_MISMATCH', `X has ${x.cols} features per row but the training to resume has ${this.fitted!.nFeatures}`, {
         argument: 'X',
       });
     }
-    const t = this.encodeTargets(y, x.rows, !resume);
+    if (dataset?.labelEncoder) this.takeEncoder(dataset.labelEncoder, !resume);
+    const t = this.encodeTargets(dataset ? this.datasetTargets(dataset) : y!, x.rows, !resume && !dataset?.labelEncoder);
     if (resume && this.outputs() !== this.fitted!.nOutputs) {
       throw new InvalidDataError('INVALID_LABEL', `the training to resume has ${this.fitted!.nOutputs} outputs, these targets make ${this.outputs()}`, {
         argument: 'y',
@@ -162,18 +212,107 @@ export abstract class LinearModel {
     if (config.validationSplit !== undefined) {
       ({ train, validation } = splitValidation(train, config.validationSplit, seed, classes));
     } else if (config.validationData !== undefined) {
-      const [vx, vy, vw] = config.validationData;
-      const m = toMatrix(vx, x.cols, 'validationData[0]');
-      if (m.cols !== x.cols) {
-        throw new InvalidDataError('SHAPE_MISMATCH', `validationData has ${m.cols} features per row, X has ${x.cols}`, { argument: 'validationData[0]' });
-      }
-      validation = {
-        x: m,
-        y: this.encodeTargets(vy as Targets, m.rows, false, 'validationData[1]'),
-        sampleWeight: vw === undefined ? null : toSampleWeight(vw, m.rows, 'validationData[2]'),
-      };
+      validation = this.validationRows(config.validationData, x.cols);
+    }
+    if (this.scaler) {
+      // fitted on the training rows only; a resumed training keeps the scaler it started with
+      if (!resume) this.scaler.fit(train.x);
+      train = { ...train, x: this.scaler.transform(train.x) };
+      if (validation) validation = { ...validation, x: this.scaler.transform(validation.x) };
     }
     const resumeFrom = resume ? { params: this.params(), state: from! } : null;
+    return this.newRun(train, validation, { ...config, seed }, resumeFrom);
+  }
+
+  /**
+   * A fit on a stream of chunks (Dataset.streamCSV, shuffleBuffer, or any re-iterable async
+   * iterable of { x, y }): each epoch reads the source again; the rows pass through a seeded
+   * shuffle buffer; the scaler is fitted in a first pass; memory stays bounded by the chunk,
+   * the buffer and one block of rows.
+   */
+  private async prepareStream(chunks: AsyncIterable<Chunk>, config: FitConfig, from: TrainingState | null): Promise<TrainingRun> {
+    const resume = config.resume;
+    for (const k of ['sampleWeight', 'classWeight', 'validationSplit'] as const) {
+      if (config[k] !== undefined) {
+        throw new InvalidOptionError(k, config[k], `${k} is not available when training on a stream: give the rows in memory, or validationData for validation`);
+      }
+    }
+    let nFeatures = chunks instanceof CSVStream ? chunks.nFeatures : undefined;
+    if (chunks instanceof CSVStream && chunks.labelEncoder) this.takeEncoder(chunks.labelEncoder, !resume);
+    const needClasses = !resume && this.needsClasses(chunks);
+    if (nFeatures === undefined || needClasses || (this.scaler && !resume)) {
+      // one first pass: the width, the classes a classifier has not been told, the scaler
+      const labels: number[] = [];
+      const seen = new Set<number>();
+      const fresh = this.scaler && !resume ? freshScaler(this.scaler) : null;
+      let rows = 0;
+      for await (const c of chunks) {
+        nFeatures ??= c.x.cols;
+        rows += c.x.rows;
+        if (needClasses) {
+          for (const v of c.y) {
+            if (!seen.has(v)) {
+              seen.add(v);
+              labels.push(v);
+            }
+          }
+        }
+        fresh?.partialFit(c);
+      }
+      if (fresh) this.scaler = fresh;
+      if (rows === 0) throw new InvalidDataError('EMPTY_DATA', 'the stream has no rows', { argument: 'data' });
+      if (needClasses) this.encodeTargets(labels, labels.length, true);
+    }
+    const d = nFeatures!;
+    if (resume && d !== this.fitted!.nFeatures) {
+      throw new InvalidDataError('SHAPE_MISMATCH', `the stream has ${d} features per row but the training to resume has ${this.fitted!.nFeatures}`, { argument: 'data' });
+    }
+    const scaler = this.scaler;
+    const stream: TrainStream = {
+      chunks,
+      nFeatures: d,
+      shuffleBufferRows: config.shuffleBufferRows,
+      convert: (c) => {
+        if (c.x.cols !== d) {
+          throw new InvalidDataError('SHAPE_MISMATCH', `a chunk of the stream has ${c.x.cols} features per row, the first had ${d}`, { argument: 'data' });
+        }
+        return { x: scaler ? scaler.transform(c.x) : c.x, y: this.encodeTargets(this.chunkTargets(c, chunks), c.x.rows, false), sampleWeight: null };
+      },
+    };
+    let validation: TrainData | null = null;
+    if (config.validationData !== undefined) validation = this.validationRows(config.validationData, d);
+    if (validation && scaler) validation = { ...validation, x: scaler.transform(validation.x) };
+    const seed = resume ? from!.seed : (config.seed ?? Rng.freshSeed());
+    const resumeFrom = resume ? { params: this.params(), state: from! } : null;
+    return this.newRun(stream, validation, { ...config, seed }, resumeFrom);
+  }
+
+  /** Whether a fresh fit must learn the classes from the targets (SoftmaxRegression without `classes`). */
+  protected needsClasses(source: AsyncIterable<Chunk>): boolean {
+    void source;
+    return false;
+  }
+
+  /** A chunk's targets as encodeTargets reads them (class labels when the stream encoded them). */
+  protected chunkTargets(c: Chunk, source: AsyncIterable<Chunk>): Targets {
+    void source;
+    return c.y;
+  }
+
+  private validationRows(data: readonly unknown[], d: number): TrainData {
+    const [vx, vy, vw] = data;
+    const m = toMatrix(vx, d, 'validationData[0]');
+    if (m.cols !== d) {
+      throw new InvalidDataError('SHAPE_MISMATCH', `validationData has ${m.cols} features per row, the training data ${d}`, { argument: 'validationData[0]' });
+    }
+    return {
+      x: m,
+      y: this.encodeTargets(vy as Targets, m.rows, false, 'validationData[1]'),
+      sampleWeight: vw === undefined ? null : toSampleWeight(vw, m.rows, 'validationData[2]'),
+    };
+  }
+
+  private newRun(train: TrainData | TrainStream, validation: TrainData | null, config: FitConfig, resumeFrom: { params: Float32Array; state: TrainingState } | null): TrainingRun {
     return new TrainingRun(
       {
         objective: this.objective,
@@ -185,7 +324,7 @@ export abstract class LinearModel {
         validation,
         score: this.scoreKind,
       },
-      { ...config, seed },
+      config,
       resumeFrom,
     );
   }
@@ -227,20 +366,44 @@ export abstract class LinearModel {
     return this.state.nFeatures;
   }
 
-  /** Reads X for prediction: a flat typed array is cut into rows of the fitted feature count. */
-  protected features(X: FeaturesInput): Matrix {
+  /** Reads X for prediction (a flat typed array is cut into rows of the fitted feature count) and
+   * applies the model's scaler. */
+  protected features(X: Features): Matrix {
     const { nFeatures } = this.state;
-    const m = toMatrix(X, isFlat(X) ? nFeatures : undefined);
+    const m = X instanceof Dataset ? X.x : toMatrix(X, isFlat(X) ? nFeatures : undefined);
     if (m.cols !== nFeatures) {
       throw new InvalidDataError('SHAPE_MISMATCH', `X has ${m.cols} features per row but this ${this.modelName} was fitted on ${nFeatures}`, {
         argument: 'X',
       });
     }
-    return m;
+    return this.scaler ? this.scaler.transform(m) : m;
+  }
+
+  /** A Dataset's targets as this model reads them: values, or class indices (0/1 for
+   * LogisticRegression); SoftmaxRegression reads the class labels. */
+  protected datasetTargets(d: Dataset): Targets {
+    return d.y!;
+  }
+
+  /** The targets of score(): y, or the Dataset's own. */
+  protected scoreTargets(X: Features, y: Targets | undefined): Targets {
+    if (y !== undefined) return y;
+    if (X instanceof Dataset && X.y) return this.datasetTargets(X);
+    throw new InvalidDataError('INVALID_DATA', 'score(X, y) needs the targets y', { argument: 'y' });
+  }
+
+  /** A new, unfitted model with the same options (for cross-validation). */
+  clone(): this {
+    const json = this.toJSON();
+    const ctor = this.constructor as unknown as { fromJSON(j: ModelJSON): LinearModel };
+    const scaler = this.scaler ? freshScaler(this.scaler) : null;
+    const copy = ctor.fromJSON({ ...json, nFeatures: null, nOutputs: null, weights: null, bias: null, training: null, preprocessing: null, ...(json.options.classes ? {} : { classes: null }) }) as this;
+    copy.scaler = scaler;
+    return copy;
   }
 
   /** W·x + b for every row and output (rows × nOutputs, row-major), accumulated in float64. */
-  protected scores(X: FeaturesInput): { z: Float64Array; rows: number } {
+  protected scores(X: Features): { z: Float64Array; rows: number } {
     const { data, rows, cols } = this.features(X);
     const { weights, bias, nOutputs: k } = this.state;
     const z = new Float64Array(rows * k);
@@ -269,6 +432,10 @@ export abstract class LinearModel {
       weights: f ? Array.from(f.weights) : null,
       bias: f ? Array.from(f.bias) : null,
       ...(classes ? { classes: classes as (string | number | boolean)[] } : {}),
+      preprocessing:
+        this.scaler && this.scaler.isFitted
+          ? { type: this.scaler instanceof StandardScaler ? 'StandardScaler' : 'MinMaxScaler', state: this.scaler.toJSON() }
+          : null,
       training: this.training ? structuredClone(this.training) : null,
     };
   }
@@ -303,8 +470,41 @@ export abstract class LinearModel {
     model.fitted = { weights, bias, nFeatures: d as number, nOutputs: k as number };
     if (model.outputs() !== k) throw new InvalidModelError(`the snapshot has ${String(k)} outputs, its classes make ${model.outputs()}`);
     if (j.training !== undefined && j.training !== null) model.training = checkTraining(j.training, weights.length + bias.length);
+    if (j.preprocessing) {
+      const { type, state } = j.preprocessing;
+      if (type === 'StandardScaler') model.scaler = StandardScaler.fromJSON(state);
+      else if (type === 'MinMaxScaler') model.scaler = MinMaxScaler.fromJSON(state);
+      else throw new InvalidModelError(`unknown preprocessing ${JSON.stringify(type)} in the snapshot`);
+      if (model.scaler.nFeatures !== d) throw new InvalidModelError(`the snapshot's scaler has ${model.scaler.nFeatures} columns, the model ${String(d)}`);
+    }
     return model;
   }
+}
+
+export type PartialFitOptions = Omit<FitOptions, 'maxEpochs' | 'resume' | 'validationSplit'>;
+
+function isChunks(X: unknown): X is AsyncIterable<Chunk> {
+  return X !== null && typeof X === 'object' && typeof (X as AsyncIterable<Chunk>)[Symbol.asyncIterator] === 'function';
+}
+
+/** An unfitted scaler with the same options. */
+function freshScaler(s: StandardScaler | MinMaxScaler): StandardScaler | MinMaxScaler {
+  return s instanceof StandardScaler
+    ? new StandardScaler({ withMean: s.withMean, withStd: s.withStd })
+    : new MinMaxScaler({ featureRange: s.featureRange });
+}
+
+/** fit(dataset or stream, options) or fit(X, y, options). */
+function splitArgs<O>(
+  a: FeaturesInput | Dataset | AsyncIterable<Chunk>,
+  b: Targets | O | undefined,
+  c: O | undefined,
+): { X: FeaturesInput | Dataset | AsyncIterable<Chunk>; y: Targets | undefined; options: O } {
+  if (a instanceof Dataset || isChunks(a)) {
+    if (c !== undefined) throw new InvalidOptionError('options', c, 'fit(dataset, options) takes the targets from the dataset: pass the options second');
+    return { X: a, y: undefined, options: (b ?? {}) as O };
+  }
+  return { X: a, y: b as Targets | undefined, options: (c ?? {}) as O };
 }
 
 function isFlat(X: unknown): boolean {

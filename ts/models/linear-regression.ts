@@ -1,5 +1,6 @@
-import { LinearModel, type LinearModelOptions, type ModelJSON, type Targets } from './linear-model.js';
-import { type FeaturesInput, toVector } from '../data/matrix.js';
+import { type Features, LinearModel, type LinearModelOptions, type ModelJSON, type Targets } from './linear-model.js';
+import { toVector } from '../data/matrix.js';
+import { InvalidDataError } from '../errors.js';
 
 /** Least squares: minimizes ½·mean((w·x + b − y)²) + (λ/2)‖w‖² + λ₁‖w‖₁ by mini-batch gradient descent. */
 export class LinearRegression extends LinearModel {
@@ -19,6 +20,10 @@ export class LinearRegression extends LinearModel {
     return 1;
   }
 
+  protected override takeEncoder(): void {
+    throw new InvalidDataError('INVALID_LABEL', 'LinearRegression needs a numeric target; this dataset has a categorical one', { argument: 'y' });
+  }
+
   protected classList(): null {
     return null;
   }
@@ -34,19 +39,19 @@ export class LinearRegression extends LinearModel {
   }
 
   /** w·x + b for every row. */
-  decisionFunction(X: FeaturesInput): Float64Array {
+  decisionFunction(X: Features): Float64Array {
     return this.scores(X).z;
   }
 
   /** The predicted y of every row. */
-  predict(X: FeaturesInput): Float64Array {
+  predict(X: Features): Float64Array {
     return this.decisionFunction(X);
   }
 
   /** The coefficient of determination R² = 1 − SS_res / SS_tot (1 is perfect; can be negative). */
-  score(X: FeaturesInput, y: Targets): number {
+  score(X: Features, y?: Targets): number {
     const p = this.predict(X);
-    const t = toVector(y, p.length);
+    const t = toVector(this.scoreTargets(X, y), p.length);
     let mean = 0;
     for (let i = 0; i < t.length; i++) mean += t[i];
     mean /= t.length;

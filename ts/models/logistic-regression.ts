@@ -1,5 +1,5 @@
-import { LinearModel, type LinearModelOptions, type ModelJSON, type Targets } from './linear-model.js';
-import { type FeaturesInput, checkBinaryLabels, toVector } from '../data/matrix.js';
+import { type Features, LinearModel, type LinearModelOptions, type ModelJSON, type Targets } from './linear-model.js';
+import { checkBinaryLabels, toVector } from '../data/matrix.js';
 
 /** σ(z) without overflow for either sign. */
 export function sigmoid(z: number): number {
@@ -44,24 +44,24 @@ export class LogisticRegression extends LinearModel {
   }
 
   /** w·x + b for every row. */
-  decisionFunction(X: FeaturesInput): Float64Array {
+  decisionFunction(X: Features): Float64Array {
     return this.scores(X).z;
   }
 
   /** P(y = 1 | x) for every row. */
-  predictProba(X: FeaturesInput): Float64Array {
+  predictProba(X: Features): Float64Array {
     return this.decisionFunction(X).map(sigmoid);
   }
 
   /** The predicted label (0 or 1) of every row: 1 where P(y = 1 | x) > 0.5. */
-  predict(X: FeaturesInput): Float64Array {
+  predict(X: Features): Float64Array {
     return this.decisionFunction(X).map((z) => (z > 0 ? 1 : 0));
   }
 
   /** Accuracy: the fraction of rows whose predicted label equals y. */
-  score(X: FeaturesInput, y: Targets): number {
+  score(X: Features, y?: Targets): number {
     const p = this.predict(X);
-    const t = this.encodeTargets(y, p.length, false);
+    const t = this.encodeTargets(this.scoreTargets(X, y), p.length, false);
     let hits = 0;
     for (let i = 0; i < t.length; i++) if (p[i] === t[i]) hits++;
     return hits / t.length;

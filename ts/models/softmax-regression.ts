@@ -1,6 +1,6 @@
-import { LinearModel, type LinearModelOptions, type ModelJSON, type Targets } from './linear-model.js';
-import type { FeaturesInput } from '../data/matrix.js';
+import { type Dataset, type Features, LinearModel, type LinearModelOptions, type ModelJSON, type Targets } from './linear-model.js';
 import { type ClassValue, LabelEncoder } from '../data/encoders.js';
+import { type Chunk, CSVStream } from '../data/stream.js';
 import { InvalidDataError, InvalidModelError } from '../errors.js';
 
 export interface SoftmaxRegressionOptions extends LinearModelOptions {
@@ -52,6 +52,23 @@ export class SoftmaxRegression extends LinearModel {
     return this.encoder.nClasses;
   }
 
+  protected override needsClasses(source: AsyncIterable<Chunk>): boolean {
+    return !this.fixedClasses && !(source instanceof CSVStream && source.labelEncoder);
+  }
+
+  protected override chunkTargets(c: Chunk, source: AsyncIterable<Chunk>): Targets {
+    return source instanceof CSVStream && source.labelEncoder ? (source.labelEncoder.inverseTransform(c.y) as Targets) : c.y;
+  }
+
+  protected override datasetTargets(d: Dataset): Targets {
+    return d.labelEncoder ? (d.labelEncoder.inverseTransform(d.y!) as Targets) : d.y!;
+  }
+
+  /** A Dataset's classes become the model's (in their order), unless the model fixed its own. */
+  protected override takeEncoder(encoder: LabelEncoder, learn: boolean): void {
+    if (learn && !this.fixedClasses) this.encoder = LabelEncoder.fromJSON(encoder.toJSON());
+  }
+
   protected classList(): readonly ClassValue[] | null {
     return this.encoder.isFitted ? this.encoder.classes : null;
   }
@@ -77,14 +94,14 @@ export class SoftmaxRegression extends LinearModel {
   }
 
   /** W·x + b: one row of k scores per row of X. */
-  decisionFunction(X: FeaturesInput): number[][] {
+  decisionFunction(X: Features): number[][] {
     const { z, rows } = this.scores(X);
     const k = this.state.nOutputs;
     return Array.from({ length: rows }, (_, r) => Array.from(z.subarray(r * k, (r + 1) * k)));
   }
 
   /** P(y = c | x) for every row and class; each row sums to 1 (softmax, computed stably). */
-  predictProba(X: FeaturesInput): number[][] {
+  predictProba(X: Features): number[][] {
     return this.decisionFunction(X).map((z) => {
       const m = Math.max(...z);
       const e = z.map((v) => Math.exp(v - m));
@@ -94,15 +111,15 @@ export class SoftmaxRegression extends LinearModel {
   }
 
   /** The most probable class of every row (the first one on ties). */
-  predict(X: FeaturesInput): ClassValue[] {
+  predict(X: Features): ClassValue[] {
     const idx = this.decisionFunction(X).map((z) => z.indexOf(Math.max(...z)));
     return this.encoder.inverseTransform(idx);
   }
 
   /** Accuracy: the fraction of rows whose predicted class equals y. */
-  score(X: FeaturesInput, y: Targets): number {
+  score(X: Features, y?: Targets): number {
     const p = this.predict(X);
-    const t = this.encoder.transform(y);
+    const t = this.encoder.transform(this.scoreTargets(X, y));
     const classes = this.encoder.classes;
     let hits = 0;
     for (let i = 0; i < t.length; i++) if (p[i] === classes[t[i]]) hits++;

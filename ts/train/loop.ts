@@ -14,8 +14,9 @@
 import type { EngineName, ObjectiveName, Session } from '../engine/types.js';
 import { resolveEngine } from '../engine/index.js';
 import type { Matrix } from '../data/matrix.js';
+import { type Chunk, shuffleBuffer } from '../data/stream.js';
 import { Rng } from '../data/random.js';
-import { DivergenceError, InvalidModelError } from '../errors.js';
+import { DivergenceError, InvalidModelError, InvalidOptionError } from '../errors.js';
 import { type EarlyStoppingConfig, type EarlyStoppingState, earlyStoppingStep, initialEarlyStopping, resolveEarlyStopping } from './early-stopping.js';
 import { type BatchInfo, type EpochInfo, type FitConfig, checkAgainstData } from './options.js';
 import { type PlateauState, type Schedule, resolveSchedule } from './schedules.js';
@@ -61,10 +62,25 @@ export interface TrainProblem {
   readonly l2: number;
   readonly l1: number;
   readonly fitIntercept: boolean;
-  readonly train: TrainData;
+  /** The training rows in memory, or a stream read again every epoch. */
+  readonly train: TrainData | TrainStream;
   readonly validation: TrainData | null;
   /** How valScore is computed from the engine's metric sum. */
   readonly score: 'accuracy' | 'r2';
+}
+
+/** Training rows from a source too large for memory: one pass over `chunks` per epoch. */
+export interface TrainStream {
+  readonly chunks: AsyncIterable<Chunk>;
+  readonly nFeatures: number;
+  /** Checks a chunk and turns it into what the engine trains on (targets encoded, features scaled). */
+  readonly convert: (chunk: Chunk) => TrainData;
+  /** Rows of the seeded shuffle buffer the chunks pass through when shuffling (bounded memory). */
+  readonly shuffleBufferRows: number;
+}
+
+export function isStream(t: TrainData | TrainStream): t is TrainStream {
+  return (t as TrainStream).chunks !== undefined;
 }
 
 /** Everything a resumed run needs besides θ and the data; JSON-safe (±Infinity as null). */
@@ -141,6 +157,8 @@ function weightedTotalSquares(d: TrainData): number {
 
 /** Multiply-adds per engine call when the loop must keep control (see `chunk` in run()). */
 const CALL_WORK = 1 << 21;
+/** Feature values per block when training on a stream (4 MB of float32). */
+const STREAM_BLOCK_VALUES = 1 << 20;
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 const fromNullable = (v: number | null, fallback: number): number => (v === null ? fallback : v);
@@ -164,17 +182,24 @@ export class TrainingRun {
     private readonly config: FitConfig,
     private readonly resumeFrom: { params: Float32Array; state: TrainingState } | null,
   ) {
-    checkAgainstData(config, problem.train.x.rows);
+    if (!isStream(problem.train)) checkAgainstData(config, problem.train.x.rows);
+    else if (resumeFrom && resumeFrom.state.batch > 0) {
+      throw new InvalidOptionError(
+        'resume',
+        true,
+        `a training on a stream resumes from an epoch boundary only, and this one stopped inside epoch ${resumeFrom.state.epoch + 1}; fit afresh, or resume on data in memory`,
+      );
+    }
     this.earlyStopping = resolveEarlyStopping(config.earlyStopping, problem.validation !== null);
     this.schedule = resolveSchedule(config.learningRate, config.maxEpochs, resumeFrom?.state.plateau ?? null);
   }
 
   async *run(): AsyncGenerator<EpochInfo, void, undefined> {
     const started = performance.now();
-    const { problem, config } = this;
+    const { problem, config, earlyStopping, schedule } = this;
     const { train } = problem;
-    const rows = train.x.rows;
-    const { earlyStopping, schedule } = this;
+    const streaming = isStream(train);
+    const d = streaming ? train.nFeatures : train.x.cols;
     const prior = this.resumeFrom?.state ?? null;
     const seed = prior ? prior.seed : (config.seed ?? Rng.freshSeed());
     const h = prior
@@ -203,7 +228,7 @@ export class TrainingRun {
       engineName = engine.name;
       session = engine.createSession({
         objective: problem.objective,
-        nFeatures: train.x.cols,
+        nFeatures: d,
         nOutputs: problem.nOutputs,
         l2: problem.l2,
         l1: problem.l1,
@@ -211,84 +236,77 @@ export class TrainingRun {
         optimizer: config.optimizer.spec,
         clipNorm: config.optimizer.clipNorm,
         clipValue: config.optimizer.clipValue,
-        train: { x: train.x.data, y: train.y, sampleWeight: train.sampleWeight },
+        // a stream's chunks are loaded block by block; one zero row (label 0) stands in until then
+        train: streaming
+          ? { x: new Float32Array(d), y: new Float32Array(1), sampleWeight: null }
+          : { x: train.x.data, y: train.y, sampleWeight: train.sampleWeight },
         validation: problem.validation
           ? { x: problem.validation.x.data, y: problem.validation.y, sampleWeight: problem.validation.sampleWeight }
           : null,
       });
+      const live = session;
       if (this.resumeFrom && prior) {
         if (prior.optimizer.type !== config.optimizer.spec.type) {
           throw new InvalidModelError(
             `cannot resume: the snapshot's optimizer is '${prior.optimizer.type}', this fit asks for '${config.optimizer.spec.type}'`,
           );
         }
-        session.setParams(this.resumeFrom.params);
-        session.setOptimizerState({ step: prior.optimizer.step, buffers: new Float32Array(prior.optimizer.buffers) });
+        live.setParams(this.resumeFrom.params);
+        live.setOptimizerState({ step: prior.optimizer.step, buffers: new Float32Array(prior.optimizer.buffers) });
       } else {
         const rng = Rng.stream(seed, 0);
-        session.setParams(initialParams(rng, train.x.cols, problem.nOutputs, config.init, problem.fitIntercept));
+        live.setParams(initialParams(rng, d, problem.nOutputs, config.init, problem.fitIntercept));
         rngState = rng.state();
       }
 
-      const batchesPerEpoch = config.dropLast ? Math.floor(rows / config.batchSize) : Math.ceil(rows / config.batchSize);
-      const order = new Uint32Array(rows);
-      const rateBuffer = new Float32Array(batchesPerEpoch);
-      // Batches per engine call: the whole epoch, unless yielding, the clock or an abort signal
+      // Batches per engine call: the whole block, unless yielding, the clock or an abort signal
       // want control back sooner; then about CALL_WORK multiply-adds a call (about a millisecond).
       // Calls start at multiples of `chunk` within the epoch, whatever the timing, so that the
       // loss sums group the same way in every run with the same options (resuming from a
       // snapshot reproduces the history to the bit, not only the parameters).
       const watched = config.yieldEveryMs > 0 || config.maxTimeMs < Infinity || config.signal !== undefined;
-      const work = config.batchSize * train.x.cols * problem.nOutputs;
-      const chunk = watched ? Math.max(1, Math.floor(CALL_WORK / work)) : batchesPerEpoch;
+      const chunk = watched ? Math.max(1, Math.floor(CALL_WORK / (config.batchSize * d * problem.nOutputs))) : Infinity;
+      // A stream is trained in blocks of whole batches (about STREAM_BLOCK_VALUES values), so that
+      // only the epoch's last batch can be short, wherever the chunks of the source end.
+      const blockRows = streaming ? config.batchSize * Math.max(1, Math.floor(STREAM_BLOCK_VALUES / (d * config.batchSize))) : 0;
+      // rows of the previous epoch: a stream's epoch length, for schedules stepped per iteration
+      let epochRows = streaming ? 0 : train.x.rows;
       let lastYield = performance.now();
+      let rateBuffer = new Float32Array(0);
+      let sums = { loss: 0, rows: 0 };
+      let sinceCallback = { loss: 0, rows: 0 };
 
-      training: while (epoch < config.maxEpochs) {
-        const epochStarted = performance.now();
-        const rng = new Rng(seed, rngState!);
-        for (let i = 0; i < rows; i++) order[i] = i;
-        if (config.shuffle) rng.shuffle(order);
-        session.setOrder(order);
-        // where a non-finite run puts everything back to (the session restores θ and the optimizer)
-        const atOrder = { batch, iteration, partial };
-        let lossSum = partial?.lossSum ?? 0;
-        let seen = partial?.rows ?? 0;
-        if (partial) {
-          h.loss.pop();
-          h.learningRate.pop();
-          h.epochTimeMs.pop();
-        }
-        partial = null;
-        let sinceCallback = { loss: 0, rows: 0 };
-
-        while (batch < batchesPerEpoch) {
+      /**
+       * Runs the batches [from, to) of the current order, `offset` being the epoch's batch index
+       * of the order's first batch. Returns false when training must stop (stopReason says why).
+       */
+      const drive = async (from: number, to: number, offset: number, dropLast: boolean): Promise<boolean> => {
+        const batchesPerEpoch = epochRows > 0 ? Math.ceil(epochRows / config.batchSize) : Infinity;
+        let at = from;
+        while (at < to) {
           if (iteration >= config.maxIterations) stopReason = 'maxIterations';
           else if (config.signal?.aborted) stopReason = 'aborted';
           else if (performance.now() - started >= config.maxTimeMs) stopReason = 'maxTime';
-          if (stopReason !== 'maxEpochs') break;
-          let n = Math.min(batchesPerEpoch - batch, config.maxIterations - iteration, chunk - (batch % chunk));
+          if (stopReason !== 'maxEpochs') return false;
+          const e = offset + at;
+          let n = Math.min(to - at, config.maxIterations - iteration, chunk - (e % chunk));
           if (config.onBatchEnd) n = Math.min(n, config.onBatchEndEvery - (iteration % config.onBatchEndEvery));
+          if (rateBuffer.length < n) rateBuffer = new Float32Array(Math.max(n, 2 * rateBuffer.length));
           const rates = rateBuffer.subarray(0, n);
           for (let i = 0; i < n; i++) {
-            rates[i] = schedule.rate({ epoch, batch: batch + i, batchesPerEpoch, iteration: iteration + i });
+            rates[i] = schedule.rate({ epoch, batch: e + i, batchesPerEpoch: Number.isFinite(batchesPerEpoch) ? batchesPerEpoch : e + n, iteration: iteration + i });
           }
-          const s = session.runBatches({ batchSize: config.batchSize, startBatch: batch, learningRates: rates, dropLast: config.dropLast });
+          const s = live.runBatches({ batchSize: config.batchSize, startBatch: at, learningRates: rates, dropLast });
           if (!s.finite) {
-            // the session went back to the epoch's start; so does the count
             this.error = new DivergenceError(epoch + 1, iteration + s.iterations, null);
-            ({ batch, iteration, partial } = atOrder);
-            if (partial) {
-              h.loss.push(partial.lossSum / partial.rows);
-              h.learningRate.push(lastRate);
-              h.epochTimeMs.push(0);
-            }
             stopReason = 'diverged';
-            break training;
+            return false;
           }
-          lossSum += s.lossSum;
-          seen += s.rows;
+          sums.loss += s.lossSum;
+          sums.rows += s.rows;
           iteration += s.iterations;
           batch += s.iterations;
+          at += s.iterations;
           lastRate = rates[s.iterations - 1];
           if (config.onBatchEnd) {
             sinceCallback.loss += s.lossSum;
@@ -303,13 +321,91 @@ export class TrainingRun {
             await yieldToEventLoop();
             lastYield = performance.now();
           }
+          if (s.iterations < n) break; // the order ran out (dropLast)
+        }
+        return true;
+      };
+
+      /** A restore point: where a non-finite run puts the counts back to (the session restores θ and the optimizer). */
+      const mark = () => ({ batch, iteration, partial: sums.rows > 0 ? { lossSum: sums.loss, rows: sums.rows } : null });
+
+      const order = streaming ? new Uint32Array(blockRows) : new Uint32Array(train.x.rows);
+      training: while (epoch < config.maxEpochs) {
+        const epochStarted = performance.now();
+        const rng = new Rng(seed, rngState!);
+        sums = { loss: partial?.lossSum ?? 0, rows: partial?.rows ?? 0 };
+        if (partial) {
+          h.loss.pop();
+          h.learningRate.pop();
+          h.epochTimeMs.pop();
+        }
+        partial = null;
+        sinceCallback = { loss: 0, rows: 0 };
+        let complete: boolean;
+
+        if (!streaming) {
+          const rows = train.x.rows;
+          for (let i = 0; i < rows; i++) order[i] = i;
+          if (config.shuffle) rng.shuffle(order);
+          live.setOrder(order);
+          const restore = mark();
+          const batches = config.dropLast ? Math.floor(rows / config.batchSize) : Math.ceil(rows / config.batchSize);
+          complete = await drive(batch, batches, 0, config.dropLast);
+          if ((stopReason as StopReason) === 'diverged') {
+            ({ batch, iteration, partial } = restore);
+            break training;
+          }
+        } else {
+          // the shuffle buffer's seed comes from the epoch's generator, so a resumed run repeats it
+          const source = config.shuffle ? shuffleBuffer(train.chunks, { bufferRows: train.shuffleBufferRows, seed: rng.int(0, 0x7fffffff) }) : train.chunks;
+          const bx = new Float32Array(blockRows * d);
+          const by = new Float32Array(blockRows);
+          let bw: Float32Array | null = null;
+          let filled = 0;
+          let offset = 0;
+          let rowsThisEpoch = 0;
+          complete = true;
+          const runBlock = async (last: boolean): Promise<boolean> => {
+            const x = filled === blockRows ? bx : bx.subarray(0, filled * d);
+            live.setTrainingData({ x, y: by.subarray(0, filled), sampleWeight: bw ? bw.subarray(0, filled) : null });
+            for (let i = 0; i < filled; i++) order[i] = i;
+            live.setOrder(order.subarray(0, filled));
+            const restore = mark();
+            const dropLast = last && config.dropLast;
+            const batches = dropLast ? Math.floor(filled / config.batchSize) : Math.ceil(filled / config.batchSize);
+            const ok = await drive(0, batches, offset, dropLast);
+            if ((stopReason as StopReason) === 'diverged') ({ batch, iteration, partial } = restore);
+            offset += batches;
+            filled = 0;
+            return ok;
+          };
+          for await (const raw of source) {
+            const c = train.convert(raw);
+            if (c.sampleWeight && !bw) bw = new Float32Array(blockRows).fill(1);
+            for (let r = 0; r < c.x.rows; r++) {
+              bx.set(c.x.data.subarray(r * d, (r + 1) * d), filled * d);
+              by[filled] = c.y[r];
+              if (bw) bw[filled] = c.sampleWeight ? c.sampleWeight[r] : 1;
+              filled++;
+              rowsThisEpoch++;
+              if (filled === blockRows && !(await runBlock(false))) {
+                complete = false;
+                break;
+              }
+            }
+            if (!complete) break;
+          }
+          if (complete && filled > 0) complete = await runBlock(true);
+          if ((stopReason as StopReason) === 'diverged') break training;
+          if (complete && rowsThisEpoch === 0) throw new InvalidOptionError('data', undefined, 'the stream gave no rows in this epoch');
+          if (complete) epochRows = rowsThisEpoch;
         }
 
-        if (batch < batchesPerEpoch) {
+        if (!complete) {
           // stopped inside the epoch: keep its sums so that a resumed run completes it
-          if (seen > 0) {
-            partial = { lossSum, rows: seen };
-            h.loss.push(lossSum / seen);
+          if (sums.rows > 0) {
+            partial = { lossSum: sums.loss, rows: sums.rows };
+            h.loss.push(sums.loss / sums.rows);
             h.learningRate.push(lastRate);
             h.epochTimeMs.push(performance.now() - epochStarted);
           }
@@ -318,14 +414,14 @@ export class TrainingRun {
         epoch++;
         batch = 0;
         rngState = rng.state();
-        const loss = lossSum / seen;
+        const loss = sums.loss / sums.rows;
         h.loss.push(loss);
         h.learningRate.push(lastRate);
         let valLoss: number | undefined;
         let valScore: number | undefined;
         if (problem.validation) {
-          const ev = session.evaluate('validation');
-          valLoss = ev.lossSum / ev.weightSum + session.penalty();
+          const ev = live.evaluate('validation');
+          valLoss = ev.lossSum / ev.weightSum + live.penalty();
           valScore = problem.score === 'accuracy' ? ev.metricSum / ev.weightSum : valTotal > 0 ? 1 - ev.metricSum / valTotal : 0;
           h.valLoss.push(valLoss);
           h.valScore.push(valScore);
@@ -341,7 +437,7 @@ export class TrainingRun {
         if (earlyStopping && es) {
           const value = earlyStopping.monitor === 'loss' ? loss : earlyStopping.monitor === 'valLoss' ? valLoss! : valScore!;
           const step = earlyStoppingStep(earlyStopping, es, value, epoch);
-          if (step.improved && earlyStopping.restoreBestWeights) bestParams = session.params();
+          if (step.improved && earlyStopping.restoreBestWeights) bestParams = live.params();
           stopEarly = step.stop;
         }
 
@@ -374,7 +470,7 @@ export class TrainingRun {
     } finally {
       if (session) {
         try {
-          if (bestParams && earlyStopping?.restoreBestWeights && stopReason !== 'diverged') session.setParams(bestParams);
+          if (bestParams && earlyStopping?.restoreBestWeights && (stopReason as StopReason) !== 'diverged') session.setParams(bestParams);
           this.params = session.params();
           const opt = session.optimizerState();
           this.state = {

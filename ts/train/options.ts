@@ -92,6 +92,8 @@ export interface FitOptions {
   maxTimeMs?: number;
   /** Gives the event loop a turn at least this often, so that a page stays responsive; 0 never. Default 50. */
   yieldEveryMs?: number;
+  /** Training on a stream: rows of the seeded shuffle buffer the rows pass through (bounded memory). Default 65536. */
+  shuffleBufferRows?: number;
   /** Continue the previous training of this model (from its state, or from a snapshot loaded with
    * fromJSON) instead of starting afresh; maxEpochs and maxIterations count from its first epoch. */
   resume?: boolean;
@@ -122,6 +124,7 @@ export interface FitConfig {
   readonly signal: AbortSignal | undefined;
   readonly maxTimeMs: number;
   readonly yieldEveryMs: number;
+  readonly shuffleBufferRows: number;
   readonly resume: boolean;
 }
 
@@ -139,6 +142,7 @@ export const FIT_DEFAULTS = {
   onBatchEndEvery: 1,
   maxTimeMs: Infinity,
   yieldEveryMs: 50,
+  shuffleBufferRows: 65536,
   resume: false,
 } as const;
 
@@ -167,6 +171,7 @@ const KNOWN = [
   'signal',
   'maxTimeMs',
   'yieldEveryMs',
+  'shuffleBufferRows',
   'resume',
 ] as const;
 
@@ -226,6 +231,7 @@ export function validateFitOptions(options: unknown): FitConfig {
     signal: o.signal as AbortSignal | undefined,
     maxTimeMs: o.maxTimeMs === undefined ? Infinity : positiveFinite('maxTimeMs', o.maxTimeMs),
     yieldEveryMs: nonNegativeFinite('yieldEveryMs', pick('yieldEveryMs')),
+    shuffleBufferRows: positiveInteger('shuffleBufferRows', pick('shuffleBufferRows')),
     resume: boolean('resume', pick('resume')),
   };
   // Cross-field rules, in one place.
