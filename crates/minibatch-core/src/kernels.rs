@@ -76,13 +76,16 @@ pub const BLOCK_ROWS: usize = 8;
 #[inline(always)]
 pub fn dot_rows<const R: usize>(w: &[f32], x: &[&[f32]; R]) -> [f32; R] {
     let n = w.len();
-    assert!(x.iter().all(|r| r.len() == n));
+    debug_assert!(x.iter().all(|r| r.len() == n));
+    // Re-slicing to exactly n lets the compiler drop every bounds check in the loop below.
+    let x: [&[f32]; R] = std::array::from_fn(|k| &x[k][..n]);
     let mut acc = [F32x4::zero(); R];
     let mut i = 0;
     while i + 4 <= n {
-        let wv = F32x4::load(w, i);
+        // SAFETY: i + 4 <= n = w.len() = x[k].len() (re-sliced above).
+        let wv = unsafe { F32x4::load_unchecked(w, i) };
         for k in 0..R {
-            acc[k] = acc[k] + wv * F32x4::load(x[k], i);
+            acc[k] = acc[k] + wv * unsafe { F32x4::load_unchecked(x[k], i) };
         }
         i += 4;
     }
@@ -104,15 +107,20 @@ pub fn dot_rows<const R: usize>(w: &[f32], x: &[&[f32]; R]) -> [f32; R] {
 #[inline(always)]
 pub fn axpy_rows<const R: usize>(a: &[f32; R], x: &[&[f32]; R], y: &mut [f32]) {
     let n = y.len();
-    assert!(R > 0 && x.iter().all(|r| r.len() == n));
+    debug_assert!(R > 0 && x.iter().all(|r| r.len() == n));
+    // Re-slicing to exactly n lets the compiler drop every bounds check in the loop below.
+    let x: [&[f32]; R] = std::array::from_fn(|k| &x[k][..n]);
     let v = a.map(F32x4::splat);
     let mut i = 0;
     while i + 4 <= n {
-        let mut t = v[0] * F32x4::load(x[0], i);
-        for k in 1..R {
-            t = t + v[k] * F32x4::load(x[k], i);
+        // SAFETY: i + 4 <= n = y.len() = x[k].len() (re-sliced above).
+        unsafe {
+            let mut t = v[0] * F32x4::load_unchecked(x[0], i);
+            for k in 1..R {
+                t = t + v[k] * F32x4::load_unchecked(x[k], i);
+            }
+            (F32x4::load_unchecked(y, i) + t).store_unchecked(y, i);
         }
-        (F32x4::load(y, i) + t).store(y, i);
         i += 4;
     }
     while i < n {

@@ -26,6 +26,24 @@ mod imp {
             // SAFETY: bounds checked above; v128_load allows unaligned addresses.
             F32x4(unsafe { v128_load(s.as_ptr().add(i) as *const v128) })
         }
+        /// Loads `s[i..i + 4]` without checking the bounds.
+        ///
+        /// # Safety
+        /// `i + 4 <= s.len()`.
+        #[inline(always)]
+        pub unsafe fn load_unchecked(s: &[f32], i: usize) -> Self {
+            // SAFETY: the caller guarantees the bounds; v128_load allows unaligned addresses.
+            F32x4(unsafe { v128_load(s.as_ptr().add(i) as *const v128) })
+        }
+        /// Stores into `s[i..i + 4]` without checking the bounds.
+        ///
+        /// # Safety
+        /// `i + 4 <= s.len()`.
+        #[inline(always)]
+        pub unsafe fn store_unchecked(self, s: &mut [f32], i: usize) {
+            // SAFETY: the caller guarantees the bounds; v128_store allows unaligned addresses.
+            unsafe { v128_store(s.as_mut_ptr().add(i) as *mut v128, self.0) }
+        }
         /// Stores into `s[i..i + 4]`.
         #[inline(always)]
         pub fn store(self, s: &mut [f32], i: usize) {
@@ -102,6 +120,18 @@ mod imp {
         #[inline(always)]
         pub fn store(self, s: &mut [f32], i: usize) {
             s[i..i + 4].copy_from_slice(&self.0);
+        }
+        /// # Safety
+        /// `i + 4 <= s.len()` (checked anyway on this portable path).
+        #[inline(always)]
+        pub unsafe fn load_unchecked(s: &[f32], i: usize) -> Self {
+            Self::load(s, i)
+        }
+        /// # Safety
+        /// `i + 4 <= s.len()` (checked anyway on this portable path).
+        #[inline(always)]
+        pub unsafe fn store_unchecked(self, s: &mut [f32], i: usize) {
+            self.store(s, i)
         }
         /// (l0 + l2) + (l1 + l3)
         #[inline(always)]

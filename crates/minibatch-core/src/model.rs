@@ -104,6 +104,7 @@ fn row_loss(
 }
 
 /// Adds one block's Σ s_j·∂ℓ_j/∂z_j·x_jᵀ to g_W and Σ s_j·∂ℓ_j/∂z_j to g_b; returns Σ s_j·ℓ_j.
+/// Any number of outputs: scores and derivatives go through `scratch`, one array per output.
 #[inline(always)]
 fn gradient_block<const R: usize>(
     model: &Model,
@@ -139,6 +140,46 @@ fn gradient_block<const R: usize>(
     loss
 }
 
+/// `gradient_block` for one output (squaredError, logLoss) with the scores and derivatives in
+/// registers rather than in `scratch`: the same operations in the same order, so the same bits,
+/// without the per-output loops (about 10% of the time per row at d = 32).
+#[inline(always)]
+fn one_output_block<const R: usize>(
+    model: &Model,
+    data: &Dataset,
+    ids: [usize; R],
+    params: &[f32],
+    grad: &mut [f32],
+) -> f64 {
+    let d = model.n_features;
+    let rows: [&[f32]; R] = std::array::from_fn(|j| data.row(ids[j]));
+    let (w, b) = params.split_at(d);
+    let (gw, gb) = grad.split_at_mut(d);
+    let z: [f32; R] = if R == 1 {
+        std::array::from_fn(|_| kernels::dot(w, rows[0]))
+    } else {
+        kernels::dot_rows(w, &rows)
+    };
+    let mut dz = [0.0f32; R];
+    let mut loss = 0.0f64;
+    for j in 0..R {
+        let r = ids[j];
+        let s = data.weight(r);
+        let (l, g) = model
+            .objective
+            .loss_and_derivative(z[j] + b[0], data.target(r));
+        loss += s as f64 * l as f64;
+        dz[j] = g * s;
+        gb[0] += dz[j];
+    }
+    if R == 1 {
+        kernels::axpy(dz[0], rows[0], gw);
+    } else {
+        kernels::axpy_rows(&dz, &rows, gw);
+    }
+    loss
+}
+
 /// Step 1 of an update: writes g_W = (1/b)·Σ s_i·∂ℓ_i/∂z_i·x_iᵀ + l2·W and
 /// g_b = (1/b)·Σ s_i·∂ℓ_i/∂z_i (0 without an intercept) into `grad`, with b = batch.len();
 /// returns Σ s_i·ℓ_i at `params` (no penalty). `batch` holds valid, non-empty row indices.
@@ -155,10 +196,18 @@ pub fn batch_gradient(
     let mut blocks = batch.chunks_exact(BLOCK_ROWS);
     for ids in &mut blocks {
         let ids: [usize; BLOCK_ROWS] = std::array::from_fn(|j| ids[j] as usize);
-        loss += gradient_block(model, data, ids, params, grad, scratch);
+        if model.n_outputs == 1 {
+            loss += one_output_block(model, data, ids, params, grad);
+        } else {
+            loss += gradient_block(model, data, ids, params, grad, scratch);
+        }
     }
     for &r in blocks.remainder() {
-        loss += gradient_block(model, data, [r as usize], params, grad, scratch);
+        if model.n_outputs == 1 {
+            loss += one_output_block(model, data, [r as usize], params, grad);
+        } else {
+            loss += gradient_block(model, data, [r as usize], params, grad, scratch);
+        }
     }
     let inv_b = 1.0 / batch.len() as f32;
     let n_weights = model.n_weights();
@@ -314,6 +363,39 @@ mod tests {
                     grad[i]
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_one_output_path_gives_the_bits_of_the_general_path() {
+        for objective in [Objective::SquaredError, Objective::LogLoss] {
+            let model = Model {
+                objective,
+                n_features: 5,
+                n_outputs: 1,
+                l2: 0.0,
+                fit_intercept: true,
+            };
+            let x: Vec<f32> = (0..9 * 5)
+                .map(|i| ((i * 11 % 17) as f32 - 8.0) / 5.0)
+                .collect();
+            let y: Vec<f32> = (0..9).map(|i| (i % 2) as f32).collect();
+            let w: Vec<f32> = (0..9).map(|i| 0.5 + 0.25 * (i % 3) as f32).collect();
+            let data = Dataset::new("train", objective, 5, 1, x, y, Some(w)).unwrap();
+            let params = [0.3f32, -0.7, 0.2, 0.9, -0.1, 0.15];
+            let mut scratch = Scratch::new(&model).unwrap();
+            let ids: [usize; BLOCK_ROWS] = [8, 1, 6, 3, 0, 7, 2, 5];
+            let (mut g1, mut g2) = (vec![0.0f32; 6], vec![0.0f32; 6]);
+            let l1 = one_output_block(&model, &data, ids, &params, &mut g1);
+            let l2 = gradient_block(&model, &data, ids, &params, &mut g2, &mut scratch);
+            let l1 = l1 + one_output_block(&model, &data, [4], &params, &mut g1);
+            let l2 = l2 + gradient_block(&model, &data, [4], &params, &mut g2, &mut scratch);
+            assert_eq!(l1.to_bits(), l2.to_bits(), "{objective:?}");
+            assert_eq!(
+                g1.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                g2.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                "{objective:?}"
+            );
         }
     }
 

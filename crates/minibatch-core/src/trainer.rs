@@ -349,6 +349,7 @@ impl Trainer {
 
 /// One update on the rows `batch` (steps 1–4 above); returns the batch's reported loss.
 #[allow(clippy::too_many_arguments)]
+#[inline]
 fn update(
     cfg: &TrainerConfig,
     model: &Model,

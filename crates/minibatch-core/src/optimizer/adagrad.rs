@@ -46,6 +46,7 @@ impl Adagrad {
         })
     }
 
+    #[inline]
     pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize) {
         let n = params.len();
         let clr = (lr as f64 / (1.0 + t.saturating_sub(1) as f64 * self.lr_decay)) as f32;

@@ -70,6 +70,7 @@ impl Adam {
         2 + usize::from(self.amsgrad)
     }
 
+    #[inline]
     pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize) {
         let n = params.len();
         let (m, rest) = self.state.split_at_mut(n);

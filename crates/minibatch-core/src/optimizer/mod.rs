@@ -88,6 +88,7 @@ impl Optimizer {
 
     /// Takes step t = steps + 1 on `params` with the gradient `grad` and learning rate `lr`;
     /// weight decay applies to `params[..n_weights]` only.
+    #[inline]
     pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, n_weights: usize) {
         self.steps = self.steps.saturating_add(1);
         let t = self.steps;

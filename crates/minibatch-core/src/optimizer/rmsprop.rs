@@ -64,6 +64,7 @@ impl RmsProp {
         1 + usize::from(self.centered) + usize::from(self.has_buf)
     }
 
+    #[inline]
     pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, _t: u64, n_weights: usize) {
         let n = params.len();
         let (v, rest) = self.state.split_at_mut(n);

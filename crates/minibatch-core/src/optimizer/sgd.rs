@@ -3,6 +3,7 @@
 
 use super::{sweep, Elementwise};
 use crate::error::{non_negative, try_filled, CoreError};
+use crate::kernels;
 use crate::lanes::Lane;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -69,7 +70,14 @@ impl Sgd {
         usize::from(!self.state.is_empty())
     }
 
+    #[inline]
     pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize) {
+        if self.state.is_empty() && self.weight_decay == 0.0 {
+            // plain SGD, θ + (−γ)·g: bit-identical to θ − γ·g, and the cheapest update there is
+            // (batch size 1 pays it every row)
+            kernels::axpy(-lr, grad, params);
+            return;
+        }
         let n = params.len();
         let mut k = Kernel {
             p: params,
