@@ -7,6 +7,7 @@ import type {
   BatchPlan,
   BatchSummary,
   Engine,
+  EngineData,
   Evaluation,
   ObjectiveName,
   OptimizerSpec,
@@ -118,6 +119,10 @@ class WasmSession implements Session {
 
   setParams(params: Float32Array): void {
     this.call((raw) => raw.setParams(params));
+  }
+
+  setTrainingData(train: EngineData): void {
+    this.call((raw) => raw.setTrainingData(train.x, train.y, train.sampleWeight));
   }
 
   setOrder(order: Uint32Array): void {

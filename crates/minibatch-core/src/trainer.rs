@@ -167,6 +167,29 @@ impl Trainer {
         Ok(())
     }
 
+    /// Replaces the training rows (checked like the first ones), keeping θ and the optimizer
+    /// state: training on a stream loads one chunk at a time. The current order is dropped, so
+    /// `set_order` must follow before `run_batches`. A rejected dataset changes nothing.
+    pub fn set_training_data(
+        &mut self,
+        x: Vec<f32>,
+        y: Vec<f32>,
+        sample_weight: Option<Vec<f32>>,
+    ) -> Result<(), CoreError> {
+        let data = Dataset::new(
+            "train",
+            self.cfg.objective,
+            self.cfg.n_features,
+            self.cfg.n_outputs,
+            x,
+            y,
+            sample_weight,
+        )?;
+        self.train = data;
+        self.order = None;
+        Ok(())
+    }
+
     pub fn config(&self) -> &TrainerConfig {
         &self.cfg
     }
@@ -598,6 +621,39 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn new_training_rows_keep_params_and_optimizer_state_and_need_a_new_order() {
+        let mut t = line_trainer(adam());
+        t.set_order((0..64).collect()).unwrap();
+        t.run_batches(16, 0, &[0.05; 4], false).unwrap();
+        let (params, state) = (t.params().to_vec(), t.optimizer_state().to_vec());
+        // a bad chunk is rejected and changes nothing: the order is still there
+        assert!(matches!(
+            t.set_training_data(vec![1.0; 3], vec![0.0; 2], None),
+            Err(CoreError::ShapeMismatch { data: "train", .. })
+        ));
+        assert_eq!(t.run_batches(16, 4, &[0.05], false).unwrap().iterations, 0);
+        t.set_training_data(
+            vec![0.5, -0.5, 1.0, 0.25, -1.0, 0.0],
+            vec![1.0, 2.0, -1.0],
+            None,
+        )
+        .unwrap();
+        assert_eq!(t.rows(), 3);
+        assert_eq!((t.params(), t.optimizer_state()), (&params[..], &state[..]));
+        assert_eq!(
+            t.run_batches(16, 0, &[0.05], false),
+            Err(CoreError::NoOrder)
+        );
+        assert!(matches!(
+            t.set_order(vec![3]),
+            Err(CoreError::RowOutOfRange { rows: 3, .. })
+        ));
+        t.set_order(vec![2, 0, 1]).unwrap();
+        let s = t.run_batches(2, 0, &[0.05; 2], false).unwrap();
+        assert_eq!((s.iterations, s.rows, t.optimizer_steps()), (2, 3, 6));
     }
 
     #[test]

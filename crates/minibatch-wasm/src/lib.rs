@@ -236,6 +236,20 @@ impl RawTrainer {
             .map_err(to_js)
     }
 
+    /// Replaces the training rows (copied into wasm memory once), keeping θ and the optimizer
+    /// state; setOrder must follow before runBatches.
+    #[wasm_bindgen(js_name = setTrainingData)]
+    pub fn set_training_data(
+        &mut self,
+        x: Vec<f32>,
+        y: Vec<f32>,
+        #[wasm_bindgen(js_name = sampleWeight)] sample_weight: Option<Vec<f32>>,
+    ) -> Result<(), JsError> {
+        self.inner
+            .set_training_data(x, y, sample_weight)
+            .map_err(to_js)
+    }
+
     /// A copy of θ = [W (nOutputs × nFeatures, row-major), b (nOutputs)].
     pub fn params(&self) -> Vec<f32> {
         self.inner.params().to_vec()
