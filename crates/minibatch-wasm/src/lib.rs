@@ -38,9 +38,10 @@ pub enum RawOptimizer {
 /// The fit's fixed configuration (ts/engine/types.ts `SessionSpec` without the data), built
 /// once on the JavaScript side: the constructor takes what fixes the shapes, then every other
 /// field is set by name. Fields with an "off" value start there (0, false; fitIntercept true);
-/// eps, alpha, beta1 and beta2 have none and start at NaN, so that forgetting one that the
-/// chosen optimizer reads is rejected rather than silently 0. The optimizer reads only its
-/// own fields (ts/engine/types.ts `OptimizerSpec`).
+/// eps, alpha, beta1 and beta2 start at PyTorch's defaults for Adam and RMSprop (1e-8, 0.99,
+/// 0.9, 0.999), so that a hand-built config (the binding's own tests) is usable; the engine
+/// (ts/engine/wasm.ts) sets every field the chosen optimizer reads, from a fully resolved
+/// `OptimizerSpec`, and the optimizer reads only its own fields.
 #[wasm_bindgen]
 #[derive(Clone, Copy, Debug)]
 pub struct RawConfig {
@@ -112,11 +113,11 @@ impl RawConfig {
             weight_decay: 0.0,
             lr_decay: 0.0,
             initial_accumulator: 0.0,
-            eps: f64::NAN,
-            alpha: f64::NAN,
+            eps: 1e-8,
+            alpha: 0.99,
             centered: false,
-            beta1: f64::NAN,
-            beta2: f64::NAN,
+            beta1: 0.9,
+            beta2: 0.999,
             amsgrad: false,
         }
     }
@@ -406,17 +407,26 @@ mod tests {
     }
 
     #[test]
-    fn an_optimizer_field_left_unset_is_rejected_by_the_core() {
+    fn a_hand_built_config_has_pytorch_defaults_and_the_core_checks_every_field() {
+        for optimizer in [
+            RawOptimizer::Sgd,
+            RawOptimizer::Adagrad,
+            RawOptimizer::Rmsprop,
+            RawOptimizer::Adam,
+            RawOptimizer::AdamW,
+        ] {
+            let c = RawConfig::new(RawObjective::LogLoss, 2.0, 1.0, optimizer);
+            assert!(
+                Trainer::new(c.to_core().unwrap(), vec![0.0; 2], vec![1.0], None).is_ok(),
+                "{optimizer:?}"
+            );
+        }
         let mut c = adamw();
         c.beta2 = f64::NAN;
-        let cfg = c.to_core().unwrap();
         assert!(matches!(
-            Trainer::new(cfg, vec![0.0; 4], vec![1.0], None),
+            Trainer::new(c.to_core().unwrap(), vec![0.0; 4], vec![1.0], None),
             Err(CoreError::InvalidOption { name: "beta2", .. })
         ));
-        // sgd reads none of the NaN defaults
-        let c = RawConfig::new(RawObjective::LogLoss, 2.0, 1.0, RawOptimizer::Sgd);
-        assert!(Trainer::new(c.to_core().unwrap(), vec![0.0; 2], vec![1.0], None).is_ok());
     }
 
     #[test]
