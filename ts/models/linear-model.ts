@@ -487,6 +487,28 @@ function isChunks(X: unknown): X is AsyncIterable<Chunk> {
   return X !== null && typeof X === 'object' && typeof (X as AsyncIterable<Chunk>)[Symbol.asyncIterator] === 'function';
 }
 
+/** LinearRegression and LogisticRegression: one output, so w is a vector and b a number. */
+export abstract class SingleOutputModel extends LinearModel {
+  protected outputs(): number {
+    return 1;
+  }
+
+  /** The learned weights w (a copy, float32). */
+  get weights(): Float32Array {
+    return this.state.weights.slice();
+  }
+
+  /** The learned intercept b. */
+  get bias(): number {
+    return this.state.bias[0];
+  }
+
+  /** w·x + b for every row. */
+  decisionFunction(X: Features): Float64Array {
+    return this.scores(X).z;
+  }
+}
+
 /** An unfitted scaler with the same options. */
 function freshScaler(s: StandardScaler | MinMaxScaler): StandardScaler | MinMaxScaler {
   return s instanceof StandardScaler

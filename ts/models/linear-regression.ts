@@ -1,9 +1,9 @@
-import { type Features, LinearModel, type LinearModelOptions, type ModelJSON, type Targets } from './linear-model.js';
+import { type Features, LinearModel, type LinearModelOptions, type ModelJSON, SingleOutputModel, type Targets } from './linear-model.js';
 import { toVector } from '../data/matrix.js';
 import { InvalidDataError } from '../errors.js';
 
 /** Least squares: minimizes ½·mean((w·x + b − y)²) + (λ/2)‖w‖² + λ₁‖w‖₁ by mini-batch gradient descent. */
-export class LinearRegression extends LinearModel {
+export class LinearRegression extends SingleOutputModel {
   protected readonly modelName = 'LinearRegression';
   protected readonly objective = 'squaredError' as const;
   protected readonly scoreKind = 'r2' as const;
@@ -16,31 +16,12 @@ export class LinearRegression extends LinearModel {
     return toVector(y, rows, argument);
   }
 
-  protected outputs(): number {
-    return 1;
-  }
-
   protected override takeEncoder(): void {
     throw new InvalidDataError('INVALID_LABEL', 'LinearRegression needs a numeric target; this dataset has a categorical one', { argument: 'y' });
   }
 
   protected classList(): null {
     return null;
-  }
-
-  /** The learned weights w (a copy, float32). */
-  get weights(): Float32Array {
-    return this.state.weights.slice();
-  }
-
-  /** The learned intercept b. */
-  get bias(): number {
-    return this.state.bias[0];
-  }
-
-  /** w·x + b for every row. */
-  decisionFunction(X: Features): Float64Array {
-    return this.scores(X).z;
   }
 
   /** The predicted y of every row. */

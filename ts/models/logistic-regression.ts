@@ -1,4 +1,4 @@
-import { type Features, LinearModel, type LinearModelOptions, type ModelJSON, type Targets } from './linear-model.js';
+import { type Features, LinearModel, type LinearModelOptions, type ModelJSON, SingleOutputModel, type Targets } from './linear-model.js';
 import { checkBinaryLabels, toVector } from '../data/matrix.js';
 
 /** σ(z) without overflow for either sign. */
@@ -10,7 +10,7 @@ export function sigmoid(z: number): number {
  * Binary logistic regression: minimizes the mean log-loss of P(y = 1 | x) = σ(w·x + b), plus
  * (λ/2)‖w‖² + λ₁‖w‖₁, by mini-batch gradient descent. Labels are 0 and 1.
  */
-export class LogisticRegression extends LinearModel {
+export class LogisticRegression extends SingleOutputModel {
   protected readonly modelName = 'LogisticRegression';
   protected readonly objective = 'logLoss' as const;
   protected readonly scoreKind = 'accuracy' as const;
@@ -25,27 +25,8 @@ export class LogisticRegression extends LinearModel {
     return t;
   }
 
-  protected outputs(): number {
-    return 1;
-  }
-
   protected classList(): readonly number[] {
     return [0, 1];
-  }
-
-  /** The learned weights w (a copy, float32). */
-  get weights(): Float32Array {
-    return this.state.weights.slice();
-  }
-
-  /** The learned intercept b. */
-  get bias(): number {
-    return this.state.bias[0];
-  }
-
-  /** w·x + b for every row. */
-  decisionFunction(X: Features): Float64Array {
-    return this.scores(X).z;
   }
 
   /** P(y = 1 | x) for every row. */
