@@ -93,6 +93,12 @@ describe('bad data', () => {
     expect(e.message).toMatch(/labels 0 and 1/);
   });
 
+  it('a target with a single class', async () => {
+    const e = (await fit(good.X, good.y.map(() => 1))) as InvalidDataError;
+    expect([e.code, e.argument]).toEqual(['INVALID_LABEL', 'y']);
+    expect(e.message).toMatch(/single class/);
+  });
+
   it('no rows', async () => {
     expect((await fit([], [])).code).toBe('EMPTY_DATA');
     expect((await fit(new Float32Array(0), [], { nFeatures: 3 })).code).toBe('EMPTY_DATA');

@@ -1,5 +1,6 @@
 import { type Features, LinearModel, type LinearModelOptions, type ModelJSON, SingleOutputModel, type Targets } from './linear-model.js';
 import { checkBinaryLabels, toVector } from '../data/matrix.js';
+import { InvalidDataError } from '../errors.js';
 
 /** σ(z) without overflow for either sign. */
 export function sigmoid(z: number): number {
@@ -19,9 +20,13 @@ export class LogisticRegression extends SingleOutputModel {
     super(options);
   }
 
-  protected encodeTargets(y: Targets, rows: number, _learn: boolean, argument = 'y'): Float32Array {
+  protected encodeTargets(y: Targets, rows: number, learn: boolean, argument = 'y'): Float32Array {
     const t = toVector(y, rows, argument);
     checkBinaryLabels(t, argument);
+    // as scikit-learn: a classifier cannot learn from one class
+    if (learn && t.every((v) => v === t[0])) {
+      throw new InvalidDataError('INVALID_LABEL', `${argument} has a single class (${t[0]}): a classifier needs rows of both 0 and 1`, { argument });
+    }
     return t;
   }
 

@@ -123,10 +123,14 @@ function initialParams(rng: Rng, d: number, k: number, init: 'uniform' | 'zeros'
   return p;
 }
 
-/** Gives the event loop a turn: setImmediate in Node and Deno, a MessageChannel hop in browsers
+/** Gives the event loop a turn: setImmediate in Node and Deno (twice: a check-phase callback
+ * would otherwise come back before the timers phase), a MessageChannel hop in browsers
  * (setTimeout(0) is clamped to 4 ms there once nested). */
 function yieldToEventLoop(): Promise<void> {
-  if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(r));
+  // the Prioritized Task Scheduling API, where there is one (Chromium): a real turn for timers too
+  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
+  if (typeof scheduler?.yield === 'function') return scheduler.yield();
+  if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(() => setImmediate(r)));
   if (typeof MessageChannel === 'function') {
     return new Promise((r) => {
       const c = new MessageChannel();
