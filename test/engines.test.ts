@@ -1,8 +1,8 @@
 /**
  * The engine contract (ts/engine/types.ts) checked through the Session interface alone, against
  * a float64 reference written here from the contract's equations (PyTorch's torch.optim update
- * rules), independently of either engine's code. Written over a list of engines so that the
- * wasm engine can be added to it: it imports nothing but the engines and the types.
+ * rules), independently of either engine's code, for both engines: it imports nothing but the
+ * engines and the types.
  *
  * Every hyperparameter, learning rate, feature and starting parameter below is exactly
  * representable in float32 (multiples of powers of two, or eps values whose rounding is far below
@@ -13,8 +13,15 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchSummary, Engine, ObjectiveName, OptimizerSpec, Session, SessionSpec } from '../ts/engine/types.js';
 import { jsEngine } from '../ts/engine/js.js';
+import { wasmEngine } from '../ts/engine/wasm.js';
+import { initWasm } from '../ts/engine/raw.js';
 
-const engines: [string, Engine][] = [['js', jsEngine]];
+await initWasm();
+
+const engines: [string, Engine][] = [
+  ['js', jsEngine],
+  ['wasm', wasmEngine],
+];
 
 const REL = 1e-6;
 
