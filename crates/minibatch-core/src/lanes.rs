@@ -67,6 +67,43 @@ mod imp {
         pub fn pmax(self, o: Self) -> Self {
             F32x4(f32x4_pmax(self.0, o.0))
         }
+        /// `if o < self { o } else { self }` lane by lane (wasm's `pmin`).
+        #[inline(always)]
+        pub fn pmin(self, o: Self) -> Self {
+            F32x4(f32x4_pmin(self.0, o.0))
+        }
+        /// |self| (clears the sign bit).
+        #[inline(always)]
+        pub fn abs(self) -> Self {
+            F32x4(f32x4_abs(self.0))
+        }
+        /// Rounds to the nearest integer, ties to even.
+        #[inline(always)]
+        pub fn round_ties_even(self) -> Self {
+            F32x4(f32x4_nearest(self.0))
+        }
+        /// `if a < b { x } else { y }` lane by lane.
+        #[inline(always)]
+        pub fn select_lt(a: Self, b: Self, x: Self, y: Self) -> Self {
+            F32x4(v128_bitselect(x.0, y.0, f32x4_lt(a.0, b.0)))
+        }
+        /// self·2^n for integral n, by adding n to the exponent field (the caller keeps the
+        /// result a normal number).
+        #[inline(always)]
+        pub fn scale_by_pow2(self, n: Self) -> Self {
+            let e = i32x4_shl(i32x4_trunc_sat_f32x4(n.0), 23);
+            F32x4(i32x4_add(self.0, e))
+        }
+        /// (m, e) with self = m·2^e and m ∈ [0.5, 1), for a positive normal self.
+        #[inline(always)]
+        pub fn frexp(self) -> (Self, Self) {
+            let e = i32x4_sub(u32x4_shr(self.0, 23), i32x4_splat(126));
+            let m = v128_or(
+                v128_and(self.0, i32x4_splat(0x807f_ffffu32 as i32)),
+                i32x4_splat(0x3f00_0000),
+            );
+            (F32x4(m), F32x4(f32x4_convert_i32x4(e)))
+        }
     }
 
     impl core::ops::Add for F32x4 {
@@ -146,7 +183,36 @@ mod imp {
         /// `if self < o { o } else { self }` lane by lane (wasm's `pmax`).
         #[inline(always)]
         pub fn pmax(self, o: Self) -> Self {
-            F32x4(lanes(self.0, o.0, |a, b| if a < b { b } else { a }))
+            F32x4(lanes(self.0, o.0, super::Lane::pmax))
+        }
+        /// `if o < self { o } else { self }` lane by lane (wasm's `pmin`).
+        #[inline(always)]
+        pub fn pmin(self, o: Self) -> Self {
+            F32x4(lanes(self.0, o.0, super::Lane::pmin))
+        }
+        #[inline(always)]
+        pub fn abs(self) -> Self {
+            F32x4(self.0.map(f32::abs))
+        }
+        #[inline(always)]
+        pub fn round_ties_even(self) -> Self {
+            F32x4(self.0.map(f32::round_ties_even))
+        }
+        /// `if a < b { x } else { y }` lane by lane.
+        #[inline(always)]
+        pub fn select_lt(a: Self, b: Self, x: Self, y: Self) -> Self {
+            F32x4(std::array::from_fn(|i| {
+                <f32 as super::Lane>::select_lt(a.0[i], b.0[i], x.0[i], y.0[i])
+            }))
+        }
+        #[inline(always)]
+        pub fn scale_by_pow2(self, n: Self) -> Self {
+            F32x4(lanes(self.0, n.0, super::Lane::scale_by_pow2))
+        }
+        #[inline(always)]
+        pub fn frexp(self) -> (Self, Self) {
+            let p = self.0.map(super::Lane::frexp);
+            (F32x4(p.map(|v| v.0)), F32x4(p.map(|v| v.1)))
         }
     }
 
@@ -207,6 +273,18 @@ pub trait Lane:
     fn sqrt(self) -> Self;
     /// `if self < o { o } else { self }` (wasm's `pmax`; a NaN in `o` keeps `self`).
     fn pmax(self, o: Self) -> Self;
+    /// `if o < self { o } else { self }` (wasm's `pmin`; a NaN in `o` keeps `self`).
+    fn pmin(self, o: Self) -> Self;
+    fn abs(self) -> Self;
+    /// Rounds to the nearest integer, ties to even (wasm's `nearest`).
+    fn round_ties_even(self) -> Self;
+    /// `if a < b { x } else { y }`.
+    fn select_lt(a: Self, b: Self, x: Self, y: Self) -> Self;
+    /// self·2^n for an integral n with |n| < 2^31, by adding n to the exponent field: exact when
+    /// self and the result are normal numbers (the caller's duty).
+    fn scale_by_pow2(self, n: Self) -> Self;
+    /// (m, e) with self = m·2^e, m ∈ [0.5, 1) and e integral, for a positive normal self.
+    fn frexp(self) -> (Self, Self);
 }
 
 impl Lane for f32 {
@@ -235,6 +313,44 @@ impl Lane for f32 {
             self
         }
     }
+    #[inline(always)]
+    fn pmin(self, o: Self) -> Self {
+        if o < self {
+            o
+        } else {
+            self
+        }
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        f32::abs(self)
+    }
+    #[inline(always)]
+    fn round_ties_even(self) -> Self {
+        f32::round_ties_even(self)
+    }
+    #[inline(always)]
+    fn select_lt(a: Self, b: Self, x: Self, y: Self) -> Self {
+        if a < b {
+            x
+        } else {
+            y
+        }
+    }
+    #[inline(always)]
+    fn scale_by_pow2(self, n: Self) -> Self {
+        // `as i32` saturates and maps NaN to 0, like i32x4.trunc_sat_f32x4
+        f32::from_bits(
+            self.to_bits()
+                .wrapping_add((n as i32).wrapping_shl(23) as u32),
+        )
+    }
+    #[inline(always)]
+    fn frexp(self) -> (Self, Self) {
+        let bits = self.to_bits();
+        let e = (bits >> 23) as i32 - 126;
+        (f32::from_bits((bits & 0x807f_ffff) | 0x3f00_0000), e as f32)
+    }
 }
 
 impl Lane for F32x4 {
@@ -258,6 +374,30 @@ impl Lane for F32x4 {
     #[inline(always)]
     fn pmax(self, o: Self) -> Self {
         F32x4::pmax(self, o)
+    }
+    #[inline(always)]
+    fn pmin(self, o: Self) -> Self {
+        F32x4::pmin(self, o)
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        F32x4::abs(self)
+    }
+    #[inline(always)]
+    fn round_ties_even(self) -> Self {
+        F32x4::round_ties_even(self)
+    }
+    #[inline(always)]
+    fn select_lt(a: Self, b: Self, x: Self, y: Self) -> Self {
+        F32x4::select_lt(a, b, x, y)
+    }
+    #[inline(always)]
+    fn scale_by_pow2(self, n: Self) -> Self {
+        F32x4::scale_by_pow2(self, n)
+    }
+    #[inline(always)]
+    fn frexp(self) -> (Self, Self) {
+        F32x4::frexp(self)
     }
 }
 

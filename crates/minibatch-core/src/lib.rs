@@ -12,6 +12,7 @@ pub mod dataset;
 pub mod error;
 pub mod kernels;
 pub mod lanes;
+pub mod math;
 pub mod model;
 pub mod objective;
 pub mod optimizer;
