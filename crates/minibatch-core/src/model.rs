@@ -9,7 +9,7 @@
 use crate::dataset::Dataset;
 use crate::error::CoreError;
 use crate::kernels::{self, BLOCK_ROWS};
-use crate::objective::{cross_entropy, LogLoss, Objective, OneOutput, SquaredErrorLoss};
+use crate::objective::{cross_entropy_rows, LogLoss, Objective, OneOutput, SquaredErrorLoss};
 
 /// The shape and the data-independent settings of the model.
 #[derive(Clone, Copy, Debug)]
@@ -84,20 +84,21 @@ fn scores<const R: usize>(
     }
 }
 
-/// Row j's loss ℓ(z_j, y) (not weighted), with ∂ℓ/∂z_c written to dz[c][j].
+/// The losses ℓ(z_j, y_j) (not weighted) of the first R rows of a block, with ∂ℓ/∂z_c written to
+/// dz[c][j].
 #[inline(always)]
-fn row_loss(
+fn block_losses<const R: usize>(
     objective: Objective,
     z: &[[f32; BLOCK_ROWS]],
-    j: usize,
-    y: f32,
+    y: &[f32; R],
     dz: &mut [[f32; BLOCK_ROWS]],
-) -> f32 {
+) -> [f32; R] {
     match objective {
-        Objective::CrossEntropy => cross_entropy(z, j, y, dz),
+        Objective::CrossEntropy => cross_entropy_rows(z, y, dz),
         _ => {
-            let (loss, g) = objective.loss_and_derivative(z[0][j], y);
-            dz[0][j] = g;
+            let z0: [f32; R] = std::array::from_fn(|j| z[0][j]);
+            let (loss, g) = objective.loss_and_derivative_rows(&z0, y);
+            dz[0][..R].copy_from_slice(&g);
             loss
         }
     }
@@ -119,10 +120,12 @@ fn gradient_block<const R: usize>(
     let Scratch { z, dz } = scratch;
     scores(model, params, &rows, z);
     let (gw, gb) = grad.split_at_mut(model.n_weights());
+    let y: [f32; R] = std::array::from_fn(|j| data.target(ids[j]));
+    let losses = block_losses(model.objective, z, &y, dz);
     let mut loss = 0.0f64;
     for (j, &r) in ids.iter().enumerate() {
         let s = data.weight(r);
-        loss += s as f64 * row_loss(model.objective, z, j, data.target(r), dz) as f64;
+        loss += s as f64 * losses[j] as f64;
         for (dc, gbc) in dz.iter_mut().zip(gb.iter_mut()) {
             dc[j] *= s;
             *gbc += dc[j];
@@ -264,10 +267,12 @@ fn evaluate_block<const R: usize>(
     let rows: [&[f32]; R] = std::array::from_fn(|j| data.row(first + j));
     let Scratch { z, dz } = scratch;
     scores(model, params, &rows, z);
+    let ys: [f32; R] = std::array::from_fn(|j| data.target(first + j));
+    let losses = block_losses(model.objective, z, &ys, dz);
     for j in 0..R {
         let r = first + j;
-        let (y, s) = (data.target(r), data.weight(r) as f64);
-        sums.loss_sum += s * row_loss(model.objective, z, j, y, dz) as f64;
+        let (y, s) = (ys[j], data.weight(r) as f64);
+        sums.loss_sum += s * losses[j] as f64;
         sums.weight_sum += s;
         sums.metric_sum += match model.objective {
             Objective::SquaredError => {

@@ -130,10 +130,67 @@ impl Objective {
     }
 }
 
-/// Cross-entropy of row `r` of a block whose scores are `z[c][r]` (one array per class):
-/// returns logsumexp(z) − z_label and writes ∂ℓ/∂z_c = softmax(z)_c − [c = label] into
-/// `dz[c][r]`. Log-sum-exp is taken around the largest score, so no exp overflows; one exp per
-/// class serves both the loss and the gradient. `label` is a validated class index.
+/// Cross-entropy of the first R rows of a block whose scores are `z[c][j]` (one array per
+/// class): returns logsumexp(z_j) − z_j,label for each row j and writes ∂ℓ/∂z_c =
+/// softmax(z_j)_c − [c = label] into `dz[c][j]`. Four rows at a time in SIMD lanes, then one at a
+/// time, with the same operations (each row gets the same bits either way). Log-sum-exp is taken
+/// around the largest score, so no exp overflows; one exp per class serves both the loss and the
+/// gradient. Labels are validated class indices.
+#[inline(always)]
+pub fn cross_entropy_rows<const R: usize>(
+    z: &[[f32; BLOCK_ROWS]],
+    labels: &[f32; R],
+    dz: &mut [[f32; BLOCK_ROWS]],
+) -> [f32; R] {
+    let mut loss = [0.0f32; R];
+    let mut j = 0;
+    while j + 4 <= R {
+        cross_entropy_lanes(z, j, F32x4::load(labels, j), dz).store(&mut loss, j);
+        j += 4;
+    }
+    while j < R {
+        loss[j] = cross_entropy_lanes(z, j, labels[j], dz);
+        j += 1;
+    }
+    loss
+}
+
+/// [`cross_entropy_rows`] of rows j..j + L::WIDTH.
+#[inline(always)]
+fn cross_entropy_lanes<L: Lane>(
+    z: &[[f32; BLOCK_ROWS]],
+    j: usize,
+    label: L,
+    dz: &mut [[f32; BLOCK_ROWS]],
+) -> L {
+    let mut m = L::splat(f32::NEG_INFINITY);
+    for zc in z {
+        m = m.pmax(L::load(zc, j));
+    }
+    let mut sum = L::splat(0.0);
+    let mut z_label = L::splat(f32::NAN);
+    for (c, (zc, dc)) in z.iter().zip(dz.iter_mut()).enumerate() {
+        let zc = L::load(zc, j);
+        let e = math::exp(zc - m);
+        e.store(dc, j);
+        sum = sum + e;
+        z_label = if_class(c, label, zc, z_label);
+    }
+    for (c, dc) in dz.iter_mut().enumerate() {
+        let p = L::load(dc, j) / sum;
+        if_class(c, label, p - L::splat(1.0), p).store(dc, j);
+    }
+    (m - z_label) + math::ln(sum)
+}
+
+/// `if label == c { x } else { y }` lane by lane.
+#[inline(always)]
+fn if_class<L: Lane>(c: usize, label: L, x: L, y: L) -> L {
+    let c = L::splat(c as f32);
+    L::select_lt(label, c, y, L::select_lt(c, label, y, x))
+}
+
+/// The cross-entropy of row `r` of a block alone (see [`cross_entropy_rows`]).
 #[inline]
 pub fn cross_entropy(
     z: &[[f32; BLOCK_ROWS]],
@@ -141,25 +198,7 @@ pub fn cross_entropy(
     label: f32,
     dz: &mut [[f32; BLOCK_ROWS]],
 ) -> f32 {
-    let mut m = f32::NEG_INFINITY;
-    for zc in z {
-        m = m.max(zc[r]);
-    }
-    let mut sum = 0.0f32;
-    let mut z_label = f32::NAN;
-    for (c, (zc, dc)) in z.iter().zip(dz.iter_mut()).enumerate() {
-        let e = (zc[r] - m).exp();
-        dc[r] = e;
-        sum += e;
-        if c as f32 == label {
-            z_label = zc[r];
-        }
-    }
-    for (c, dc) in dz.iter_mut().enumerate() {
-        let p = dc[r] / sum;
-        dc[r] = if c as f32 == label { p - 1.0 } else { p };
-    }
-    (m - z_label) + sum.ln()
+    cross_entropy_lanes(z, r, label, dz)
 }
 
 #[cfg(test)]
@@ -239,6 +278,29 @@ mod tests {
             }
             let total: f32 = dz.iter().map(|d| d[0]).sum();
             assert!(total.abs() < 1e-6, "the gradient sums to 0 over classes");
+        }
+    }
+
+    #[test]
+    fn cross_entropy_of_a_block_in_lanes_gives_the_bits_of_one_row_at_a_time() {
+        let k = 5;
+        let z: Vec<[f32; BLOCK_ROWS]> = (0..k)
+            .map(|c| std::array::from_fn(|j| ((c * 7 + j * 3) % 11) as f32 * 0.9 - 4.0))
+            .collect();
+        let labels: [f32; BLOCK_ROWS] = std::array::from_fn(|j| (j % k) as f32);
+        let mut dz_block = vec![[0.0f32; BLOCK_ROWS]; k];
+        let block = cross_entropy_rows(&z, &labels, &mut dz_block);
+        let mut dz_row = vec![[0.0f32; BLOCK_ROWS]; k];
+        for j in 0..BLOCK_ROWS {
+            let one = cross_entropy(&z, j, labels[j], &mut dz_row);
+            assert_eq!(one.to_bits(), block[j].to_bits(), "row {j}");
+            for c in 0..k {
+                assert_eq!(
+                    dz_row[c][j].to_bits(),
+                    dz_block[c][j].to_bits(),
+                    "row {j} class {c}"
+                );
+            }
         }
     }
 
