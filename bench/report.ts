@@ -1,0 +1,447 @@
+/**
+ * Renders bench/RESULTS.md and bench/throughput.png from the suite's results.
+ *
+ *   npm run bench:report     redraws both from bench/results.json (no measuring)
+ *
+ * bench/suite.ts calls writeReport at the end of every run.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { datasetBytes } from './lib/data.js';
+import { SYSTEM_LABELS, svgToPng, throughputSvg } from './lib/plot.js';
+import type { ConfigResult, MemoryRow, Results, SystemResult } from './lib/results.js';
+import type { SystemId } from './lib/systems.js';
+
+/** Issue 5's "tuned pure-JS loop" figures (M samples/s, logistic regression, plain SGD), keyed d/batch. */
+const ISSUE_PURE_JS: Record<string, number> = { '256/256': 3.2, '256/32': 3.1, '256/1': 1.2, '32/256': 20, '1024/256': 1.1 };
+
+const M = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '–' : (v / 1e6).toPrecision(digits));
+const pct = (v: number): string => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)} %`;
+const times = (v: number): string => `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)}×`;
+const MB = (v: number): string => `${(v / 1e6).toFixed(0)} MB`;
+const shape = (c: { n: number; d: number }): string => `${c.n.toLocaleString('en-US')} × ${c.d}`;
+const KIND: Record<string, string> = { linear: 'LinearRegression', logistic: 'LogisticRegression', softmax: 'SoftmaxRegression (k = 10)' };
+const OPT: Record<string, string> = { sgd: 'SGD', momentum: 'SGD, momentum 0.9', adam: 'Adam' };
+
+function result(c: ConfigResult, s: SystemId): SystemResult | undefined {
+  return c.results.find((r) => r.system === s);
+}
+
+/** A rate for a ratio: only a measured result whose loss passed the check. */
+function okRate(c: ConfigResult, s: SystemId): number | null {
+  const r = result(c, s);
+  return r && r.status === 'ok' && r.rate !== null ? r.rate : null;
+}
+
+function ratio(c: ConfigResult, a: SystemId, b: SystemId): number | null {
+  const x = okRate(c, a);
+  const y = okRate(c, b);
+  return x !== null && y !== null ? x / y : null;
+}
+
+/** A table cell for a system's rate, with its status when it is not a clean measurement. */
+function cell(c: ConfigResult, s: SystemId): string {
+  const r = result(c, s);
+  if (!r) return '';
+  if (r.status === 'not-run') return 'not run¹';
+  if (r.status === 'error') return 'error²';
+  const v = M(r.rate);
+  const few = r.runs.length < 3 ? '*' : '';
+  return r.status === 'loss-mismatch' ? `~~${v}~~ loss ✗³` : `${v}${few}`;
+}
+
+const rcell = (v: number | null): string => (v === null ? '–' : times(v));
+
+function sweepTables(sweep: ConfigResult[]): string {
+  const systems: SystemId[] = ['minibatch-wasm', 'minibatch-js', 'tfjs-wasm-fit', 'tfjs-wasm-loop', 'tfjs-cpu-fit', 'tfjs-cpu-loop'];
+  const present = systems.filter((s) => sweep.some((c) => result(c, s)));
+  const parts: string[] = [];
+  const shapes = [...new Set(sweep.map((c) => `${c.n}/${c.d}`))];
+  for (const key of shapes) {
+    const rows = sweep.filter((c) => `${c.n}/${c.d}` === key).sort((a, b) => a.batchSize - b.batchSize);
+    const c0 = rows[0];
+    parts.push(
+      `### ${shape(c0)} (${MB(datasetBytes(c0.n, c0.d))} of data), limit ${M(c0.limitRate)} M samples/s (shuffled reads: ${M(c0.limitShuffledRate)})\n`,
+      `| batch | lr | ${present.map((s) => SYSTEM_LABELS[s]).join(' | ')} | wasm % of limit | wasm % of shuffled-read limit | wasm/js | wasm/TF.js wasm fit | wasm/TF.js wasm loop | wasm/TF.js cpu fit |`,
+      `|---:|---:|${present.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|---:|`,
+    );
+    for (const c of rows) {
+      const w = okRate(c, 'minibatch-wasm');
+      parts.push(
+        `| ${c.batchSize} | ${c.learningRate} | ${present.map((s) => cell(c, s)).join(' | ')} | ${w === null ? '–' : pct(w / c.limitRate)} | ` +
+          `${w === null ? '–' : pct(w / c.limitShuffledRate)} | ` +
+          `${rcell(ratio(c, 'minibatch-wasm', 'minibatch-js'))} | ${rcell(ratio(c, 'minibatch-wasm', 'tfjs-wasm-fit'))} | ` +
+          `${rcell(ratio(c, 'minibatch-wasm', 'tfjs-wasm-loop'))} | ${rcell(ratio(c, 'minibatch-wasm', 'tfjs-cpu-fit'))} |`,
+      );
+    }
+    parts.push('');
+  }
+  return parts.join('\n');
+}
+
+function modelTables(models: ConfigResult[]): string {
+  const parts: string[] = [];
+  for (const b of [...new Set(models.map((c) => c.batchSize))].sort((x, y) => y - x)) {
+    const rows = models.filter((c) => c.batchSize === b);
+    const systems = (['minibatch-wasm', 'minibatch-js', 'tfjs-wasm-fit', 'tfjs-wasm-loop'] as SystemId[]).filter((s) => rows.some((c) => result(c, s)));
+    const tf = systems.includes('tfjs-wasm-fit');
+    parts.push(
+      `### ${shape(rows[0])}, batch ${b}\n`,
+      `| model | optimizer | lr | ${systems.map((s) => SYSTEM_LABELS[s]).join(' | ')} | limit | wasm % of limit | wasm/js |${tf ? ' wasm/TF.js wasm fit | wasm/TF.js wasm loop |' : ''}`,
+      `|---|---|---:|${systems.map(() => '---:').join('|')}|---:|---:|---:|${tf ? '---:|---:|' : ''}`,
+    );
+    for (const c of rows) {
+      const w = okRate(c, 'minibatch-wasm');
+      parts.push(
+        `| ${KIND[c.kind]} | ${OPT[c.optimizer]} | ${c.learningRate} | ${systems.map((s) => cell(c, s)).join(' | ')} | ${M(c.limitRate)} | ` +
+          `${w === null ? '–' : pct(w / c.limitRate)} | ${rcell(ratio(c, 'minibatch-wasm', 'minibatch-js'))} |` +
+          (tf ? ` ${rcell(ratio(c, 'minibatch-wasm', 'tfjs-wasm-fit'))} | ${rcell(ratio(c, 'minibatch-wasm', 'tfjs-wasm-loop'))} |` : ''),
+      );
+    }
+    parts.push('');
+  }
+  return parts.join('\n');
+}
+
+function memoryTarget(row: MemoryRow): number {
+  return row.datasetBytes * 1.2 + 50e6;
+}
+
+function memoryTable(rows: MemoryRow[]): string {
+  if (rows.length === 0) return '(not measured in this run)';
+  const r0 = rows[0];
+  const lines = [
+    `Logistic regression, plain SGD, ${shape(r0)}, batch ${r0.batchSize}, ${r0.epochs} epochs: ${MB(r0.datasetBytes)} of data ` +
+      `(float32 features and targets); the issue's target is ${MB(memoryTarget(r0))} (data × 1.2 + 50 MB). MB = 10⁶ bytes.\n`,
+    '| system | RSS at start (Node, tsx, libraries) | + the data | peak RSS | peak − start (data and fit) | vs target | added by the fit | added / data | wasm memory before → after the fit |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of rows) {
+    const t = memoryTarget(r);
+    const used = r.peakRss - r.rssStart;
+    const added = r.peakRss - r.rssBefore;
+    const wasm = r.system === 'minibatch-wasm' ? `${MB(r.wasmBefore)} → ${MB(r.wasmAfter)}` : '–';
+    lines.push(
+      `| ${SYSTEM_LABELS[r.system]} | ${MB(r.rssStart)} | ${MB(r.rssBefore - r.rssStart)} | ${MB(r.peakRss)} | ${MB(used)} | ` +
+        `${used <= t ? 'met' : `+${MB(used - t)}`} | ${MB(added)} | ${(added / r.datasetBytes).toFixed(2)} | ${wasm} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function lossTable(configs: ConfigResult[]): string {
+  const systems: SystemId[] = ['minibatch-wasm', 'minibatch-js', 'tfjs-wasm-fit', 'tfjs-wasm-loop', 'tfjs-cpu-fit', 'tfjs-cpu-loop'];
+  const lines = [
+    `| section | model | optimizer | n × d | batch | minibatch wasm loss | ${systems.slice(1).map((s) => SYSTEM_LABELS[s]).join(' | ')} |`,
+    `|---|---|---|---|---:|---:|${systems.slice(1).map(() => '---:').join('|')}|`,
+  ];
+  for (const c of configs) {
+    const cells = systems.slice(1).map((s) => {
+      const r = result(c, s);
+      if (!r || r.lossRelDiff === null) return '';
+      const v = `${(r.lossRelDiff * 100).toFixed(r.lossRelDiff < 0.001 ? 3 : 2)} %`;
+      return r.status === 'loss-mismatch' ? `**${v} ✗**` : v;
+    });
+    lines.push(
+      `| ${c.section} | ${c.kind} | ${c.optimizer} | ${shape(c)} | ${c.batchSize} | ${c.referenceLoss === null ? '–' : c.referenceLoss.toFixed(5)} | ${cells.join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function runsTable(configs: ConfigResult[]): string {
+  const lines = ['| section | model | optimizer | n × d | batch | system | runs (M samples/s) | epoch times of the first run (ms) |', '|---|---|---|---|---:|---|---|---|'];
+  for (const c of configs) {
+    for (const r of c.results) {
+      if (r.runs.length === 0) continue;
+      lines.push(
+        `| ${c.section} | ${c.kind} | ${c.optimizer} | ${shape(c)} | ${c.batchSize} | ${SYSTEM_LABELS[r.system]} | ${r.runs.map((v) => M(v)).join(', ')} | ` +
+          `${r.epochMs[0].map((t) => t.toFixed(0)).join(', ')} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+interface Verdict {
+  readonly target: string;
+  readonly measured: string;
+  readonly verdict: string;
+}
+
+function verdicts(res: Results): Verdict[] {
+  const { configs, memory } = res;
+  const out: Verdict[] = [];
+  const head = configs.find((c) => c.section === 'sweep' && c.n === 100_000 && c.d === 256 && c.batchSize === 256);
+  const key = (c: ConfigResult): string => `${c.d}/${c.batchSize}`;
+  const describe = (c: ConfigResult): string =>
+    `${c.kind}${c.optimizer === 'sgd' ? '' : ` ${c.optimizer}`} ${shape(c)} b${c.batchSize}`;
+
+  // 1. wasm ≥ 3.5× js for d ≥ 256 and batch ≥ 32.
+  const wj = configs
+    .filter((c) => c.d >= 256 && c.batchSize >= 32)
+    .map((c) => ({ c, r: ratio(c, 'minibatch-wasm', 'minibatch-js') }))
+    .filter((x) => x.r !== null) as { c: ConfigResult; r: number }[];
+  if (wj.length) {
+    const low = wj.filter((x) => x.r < 3.5);
+    const min = wj.reduce((a, b) => (b.r < a.r ? b : a));
+    out.push({
+      target: 'wasm engine ≥ 3.5× the js engine for d ≥ 256 and batch ≥ 32',
+      measured: `${wj.length} configurations, ${times(min.r)} (${describe(min.c)}) to ${times(Math.max(...wj.map((x) => x.r)))}`,
+      verdict: low.length === 0 ? 'met' : `missed in ${low.length} of ${wj.length}: worst ${times(min.r)}, ${((1 - min.r / 3.5) * 100).toFixed(0)} % short`,
+    });
+  }
+  // 1b. js engine ≥ the issue's tuned pure-JS loop.
+  const js = configs
+    .filter((c) => c.section === 'sweep' && c.n >= 20_000 && ISSUE_PURE_JS[key(c)] !== undefined)
+    .map((c) => ({ c, r: okRate(c, 'minibatch-js'), want: ISSUE_PURE_JS[key(c)] * 1e6 }))
+    .filter((x) => x.r !== null) as { c: ConfigResult; r: number; want: number }[];
+  if (js.length) {
+    const low = js.filter((x) => x.r < x.want);
+    out.push({
+      target: 'js engine ≥ the issue\'s tuned pure-JS loop (3.2, 3.1, 1.2, 20, 1.1 M/s)',
+      measured: js.map((x) => `${describe(x.c)}: ${M(x.r)} vs ${M(x.want, 2)}`).join('; '),
+      verdict:
+        low.length === 0
+          ? 'met'
+          : `missed in ${low.length} of ${js.length}: ${low.map((x) => `${describe(x.c)} at ${pct(x.r / x.want)} of it`).join(', ')}`,
+    });
+  }
+  // 2. ≥ 100× TF.js wasm model.fit at batch 32 and 256, same loss.
+  const tf = configs
+    .filter((c) => c.batchSize === 32 || c.batchSize === 256)
+    .map((c) => ({ c, r: ratio(c, 'minibatch-wasm', 'tfjs-wasm-fit'), st: result(c, 'tfjs-wasm-fit')?.status }))
+    .filter((x) => x.st !== undefined && x.st !== 'not-run');
+  if (tf.length) {
+    const measured = tf.filter((x) => x.r !== null) as { c: ConfigResult; r: number }[];
+    const bad = tf.filter((x) => x.r === null);
+    const low = measured.filter((x) => x.r < 100);
+    const min = measured.length ? measured.reduce((a, b) => (b.r < a.r ? b : a)) : null;
+    out.push({
+      target: '≥ 100× TF.js wasm model.fit at batch 32 and 256, final loss within 1 %',
+      measured:
+        (min ? `${measured.length} configurations, ${times(min.r)} (${describe(min.c)}) to ${times(Math.max(...measured.map((x) => x.r)))}` : 'none comparable') +
+        (bad.length ? `; ${bad.length} not comparable (loss or error)` : ''),
+      verdict: low.length === 0 && bad.length === 0 ? 'met' : `missed in ${low.length + bad.length} of ${tf.length}${min ? `: worst ${times(min.r)}, ${((1 - min.r / 100) * 100).toFixed(0)} % short` : ''}`,
+    });
+  }
+  // 3. ≥ 45 % of the limit at 100 000 × 256, batch 256; batch 1 ≥ 3 M/s at d = 256.
+  if (head) {
+    const w = okRate(head, 'minibatch-wasm');
+    if (w !== null) {
+      const f = w / head.limitRate;
+      const L = res.limits;
+      const strict = head.n / Math.max((head.n * (head.d + 1) * 4) / L.readBytesPerSecond, (4 * head.n * head.d * head.k) / L.maddRegsFlops);
+      out.push({
+        target: '≥ 45 % of the single-core limit at 100 000 × 256, batch 256 (logistic, SGD)',
+        measured:
+          `${M(w)} M/s of ${M(head.limitRate)} M/s = ${pct(f)} (${pct(w / strict)} of the stricter limit with the register-only peak, ` +
+          `${M(strict)} M/s)`,
+        verdict: f >= 0.45 ? 'met' : `missed: ${pct(f)} of the limit, ${(0.45 / f).toFixed(1)}× short of 45 %`,
+      });
+    }
+  }
+  const b1 = configs.find((c) => c.section === 'sweep' && c.n === 100_000 && c.d === 256 && c.batchSize === 1);
+  const b1r = b1 ? okRate(b1, 'minibatch-wasm') : null;
+  if (b1 && b1r !== null) {
+    out.push({
+      target: 'batch 1 (pure SGD) ≥ 3 M samples/s at d = 256',
+      measured: `${M(b1r)} M/s`,
+      verdict: b1r >= 3e6 ? 'met' : `missed: ${pct(b1r / 3e6)} of 3 M/s`,
+    });
+  }
+  out.push({
+    target: 'worker threads: ≥ 1.7× one thread on 2 cores for batch ≥ 256',
+    measured: 'not measured: minibatch has no threads yet (issue 5, item 4); the suite has the place for it (THREAD_MODES in bench/lib/systems.ts)',
+    verdict: 'open',
+  });
+  // 5. memory.
+  for (const r of memory.filter((m) => m.system.startsWith('minibatch'))) {
+    const t = memoryTarget(r);
+    const used = r.peakRss - r.rssStart;
+    out.push({
+      target: `peak memory of a fit ≤ data × 1.2 + 50 MB (${SYSTEM_LABELS[r.system]})`,
+      measured:
+        `${MB(used)} for ${MB(r.datasetBytes)} of data (target ${MB(t)}): the data, and ${MB(r.peakRss - r.rssBefore)} added by the fit ` +
+        `(${((r.peakRss - r.rssBefore) / r.datasetBytes).toFixed(2)}× the data); the whole process peaked at ${MB(r.peakRss)}`,
+      verdict: used <= t ? 'met' : `missed by ${MB(used - t)} (${(used / t).toFixed(2)}× the target)`,
+    });
+  }
+  // 6. the same for the other models and optimizers.
+  const others = configs.filter((c) => c.section === 'models' && !(c.kind === 'logistic' && c.optimizer === 'sgd'));
+  if (others.length) {
+    const b256 = others.filter((c) => c.batchSize === 256);
+    const frac = b256.map((c) => ({ c, f: (okRate(c, 'minibatch-wasm') ?? NaN) / c.limitRate })).filter((x) => Number.isFinite(x.f));
+    const wjr = others.map((c) => ({ c, r: ratio(c, 'minibatch-wasm', 'minibatch-js') })).filter((x) => x.r !== null) as { c: ConfigResult; r: number }[];
+    const tfr = b256.map((c) => ({ c, r: ratio(c, 'minibatch-wasm', 'tfjs-wasm-fit') })).filter((x) => x.r !== null) as { c: ConfigResult; r: number }[];
+    const worst = <T extends { c: ConfigResult }>(xs: T[], v: (x: T) => number): T => xs.reduce((a, b) => (v(b) < v(a) ? b : a));
+    const parts: string[] = [];
+    const misses: string[] = [];
+    if (frac.length) {
+      const w = worst(frac, (x) => x.f);
+      parts.push(`% of limit at batch 256: ${pct(w.f)} (${describe(w.c)}) to ${pct(Math.max(...frac.map((x) => x.f)))}`);
+      const n = frac.filter((x) => x.f < 0.45).length;
+      if (n) misses.push(`% of limit below 45 % in ${n} of ${frac.length}`);
+    }
+    if (wjr.length) {
+      const w = worst(wjr, (x) => x.r);
+      parts.push(`wasm/js ${times(w.r)} (${describe(w.c)}) to ${times(Math.max(...wjr.map((x) => x.r)))}`);
+      const n = wjr.filter((x) => x.r < 3.5).length;
+      if (n) misses.push(`wasm/js below 3.5× in ${n} of ${wjr.length}`);
+    }
+    if (tfr.length) {
+      const w = worst(tfr, (x) => x.r);
+      parts.push(`wasm/TF.js wasm fit ${times(w.r)} (${describe(w.c)}) to ${times(Math.max(...tfr.map((x) => x.r)))}`);
+      const n = tfr.filter((x) => x.r < 100).length;
+      if (n) misses.push(`below 100× TF.js in ${n} of ${tfr.length}`);
+    }
+    out.push({
+      target: 'the same for linear and softmax (k = 10) regression, with momentum and Adam',
+      measured: parts.join('; '),
+      verdict: misses.length ? `missed: ${misses.join('; ')}` : 'met',
+    });
+  }
+  return out;
+}
+
+export function renderMarkdown(res: Results): string {
+  const { machine: m, limits: L, settings: s } = res;
+  const sweep = res.configs.filter((c) => c.section === 'sweep');
+  const models = res.configs.filter((c) => c.section === 'models');
+  const few = res.configs.flatMap((c) => c.results.filter((r) => r.note && r.status !== 'not-run' && r.status !== 'error').map((r) => ({ c, r })));
+  const mismatches = res.configs.flatMap((c) => c.results.filter((r) => r.status === 'loss-mismatch').map((r) => ({ c, r })));
+  const errors = res.configs.flatMap((c) => c.results.filter((r) => r.status === 'error').map((r) => ({ c, r })));
+  const gatherRows = L.gather
+    .map(
+      (g) =>
+        `| rows of ${g.d * 4} bytes read in a shuffled order (${shape(g)}), one row after another / eight rows at a time | ` +
+        `${(g.rowByRow / 1e9).toFixed(1)} / ${(g.eightRows / 1e9).toFixed(1)} GB/s |`,
+    )
+    .join('\n');
+  const v = verdicts(res);
+  return `# Performance: minibatch against TF.js and the machine's limits
+
+${res.quick ? '**A --quick run: tiny sizes, one run each; these numbers only show that the suite runs.**\n\n' : ''}Training throughput (samples per second) of minibatch's two engines and of TF.js ${m.tfjs} (wasm and cpu
+backends, \`model.fit\` and a hand-written loop) on the same problems, against the single-core limits
+measured on the same machine, and the peak memory of a fit. Issue 5 sets the targets.
+
+Both files are regenerated by \`npm run bench\` (measures everything, ${(res.totalSeconds / 60).toFixed(0)} minutes here) or
+\`npm run bench:report\` (redraws this file and the plot from \`bench/results.json\`).
+
+## Issue 5's targets
+
+| target | measured | verdict |
+|---|---|---|
+${v.map((x) => `| ${x.target} | ${x.measured} | ${x.verdict} |`).join('\n')}
+
+## Machine and run
+
+- Date: ${res.date}
+- Command: \`${res.command}\` from the repository root; total ${res.totalSeconds.toFixed(0)} s (not counting the wasm build)
+- Commit: ${m.commit}; minibatch wasm module sha256 ${m.wasmModule}…
+- CPU: ${m.cpu}; \`nproc\` = ${m.nproc}; ${m.caches}; ${m.memory} of memory
+- Node ${m.node} (V8 ${m.v8}); TF.js ${m.tfjs}; load average at the start ${m.loadAverage}
+- Threads: off (one core) for every system: minibatch has no threads yet, TF.js's wasm backend never runs threaded in Node
+
+## The machine's limits (measured by the suite, one core)
+
+| what | measured |
+|---|---:|
+| streaming read of ${MB(L.readBytes)} (wasm, f32x4 loads, 8 accumulators) | ${(L.readBytesPerSecond / 1e9).toFixed(1)} GB/s |
+| f32x4 multiply + add, in registers (12 chains) | ${(L.maddRegsFlops / 1e9).toFixed(1)} GFLOP/s |
+| f32x4 multiply + add from an L1-resident buffer (one load each) | ${(L.maddL1Flops / 1e9).toFixed(1)} GFLOP/s |
+${gatherRows}
+
+The limit of an epoch is max(bytes / streaming bandwidth, 4·n·d·k flops / peak), with the peak the better of the two
+multiply-add figures: no single-core implementation can beat it. It counts the data as read once in storage order; a
+shuffled epoch reads rows in random order, which the last line shows to be slower at small d (each row is a cache
+miss, and WebAssembly has no prefetch), so a shuffled epoch's real ceiling is lower than this limit there.
+
+## Logistic regression, plain SGD: by size and batch
+
+M samples/s, median of ${s.reps} runs; ratios only between results whose final loss passed the check.
+
+![samples per second against batch size](throughput.png)
+
+${sweepTables(sweep)}
+¹ ${sweep.flatMap((c) => c.results).find((r) => r.status === 'not-run')?.note ?? 'not run'}.
+² The run threw; the message is in results.json.
+³ The final loss differs from minibatch wasm's by more than ${s.lossTolerance * 100} %; the rate is shown struck out and is in no ratio.
+\\* Fewer than 3 runs (slow configuration; see "Fewer runs" below).
+
+## Models and optimizers
+
+${modelTables(models)}
+TF.js cpu is measured in the sweep above only (logistic regression, SGD), to keep the run short; batch 32 is measured on
+minibatch only for the same reason.
+
+## Peak memory of a fit
+
+${memoryTable(res.memory)}
+
+Each fit runs in a process of its own (\`bench/memory-fit.ts\`). The memory held for a fit is the peak RSS (the
+process's high-water mark, \`process.resourceUsage().maxRSS\`, read after the fit) less the RSS at the start, before the
+data was made: the user's arrays plus whatever the fit adds. The start (Node, tsx's TypeScript loader, the libraries;
+for TF.js its initialized backend) is left out of the target: it does not depend on the data, and tsx is not there in
+an application. "Added by the fit" is the peak less the RSS just before the fit.
+
+## The loss check
+
+Every system's final training loss (on all rows, in float64, computed by the suite from the parameters each system ends
+with) relative to minibatch wasm's; more than ${s.lossTolerance * 100} % is a mismatch (✗), which is reported and left out of the ratios.
+${mismatches.length ? `\nMismatches in this run: ${mismatches.map((x) => `${SYSTEM_LABELS[x.r.system]} on ${x.c.kind} ${x.c.optimizer} ${shape(x.c)} batch ${x.c.batchSize} (${((x.r.lossRelDiff ?? 0) * 100).toFixed(2)} %)`).join('; ')}.\n` : '\nNo mismatches in this run.\n'}${errors.length ? `\nErrors: ${errors.map((x) => `${SYSTEM_LABELS[x.r.system]} on ${x.c.kind} ${x.c.optimizer} ${shape(x.c)} batch ${x.c.batchSize}: ${x.r.note}`).join('; ')}.\n` : ''}
+${lossTable(res.configs)}
+
+## Method
+
+- Data: seeded synthetic problems, the same arrays for every system: features ~ N(0, 1) in a row-major
+  \`Float32Array\`; targets from a random model with scores z = W*·x + 0.25, W* ~ N(0, 4/d): y = z + N(0, 1) (linear),
+  y = [z + logistic noise > 0] (logistic), y = argmax(z + Gumbel noise) over 10 classes (softmax) (\`bench/lib/data.ts\`).
+- The same work for every system: the same model, zero initial parameters, batch size, learning rate, optimizer
+  (momentum 0.9; Adam β = (0.9, 0.999), ε = 1e-8) and number of epochs; rows reshuffled every epoch; the mean
+  gradient of each batch; the last, shorter batch kept. The learning rate depends on the model, optimizer, d and
+  batch (a quarter of the largest stable SGD step; \`learningRate\` in \`bench/suite.ts\`).
+- minibatch: the public API, \`new LogisticRegression().fit(X, y, { engine, batchSize, maxEpochs, tolerance: null,
+  learningRate, optimizer, seed, init: 'zeros', nFeatures })\`, everything else at its default. Epoch times from
+  \`history.epochTimeMs\` (the seeded shuffle and the engine's epoch; not the copy of the data in).
+- TF.js \`model.fit\`: \`tf.sequential\` with one dense layer (linear, sigmoid or softmax activation), the matching
+  Keras loss (½·MSE as a custom loss, so that it is minibatch's objective; binary and categorical cross-entropy),
+  \`tf.train.sgd\`/\`momentum\`/\`adam\`, \`shuffle: true\` (TF.js shuffles with \`Math.random\`, so its runs differ);
+  epoch times from onEpochBegin/onEpochEnd.
+- TF.js hand-written loop: a seeded shuffle per epoch, the batch's rows gathered in JavaScript into reused buffers and
+  uploaded as tensors (\`tf.gather\` on the wasm backend was 20× slower), the forward pass and the gradient written out
+  (∂J/∂z = (p − y)/b for all three models), \`optimizer.applyGradients\`, all in one \`tf.tidy\` per batch.
+- Timing: per configuration and system, one untimed warm-up run (one epoch on the first tenth of the rows), then
+  ${s.reps} runs of ${s.epochs} epochs from zero; the first epoch of each run is not timed. A run's throughput is
+  n × ${s.timedEpochs} / (time of the other ${s.timedEpochs} epochs); the tables give the median over runs.
+- Limits: \`bench/limits/limits.wat\`, assembled with wabt when the suite runs; each kernel is warmed up in short calls
+  first (V8 optimizes wasm in the background and a running call keeps its tier), then the best of 5 is taken.
+${few.length ? `\n### Fewer runs\n\n${few.map((x) => `- ${SYSTEM_LABELS[x.r.system]}, ${x.c.kind} ${x.c.optimizer} ${shape(x.c)} batch ${x.c.batchSize}: ${x.r.note}`).join('\n')}\n` : ''}
+## Every run
+
+${runsTable(res.configs)}
+`;
+}
+
+/** Writes RESULTS.md and throughput.png into `dir`; returns the paths written. */
+export async function writeReport(res: Results, dir: string): Promise<string[]> {
+  const md = join(dir, 'RESULTS.md');
+  writeFileSync(md, renderMarkdown(res));
+  const written = [md];
+  const sweep = res.configs.filter((c) => c.section === 'sweep');
+  if (sweep.length) {
+    const svg = throughputSvg(sweep, 'Logistic regression, plain SGD, one core: training samples per second against batch size');
+    const png = join(dir, 'throughput.png');
+    writeFileSync(png, svgToPng(svg));
+    written.push(png);
+  }
+  return written;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const dir = fileURLToPath(new URL('.', import.meta.url));
+  const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
+  const written = await writeReport(res, dir);
+  console.log(`wrote ${written.join(', ')}`);
+}

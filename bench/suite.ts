@@ -1,0 +1,427 @@
+/**
+ * The performance suite of issue 5: minibatch's two engines against TF.js, against each other
+ * and against the machine's own limits.
+ *
+ *   npm run bench                 full run (builds the wasm module first, about 10 minutes on 2 cores):
+ *                                 writes bench/results.json, bench/RESULTS.md and bench/throughput.png
+ *   npm run bench -- --quick      tiny sizes, one run each: checks that every part runs (CI); the
+ *                                 report goes to a temporary folder, the recorded results are untouched
+ *   npm run bench:report          redraws RESULTS.md and throughput.png from bench/results.json
+ *   options: --reps N (runs per configuration, default 3), --no-tfjs (minibatch only),
+ *            --section sweep|models|memory (only that part; written to a temporary folder)
+ *
+ * What runs (the same work for every system: same data, model, batch size, learning rate and
+ * number of epochs, rows reshuffled every epoch, the mean gradient of each batch, zero initial
+ * parameters; lib/systems.ts and lib/tfjs.ts):
+ *   limits   streaming-read bandwidth, shuffled-row read bandwidth, peak f32x4 multiply-add
+ *            (lib/limits.ts, bench/limits/limits.wat)
+ *   sweep    logistic regression, plain SGD, at 100 000 × 256, 100 000 × 32 and 20 000 × 1024,
+ *            batch 1, 32, 256, 4096, on minibatch wasm and js and TF.js wasm and cpu (model.fit
+ *            and a hand-written loop). TF.js is not run at batch 1 (100 000 updates an epoch at
+ *            its per-batch overhead would take minutes per epoch; the issue has no figure either).
+ *   models   linear, logistic and softmax (k = 10) regression × SGD, SGD with momentum 0.9 and
+ *            Adam at 100 000 × 256: batch 256 on minibatch and TF.js wasm (fit and loop), batch 32
+ *            on minibatch only (TF.js cpu is in the sweep only, to keep the run short).
+ *   memory   the peak memory of one fit per system, each in a process of its own (memory-fit.ts).
+ *
+ * Timing: every system gets one untimed warm-up run per configuration (one epoch on the first
+ * tenth of the rows), then `reps` runs of 4 epochs from zero; the first epoch of each run is not
+ * timed (one-off costs, V8's tiering), and a run's throughput is n × 3 / (time of epochs 2–4).
+ * The figure reported is the median of the runs. A system whose runs of one configuration take
+ * longer than SLOW_SECONDS stops after the runs done (at least one), and the report says so.
+ *
+ * Loss check: after each run the suite computes the final training loss on the full data in
+ * float64 from the parameters the system hands back (lib/loss.ts). Each must be within
+ * LOSS_TOLERANCE (1 %) of minibatch wasm's, or the result is marked and left out of every ratio.
+ */
+import { createHash } from 'node:crypto';
+import { execFileSync, execSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir, totalmem, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ModelKind, type Problem, makeFeatures, makeProblem } from './lib/data.js';
+import { epochLimitSeconds, measureLimits, type Limits } from './lib/limits.js';
+import { fullLoss } from './lib/loss.js';
+import type { ConfigResult, Machine, MemoryRow, Results, Section, Settings, SystemResult } from './lib/results.js';
+import { type OptimizerKind, type System, type SystemId, THREAD_MODES, type ThreadMode, minibatchJs, minibatchWasm } from './lib/systems.js';
+import type { MemoryJob, MemoryResult } from './memory-fit.js';
+import { writeReport } from './report.js';
+
+const argv = process.argv.slice(2);
+const QUICK = argv.includes('--quick');
+const NO_TFJS = argv.includes('--no-tfjs');
+
+function option(name: string): string | undefined {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+  return v;
+}
+
+const known = new Set(['--quick', '--no-tfjs', '--reps', '--section']);
+for (let i = 0; i < argv.length; i++) {
+  if (!known.has(argv[i])) throw new Error(`unknown option ${argv[i]}; the options are ${[...known].join(', ')}`);
+  if (argv[i] === '--reps' || argv[i] === '--section') i++;
+}
+const repsOption = option('--reps');
+const REPS = repsOption === undefined ? (QUICK ? 1 : 3) : Number(repsOption);
+if (!Number.isInteger(REPS) || REPS < 1) throw new Error(`--reps needs a positive integer, got ${repsOption}`);
+const SECTION = option('--section');
+if (SECTION !== undefined && !['sweep', 'models', 'memory'].includes(SECTION)) throw new Error(`--section is sweep, models or memory, got ${SECTION}`);
+const runs = (part: string): boolean => SECTION === undefined || SECTION === part;
+
+const EPOCHS = QUICK ? 2 : 4;
+const SETTINGS: Settings = {
+  epochs: EPOCHS,
+  timedEpochs: EPOCHS - 1,
+  reps: REPS,
+  slowSeconds: QUICK ? Infinity : 40,
+  lossTolerance: 0.01,
+  dataSeed: 20240601,
+  fitSeed: 12345,
+};
+
+interface Shape {
+  readonly n: number;
+  readonly d: number;
+}
+
+/** The issue's sizes; the first is where the models section runs. */
+const SHAPES: readonly Shape[] = QUICK
+  ? [
+      { n: 2000, d: 256 },
+      { n: 2000, d: 32 },
+      { n: 500, d: 1024 },
+    ]
+  : [
+      { n: 100_000, d: 256 },
+      { n: 100_000, d: 32 },
+      { n: 20_000, d: 1024 },
+    ];
+const BATCHES = [1, 32, 256, 4096] as const;
+const KINDS: readonly ModelKind[] = ['linear', 'logistic', 'softmax'];
+const OPTIMIZERS: readonly OptimizerKind[] = ['sgd', 'momentum', 'adam'];
+const MODELS_BATCHES = [256, 32] as const;
+/** A readBytes large enough to leave every cache far behind (the issue measured 400 MB). */
+const READ_BYTES = QUICK ? 16 << 20 : 400 * 1e6;
+
+/**
+ * The learning rate of a configuration: the same for every system. For plain SGD, the smaller of
+ * a quarter of the largest stable step, 2/λ with λ ≈ c·(1 + √(d/b))² the top eigenvalue of a
+ * batch's Hessian for N(0, 1) features (Marchenko–Pastur) and c the loss's largest curvature
+ * (1 for squared error, ¼ for log-loss, ½ for cross-entropy), and 0.1·b/(c·d), which keeps the
+ * noise of the last updates (it grows as rate·d/b) small enough that systems shuffling with
+ * different generators end within 1 % of each other's loss; at most 1. Momentum μ multiplies the
+ * step by 1/(1 − μ), so its rate is (1 − μ) times SGD's. Adam's step does not scale with the
+ * gradient: 0.001·√(b/32), at most 0.01.
+ */
+function learningRate(kind: ModelKind, optimizer: OptimizerKind, batch: number, d: number): number {
+  if (optimizer === 'adam') return round(Math.min(0.01, 0.001 * Math.sqrt(batch / 32)));
+  const c = kind === 'linear' ? 1 : kind === 'logistic' ? 0.25 : 0.5;
+  const sgd = Math.min(1, 0.5 / (c * (1 + Math.sqrt(d / batch)) ** 2), (0.1 * batch) / (c * d));
+  return round(optimizer === 'momentum' ? sgd * 0.1 : sgd);
+}
+
+/** Two significant digits, so that the report shows the rate exactly as used. */
+function round(v: number): number {
+  return Number(v.toPrecision(2));
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function tfjsSystems(): Promise<Record<string, System>> {
+  if (NO_TFJS) return {};
+  const tf = await import('./lib/tfjs.js');
+  return {
+    'tfjs-wasm-fit': tf.tfjsWasmFit,
+    'tfjs-wasm-loop': tf.tfjsWasmLoop,
+    'tfjs-cpu-fit': tf.tfjsCpuFit,
+    'tfjs-cpu-loop': tf.tfjsCpuLoop,
+  };
+}
+
+/** The first rows of a problem: what the warm-up run trains on. */
+function head(p: Problem, rows: number): Problem {
+  const m = Math.min(p.n, rows);
+  return { ...p, n: m, X: p.X.subarray(0, m * p.d), y: p.y.subarray(0, m) };
+}
+
+let failures = 0;
+
+interface Config {
+  readonly section: Section;
+  readonly problem: Problem;
+  readonly optimizer: OptimizerKind;
+  readonly batchSize: number;
+  readonly threads: ThreadMode;
+  /** Systems in order; minibatch wasm first (the reference loss). */
+  readonly systems: readonly (System | { id: SystemId; notRun: string })[];
+}
+
+async function measure(sys: System, cfg: Config, lr: number, reference: number | null): Promise<SystemResult> {
+  const { problem: p, batchSize } = cfg;
+  const spec = { problem: p, batchSize, epochs: EPOCHS, learningRate: lr, optimizer: cfg.optimizer, threads: cfg.threads, seed: SETTINGS.fitSeed };
+  const runsDone: number[] = [];
+  const losses: number[] = [];
+  const epochMs: number[][] = [];
+  let note: string | undefined;
+  try {
+    await sys.run({ ...spec, problem: head(p, Math.max(4 * batchSize, Math.ceil(p.n / 10))), epochs: 1 });
+    const started = performance.now();
+    for (let r = 0; r < SETTINGS.reps; r++) {
+      const out = await sys.run(spec);
+      if (out.epochMs.length !== EPOCHS) throw new Error(`${sys.id} ran ${out.epochMs.length} epochs, not ${EPOCHS}`);
+      const timed = out.epochMs.slice(1).reduce((a, b) => a + b, 0) / 1000;
+      runsDone.push((p.n * SETTINGS.timedEpochs) / timed);
+      losses.push(fullLoss(p, out.params));
+      epochMs.push(out.epochMs);
+      const spent = (performance.now() - started) / 1000;
+      if (r + 1 < SETTINGS.reps && spent > SETTINGS.slowSeconds) {
+        note = `${r + 1} run${r ? 's' : ''} of ${SETTINGS.reps}: the runs took ${spent.toFixed(0)} s`;
+        break;
+      }
+    }
+  } catch (e) {
+    failures++;
+    const message = e instanceof Error ? e.message : String(e);
+    console.error(`  ${sys.id}: FAILED: ${message}`);
+    return { system: sys.id, status: 'error', note: message, runs: runsDone, rate: null, losses, lossRelDiff: null, epochMs };
+  }
+  const ref = reference ?? losses[0];
+  const lossRelDiff = Math.max(...losses.map((l) => Math.abs(l - ref) / Math.abs(ref)));
+  const ok = Number.isFinite(lossRelDiff) && lossRelDiff <= SETTINGS.lossTolerance;
+  return {
+    system: sys.id,
+    status: ok ? 'ok' : 'loss-mismatch',
+    ...(note === undefined ? {} : { note }),
+    runs: runsDone,
+    rate: median(runsDone),
+    losses,
+    lossRelDiff,
+    epochMs,
+  };
+}
+
+async function runConfig(cfg: Config, limits: Limits): Promise<ConfigResult> {
+  const { problem: p, batchSize, optimizer } = cfg;
+  const lr = learningRate(p.kind, optimizer, batchSize, p.d);
+  const results: SystemResult[] = [];
+  let reference: number | null = null;
+  const where = `${p.kind} ${optimizer} ${p.n}×${p.d} batch ${batchSize} (lr ${lr})`;
+  for (const s of cfg.systems) {
+    if ('notRun' in s) {
+      results.push({ system: s.id, status: 'not-run', note: s.notRun, runs: [], rate: null, losses: [], lossRelDiff: null, epochMs: [] });
+      continue;
+    }
+    const r = await measure(s, cfg, lr, reference);
+    if (s.id === 'minibatch-wasm' && r.losses.length > 0) reference = median(r.losses);
+    results.push(r);
+    const rate = r.rate === null ? '–' : `${(r.rate / 1e6).toFixed(3)} M/s`;
+    const loss = r.losses.length ? ` loss ${median(r.losses).toFixed(5)}` : '';
+    const flag = r.status === 'ok' ? '' : ` [${r.status}${r.status === 'loss-mismatch' ? ` by ${((r.lossRelDiff ?? 0) * 100).toFixed(2)} %` : ''}]`;
+    console.log(`  ${where}: ${s.id.padEnd(15)} ${rate}${loss}${flag}${r.note && r.status === 'ok' ? ` (${r.note})` : ''}`);
+  }
+  return {
+    section: cfg.section,
+    kind: p.kind,
+    optimizer,
+    n: p.n,
+    d: p.d,
+    k: p.k,
+    batchSize,
+    learningRate: lr,
+    threads: cfg.threads,
+    limitRate: p.n / epochLimitSeconds(limits, p.n, p.d, p.k),
+    limitShuffledRate: p.n / epochLimitSeconds(limits, p.n, p.d, p.k, true),
+    referenceLoss: reference,
+    results,
+  };
+}
+
+const TFJS_AT_BATCH_1 =
+  'TF.js at batch 1: 100,000 updates per epoch at about 0.5 ms (loop) to 1.5 ms (model.fit) of per-batch overhead would take 1–3 minutes per epoch';
+
+async function throughput(limits: Limits): Promise<ConfigResult[]> {
+  const tf = await tfjsSystems();
+  const tfSweep = ['tfjs-wasm-fit', 'tfjs-wasm-loop', 'tfjs-cpu-fit', 'tfjs-cpu-loop'].filter((id) => tf[id]).map((id) => tf[id]);
+  const tfModels = ['tfjs-wasm-fit', 'tfjs-wasm-loop'].filter((id) => tf[id]).map((id) => tf[id]);
+  const out: ConfigResult[] = [];
+  for (const [si, shape] of SHAPES.entries()) {
+    const { n, d } = shape;
+    const t0 = performance.now();
+    const X = makeFeatures(n, d, SETTINGS.dataSeed);
+    const problems = new Map<ModelKind, Problem>();
+    const problem = (kind: ModelKind): Problem => {
+      let p = problems.get(kind);
+      if (!p) problems.set(kind, (p = makeProblem(kind, X, n, d, SETTINGS.dataSeed)));
+      return p;
+    };
+    console.log(`data ${n} × ${d}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    for (const threads of THREAD_MODES) {
+      if (runs('sweep')) {
+        for (const batchSize of BATCHES) {
+          const peers = batchSize === 1 ? tfSweep.map((s) => ({ id: s.id, notRun: TFJS_AT_BATCH_1 })) : tfSweep;
+          const systems = [minibatchWasm, minibatchJs, ...peers];
+          out.push(await runConfig({ section: 'sweep', problem: problem('logistic'), optimizer: 'sgd', batchSize, threads, systems }, limits));
+        }
+      }
+      if (si === 0 && runs('models')) {
+        for (const batchSize of MODELS_BATCHES) {
+          for (const kind of KINDS) {
+            for (const optimizer of OPTIMIZERS) {
+              const systems = batchSize === 256 ? [minibatchWasm, minibatchJs, ...tfModels] : [minibatchWasm, minibatchJs];
+              out.push(await runConfig({ section: 'models', problem: problem(kind), optimizer, batchSize, threads, systems }, limits));
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The peak memory of one fit per system, each in its own process (memory-fit.ts). */
+function memory(): MemoryRow[] {
+  const { n, d } = SHAPES[0];
+  const batchSize = 256;
+  const systems: SystemId[] = NO_TFJS
+    ? ['minibatch-wasm', 'minibatch-js']
+    : ['minibatch-wasm', 'minibatch-js', 'tfjs-wasm-fit', 'tfjs-wasm-loop', 'tfjs-cpu-fit', 'tfjs-cpu-loop'];
+  const rows: MemoryRow[] = [];
+  const script = fileURLToPath(new URL('./memory-fit.ts', import.meta.url));
+  for (const system of systems) {
+    const job: MemoryJob = {
+      system,
+      kind: 'logistic',
+      n,
+      d,
+      batchSize,
+      epochs: EPOCHS,
+      learningRate: learningRate('logistic', 'sgd', batchSize, d),
+      optimizer: 'sgd',
+      dataSeed: SETTINGS.dataSeed,
+      fitSeed: SETTINGS.fitSeed,
+    };
+    try {
+      const stdout = execFileSync(process.execPath, ['--import', 'tsx', script, JSON.stringify(job)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      const last = stdout.trim().split('\n').at(-1) ?? '';
+      const r = JSON.parse(last) as MemoryResult;
+      rows.push({ ...r, kind: job.kind, n, d, batchSize, epochs: EPOCHS });
+      const mb = (v: number): string => `${(v / 2 ** 20).toFixed(0)} MiB`;
+      console.log(`  memory ${system.padEnd(15)} before ${mb(r.rssBefore)}, peak ${mb(r.peakRss)}, wasm ${mb(r.wasmBefore)} → ${mb(r.wasmAfter)}`);
+    } catch (e) {
+      failures++;
+      console.error(`  memory ${system}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return rows;
+}
+
+function sh(cmd: string): string {
+  try {
+    return execSync(cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function machine(): Promise<Machine> {
+  let cpu = 'unknown';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpu = m[1].trim();
+  } catch {
+    // not Linux
+  }
+  const caches = sh('lscpu')
+    .split('\n')
+    .filter((l) => /^L[123][di]? cache:/.test(l))
+    .map((l) => l.replace(/\s+/g, ' ').trim())
+    .join(', ');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const commit = sh(`git -C "${root}" rev-parse --short HEAD`);
+  const dirty = sh(`git -C "${root}" status --porcelain -- ts crates`);
+  let wasmModule = 'unknown';
+  try {
+    wasmModule = createHash('sha256')
+      .update(readFileSync(join(root, 'ts/wasm/minibatch_wasm_bg.wasm')))
+      .digest('hex')
+      .slice(0, 12);
+  } catch {
+    // not built
+  }
+  let tfjs = 'not run';
+  if (!NO_TFJS) tfjs = await (await import('./lib/tfjs.js')).tfjsVersion();
+  return {
+    cpu,
+    nproc: sh('nproc'),
+    caches: caches || 'unknown',
+    memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    node: process.version,
+    v8: process.versions.v8,
+    commit: commit + (dirty && dirty !== 'unknown' ? ' with uncommitted changes under ts/ or crates/' : ''),
+    wasmModule,
+    tfjs,
+    loadAverage: loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' '),
+  };
+}
+
+/** The command line as a reader would retype it. */
+function command(): string {
+  const args = argv.length ? ` ${argv.join(' ')}` : '';
+  return process.env.npm_lifecycle_event === 'bench' ? `npm run bench${args ? ` --${args}` : ''}` : `npx tsx bench/suite.ts${args}`;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  console.log(
+    `minibatch performance suite${QUICK ? ' (--quick: a smoke test, the numbers mean nothing)' : ''}: ` +
+      `${SETTINGS.epochs} epochs a run (the first untimed), median of ${SETTINGS.reps} run${SETTINGS.reps > 1 ? 's' : ''}`,
+  );
+  const m = await machine();
+  const t0 = performance.now();
+  const limits = await measureLimits(READ_BYTES, SHAPES, QUICK);
+  console.log(
+    `limits (${((performance.now() - t0) / 1000).toFixed(1)} s): streaming read ${(limits.readBytesPerSecond / 1e9).toFixed(1)} GB/s, ` +
+      `multiply-add ${(limits.maddRegsFlops / 1e9).toFixed(1)} GFLOP/s in registers, ${(limits.maddL1Flops / 1e9).toFixed(1)} GFLOP/s from L1; ` +
+      `shuffled rows ${limits.gather.map((g) => `${(g.bytesPerSecond / 1e9).toFixed(1)} GB/s at d = ${g.d}`).join(', ')}`,
+  );
+  const configs = runs('sweep') || runs('models') ? await throughput(limits) : [];
+  const mem = runs('memory') ? memory() : [];
+  const results: Results = {
+    version: 1,
+    quick: QUICK,
+    date: new Date().toISOString(),
+    command: command(),
+    totalSeconds: (performance.now() - started) / 1000,
+    machine: m,
+    settings: SETTINGS,
+    limits,
+    configs,
+    memory: mem,
+  };
+  // Only a complete full run replaces the recorded results.
+  const recorded = !QUICK && SECTION === undefined && !NO_TFJS && REPS >= 3;
+  const dir = recorded ? fileURLToPath(new URL('.', import.meta.url)) : join(tmpdir(), 'minibatch-bench');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
+  const written = await writeReport(results, dir);
+  console.log(`total ${results.totalSeconds.toFixed(0)} s; wrote ${join(dir, 'results.json')}, ${written.join(', ')}`);
+  if (!recorded) console.log('(not the recorded results: those come from a full run, `npm run bench`)');
+  const mismatches = configs.flatMap((c) => c.results).filter((r) => r.status === 'loss-mismatch').length;
+  if (mismatches) console.log(`${mismatches} result(s) did not reach minibatch wasm's final loss within ${SETTINGS.lossTolerance * 100} %; the report marks them`);
+  if (failures) {
+    console.error(`FAILED: ${failures} run(s) threw; see above`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
