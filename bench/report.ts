@@ -341,7 +341,8 @@ ${v.map((x) => `| ${x.target} | ${x.measured} | ${x.verdict} |`).join('\n')}
 - Command: \`${res.command}\` from the repository root; total ${res.totalSeconds.toFixed(0)} s (not counting the wasm build)
 - Commit: ${m.commit}; minibatch wasm module sha256 ${m.wasmModule}…
 - CPU: ${m.cpu}; \`nproc\` = ${m.nproc}; ${m.caches}; ${m.memory} of memory
-- Node ${m.node} (V8 ${m.v8}); TF.js ${m.tfjs}; load average at the start ${m.loadAverage}
+- Node ${m.node} (V8 ${m.v8}); TF.js ${m.tfjs}; load average (1, 5, 15 min) ${m.loadAverage} at the start, ${m.loadAverageEnd ?? '?'} at the end
+  (the suite uses one core; more than 1 means other work shared the machine and may have slowed some figures)
 - Threads: off (one core) for every system: minibatch has no threads yet, TF.js's wasm backend never runs threaded in Node
 
 ## The machine's limits (measured by the suite, one core)
@@ -353,14 +354,19 @@ ${v.map((x) => `| ${x.target} | ${x.measured} | ${x.verdict} |`).join('\n')}
 | f32x4 multiply + add from an L1-resident buffer (one load each) | ${(L.maddL1Flops / 1e9).toFixed(1)} GFLOP/s |
 ${gatherRows}
 
-The limit of an epoch is max(bytes / streaming bandwidth, 4·n·d·k flops / peak), with the peak the better of the two
-multiply-add figures: no single-core implementation can beat it. It counts the data as read once in storage order; a
-shuffled epoch reads rows in random order, which the last line shows to be slower at small d (each row is a cache
-miss, and WebAssembly has no prefetch), so a shuffled epoch's real ceiling is lower than this limit there.
+The limit of an epoch is max(bytes / streaming bandwidth, 4·n·d·k flops / in-cache peak), issue 5's definition:
+one epoch reads every row once and does a multiply-add (with a load) per feature and output for the forward pass and
+another for the gradient. The register-only figure is what a kernel that loaded nothing could reach. The limit counts
+the rows as read in storage order; an epoch that reshuffles its rows reads them in random order, at the bandwidth of
+the last lines (each row starts with cache and TLB misses; WebAssembly has no prefetch instruction, so only several
+rows in flight at once hide them). The tables also give the limit with the better of those two bandwidths
+("shuffled-read limit"): about what a reshuffled epoch can reach here with eight rows in flight (not a hard bound: a
+kernel with more rows in flight could read faster).
 
 ## Logistic regression, plain SGD: by size and batch
 
-M samples/s, median of ${s.reps} runs; ratios only between results whose final loss passed the check.
+M samples/s, median of ${s.reps} runs (up to ${s.maxReps} for fast configurations); ratios only between results whose
+final loss passed the check.
 
 ![samples per second against batch size](throughput.png)
 
@@ -413,8 +419,10 @@ ${lossTable(res.configs)}
   uploaded as tensors (\`tf.gather\` on the wasm backend was 20× slower), the forward pass and the gradient written out
   (∂J/∂z = (p − y)/b for all three models), \`optimizer.applyGradients\`, all in one \`tf.tidy\` per batch.
 - Timing: per configuration and system, one untimed warm-up run (one epoch on the first tenth of the rows), then
-  ${s.reps} runs of ${s.epochs} epochs from zero; the first epoch of each run is not timed. A run's throughput is
-  n × ${s.timedEpochs} / (time of the other ${s.timedEpochs} epochs); the tables give the median over runs.
+  ${s.reps} runs of ${s.epochs} epochs from zero (more, up to ${s.maxReps}, until the timed epochs add up to
+  ${s.minTimedSeconds} s); the first epoch of each run is not timed. A run's throughput is n × ${s.timedEpochs} / (time
+  of the other ${s.timedEpochs} epochs); the tables give the median over runs. All systems run in one process, one
+  after another.
 - Limits: \`bench/limits/limits.wat\`, assembled with wabt when the suite runs; each kernel is warmed up in short calls
   first (V8 optimizes wasm in the background and a running call keeps its tier), then the best of 5 is taken.
 ${few.length ? `\n### Fewer runs\n\n${few.map((x) => `- ${SYSTEM_LABELS[x.r.system]}, ${x.c.kind} ${x.c.optimizer} ${shape(x.c)} batch ${x.c.batchSize}: ${x.r.note}`).join('\n')}\n` : ''}

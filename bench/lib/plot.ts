@@ -54,7 +54,7 @@ export function throughputSvg(configs: readonly ConfigResult[], title: string): 
   const gap = 60;
   const width = left + shapes.length * panelW + (shapes.length - 1) * gap + 30;
   const legendTop = top + panelH + 60;
-  const legendRows = Math.ceil((systems.length + 2) / 3);
+  const legendRows = Math.ceil((systems.length + 3) / 3);
   const height = legendTop + legendRows * 26 + 20;
   const xMin = Math.log2(batches[0]);
   const xMax = Math.log2(batches[batches.length - 1]);
@@ -87,6 +87,10 @@ export function throughputSvg(configs: readonly ConfigResult[], title: string): 
     if (limit) {
       out.push(`<line x1="${x0}" x2="${x0 + panelW}" y1="${Y(limit)}" y2="${Y(limit)}" stroke="#555" stroke-dasharray="3 4" stroke-width="1.5"/>`);
     }
+    const shuffled = mine[0]?.limitShuffledRate;
+    if (shuffled) {
+      out.push(`<line x1="${x0}" x2="${x0 + panelW}" y1="${Y(shuffled)}" y2="${Y(shuffled)}" stroke="#999" stroke-dasharray="10 4 2 4" stroke-width="1.5"/>`);
+    }
     for (const s of systems) {
       const pts = mine
         .map((c) => ({ b: c.batchSize, r: c.results.find((r) => r.system === s) }))
@@ -113,6 +117,7 @@ export function throughputSvg(configs: readonly ConfigResult[], title: string): 
     dash: DASH[s],
   }));
   entries.push({ label: 'single-core limit (measured)', color: '#555', dash: '3 4' });
+  entries.push({ label: 'the same, rows read in shuffled order', color: '#999', dash: '10 4 2 4' });
   entries.push({ label: "final loss not within 1 % of minibatch wasm's", color: '#555', hollow: true });
   entries.forEach((e, j) => {
     const col = j % 3;

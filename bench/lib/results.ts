@@ -73,13 +73,19 @@ export interface Machine {
   /** sha256 (first 12 hex digits) of the minibatch .wasm module measured. */
   readonly wasmModule: string;
   readonly tfjs: string;
+  /** 1, 5 and 15-minute load averages at the start and the end (other work on the machine slows the figures). */
   readonly loadAverage: string;
+  readonly loadAverageEnd?: string;
 }
 
 export interface Settings {
   readonly epochs: number;
   readonly timedEpochs: number;
+  /** Runs per configuration at least ... */
   readonly reps: number;
+  /** ... and more, up to maxReps, while the timed epochs add up to less than minTimedSeconds. */
+  readonly maxReps: number;
+  readonly minTimedSeconds: number;
   /** A system whose runs of one configuration took longer than this stops after fewer runs. */
   readonly slowSeconds: number;
   readonly lossTolerance: number;
