@@ -315,8 +315,8 @@ export function renderMarkdown(res: Results): string {
   const gatherRows = L.gather
     .map(
       (g) =>
-        `| rows of ${g.d * 4} bytes read in a shuffled order (${shape(g)}), one row after another / eight rows at a time | ` +
-        `${(g.rowByRow / 1e9).toFixed(1)} / ${(g.eightRows / 1e9).toFixed(1)} GB/s |`,
+        `| rows of ${g.d * 4} bytes read in a shuffled order (${shape(g)}): one row after another / 8 rows / 16 rows at a time | ` +
+        `${(g.rowByRow / 1e9).toFixed(1)} / ${(g.eightRows / 1e9).toFixed(1)} / ${(g.sixteenRows / 1e9).toFixed(1)} GB/s |`,
     )
     .join('\n');
   const v = verdicts(res);
@@ -359,9 +359,9 @@ one epoch reads every row once and does a multiply-add (with a load) per feature
 another for the gradient. The register-only figure is what a kernel that loaded nothing could reach. The limit counts
 the rows as read in storage order; an epoch that reshuffles its rows reads them in random order, at the bandwidth of
 the last lines (each row starts with cache and TLB misses; WebAssembly has no prefetch instruction, so only several
-rows in flight at once hide them). The tables also give the limit with the better of those two bandwidths
-("shuffled-read limit"): about what a reshuffled epoch can reach here with eight rows in flight (not a hard bound: a
-kernel with more rows in flight could read faster).
+rows in flight at once hide them). The tables also give the limit with the best of those bandwidths
+("shuffled-read limit"): about what a reshuffled epoch can reach here with several rows in flight (not a hard bound:
+another access pattern might read faster).
 
 ## Logistic regression, plain SGD: by size and batch
 

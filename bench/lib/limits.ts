@@ -19,6 +19,7 @@ interface Kernels {
   readSum(p: number, bytes: number): number;
   gatherSum(idx: number, rows: number, base: number, rowBytes: number): number;
   gather8Sum(idx: number, rows: number, base: number, rowBytes: number): number;
+  gather16Sum(idx: number, rows: number, base: number, rowBytes: number): number;
   maddRegs(iters: number): number;
   maddL1(base: number, bytes: number, iters: number): number;
 }
@@ -77,7 +78,9 @@ export interface GatherLimit {
   readonly rowByRow: number;
   /** The same, eight rows at a time (median of 3). */
   readonly eightRows: number;
-  /** The better of the two. */
+  /** The same, sixteen rows at a time (median of 3). */
+  readonly sixteenRows: number;
+  /** The best of the three. */
   readonly bytesPerSecond: number;
 }
 
@@ -153,13 +156,18 @@ export async function measureLimits(readBytes: number, shapes: readonly { n: num
     }
     new Float32Array(k.memory.buffer, dataBase, n * d).fill(1);
     const rows8 = n - (n % 8);
+    const rows16 = n - (n % 16);
     await timeBest(
       () => 0,
-      () => k.gatherSum(base, Math.min(n, 1000), dataBase, rowBytes) + k.gather8Sum(base, Math.min(rows8, 1000), dataBase, rowBytes),
+      () =>
+        k.gatherSum(base, Math.min(n, 1000), dataBase, rowBytes) +
+        k.gather8Sum(base, Math.min(rows8, 1000), dataBase, rowBytes) +
+        k.gather16Sum(base, Math.min(rows16, 1024), dataBase, rowBytes),
       1,
     );
     const one: number[] = [];
     const eight: number[] = [];
+    const sixteen: number[] = [];
     for (let r = 0; r < 3; r++) {
       let t0 = performance.now();
       k.gatherSum(base, n, dataBase, rowBytes);
@@ -167,10 +175,14 @@ export async function measureLimits(readBytes: number, shapes: readonly { n: num
       t0 = performance.now();
       k.gather8Sum(base, rows8, dataBase, rowBytes);
       eight.push((rows8 * rowBytes) / ((performance.now() - t0) / 1000));
+      t0 = performance.now();
+      k.gather16Sum(base, rows16, dataBase, rowBytes);
+      sixteen.push((rows16 * rowBytes) / ((performance.now() - t0) / 1000));
     }
     const rowByRow = median(one);
     const eightRows = median(eight);
-    gather.push({ n, d, rowByRow, eightRows, bytesPerSecond: Math.max(rowByRow, eightRows) });
+    const sixteenRows = median(sixteen);
+    gather.push({ n, d, rowByRow, eightRows, sixteenRows, bytesPerSecond: Math.max(rowByRow, eightRows, sixteenRows) });
   }
 
   const maddRegsFlops = (regIters * 12 * 4 * 2) / regS;
