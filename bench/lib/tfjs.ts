@@ -220,8 +220,3 @@ export const tfjsWasmLoop: System = new TfLoop('wasm');
 export const tfjsCpuFit: System = new TfFit('cpu');
 export const tfjsCpuLoop: System = new TfLoop('cpu');
 
-/** Tensors alive in TF.js (a leak check for the suite). */
-export async function tfjsTensorCount(): Promise<number> {
-  const tf = await tfjs();
-  return tf.memory().numTensors;
-}
