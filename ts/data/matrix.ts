@@ -38,7 +38,8 @@ function badValue(argument: string, row: number, column: number | undefined, val
 }
 
 /**
- * Copies and checks the features. Every value must be a finite number that stays finite in
+ * Checks the features, and copies them into a flat Float32Array unless they are one already.
+ * Every value must be a finite number that stays finite in
  * float32; all rows must have the same length; there must be at least one row and one column.
  */
 export function toMatrix(X: unknown, nFeatures?: number, argument = 'X'): Matrix {
@@ -63,7 +64,10 @@ export function toMatrix(X: unknown, nFeatures?: number, argument = 'X'): Matrix
         { argument },
       );
     }
-    const data = new Float32Array(X);
+    // A Float32Array is used as it is, not copied: the wasm engine copies it into wasm memory
+    // once per fit anyway, and a copy here would hold the data a third time at the peak.
+    // (Do not modify it while a fit runs.) A Float64Array is converted.
+    const data = X instanceof Float32Array ? X : new Float32Array(X);
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i])) {
         throw badValue(argument, Math.floor(i / nFeatures), i % nFeatures, X[i], Number.isFinite(X[i]));
