@@ -147,6 +147,26 @@ impl Trainer {
         })
     }
 
+    /// A dataset of this trainer's shape and objective, checked (`data` names it in errors).
+    fn checked(
+        &self,
+        data: &'static str,
+        x: Vec<f32>,
+        y: Vec<f32>,
+        sample_weight: Option<Vec<f32>>,
+    ) -> Result<Dataset, CoreError> {
+        let c = &self.cfg;
+        Dataset::new(
+            data,
+            c.objective,
+            c.n_features,
+            c.n_outputs,
+            x,
+            y,
+            sample_weight,
+        )
+    }
+
     /// Holds a validation set for `evaluate(true)`, checked like the training data.
     pub fn set_validation(
         &mut self,
@@ -154,16 +174,7 @@ impl Trainer {
         y: Vec<f32>,
         sample_weight: Option<Vec<f32>>,
     ) -> Result<(), CoreError> {
-        let data = Dataset::new(
-            "validation",
-            self.cfg.objective,
-            self.cfg.n_features,
-            self.cfg.n_outputs,
-            x,
-            y,
-            sample_weight,
-        )?;
-        self.validation = Some(data);
+        self.validation = Some(self.checked("validation", x, y, sample_weight)?);
         Ok(())
     }
 
@@ -176,16 +187,7 @@ impl Trainer {
         y: Vec<f32>,
         sample_weight: Option<Vec<f32>>,
     ) -> Result<(), CoreError> {
-        let data = Dataset::new(
-            "train",
-            self.cfg.objective,
-            self.cfg.n_features,
-            self.cfg.n_outputs,
-            x,
-            y,
-            sample_weight,
-        )?;
-        self.train = data;
+        self.train = self.checked("train", x, y, sample_weight)?;
         self.order = None;
         Ok(())
     }
