@@ -10,6 +10,10 @@
 #   3. `rustup target add wasm32-unknown-unknown` (developer laptops);
 #   4. Debian's rustc-web packages, with the wasm32 std built once from the shipped library
 #      sources (../shared/TOOLCHAIN.md: the rustup servers are unreachable on these machines).
+# Also, when the chosen rustc has its library sources (Debian's rust-web-src, or rustup's
+# rust-src), a second wasm32 std built with atomics and bulk memory, for the module with
+# threads (std is shipped without them; ~30 s once per machine, cached in ~/.cache/minibatch).
+# Without sources the threaded module is skipped: `threads` then falls back to one thread.
 # Then the wasm-bindgen CLI, pinned to the exact version of the wasm-bindgen crate in
 # Cargo.lock, is installed from crates.io when missing. wasm-pack is not used: it wants to
 # download binaries, and all it would do here is `cargo build` + `wasm-bindgen`.
@@ -89,6 +93,56 @@ choose_rust() {
   CARGO_BIN=/usr/bin/cargo; RUSTC_BIN=/usr/bin/rustc
 }
 
+THREAD_FEATURES="+atomics,+bulk-memory,+mutable-globals,+simd128"
+
+# Sets THREADS_RUSTC/THREADS_CARGO/THREADS_SYSROOT to a toolchain with library sources and the
+# sysroot of its wasm32 std built with threads (once); leaves them empty when there is none.
+THREADS_RUSTC=; THREADS_CARGO=; THREADS_SYSROOT=
+ensure_threads_sysroot() {
+  local sysroot src key dir work vendor
+  [ "${MB_THREADS:-1}" = 0 ] && return 0
+  THREADS_RUSTC=$RUSTC_BIN; THREADS_CARGO=$CARGO_BIN
+  src=$("$THREADS_RUSTC" --print sysroot)/lib/rustlib/src/rust/library
+  if ! [ -f "$src/Cargo.lock" ]; then
+    # rustup without rust-src: Debian's rustc-web ships its sources (../shared/TOOLCHAIN.md)
+    if ! [ -d /usr/lib/rustlib/src/rust/library/vendor ] || ! [ -x /usr/bin/rust-lld ]; then
+      log "installing Debian's rustc-web for its library sources (the module with threads)"
+      { sudo_if_needed apt-get update -qq && sudo_if_needed env DEBIAN_FRONTEND=noninteractive \
+          apt-get install -y -qq --no-install-recommends rustc-web cargo-web rust-web-src rust-web-llvm lld-22; } >&2 \
+        || { log "could not install rustc-web: the module with threads is not built"; THREADS_RUSTC=; return 0; }
+    fi
+    THREADS_RUSTC=/usr/bin/rustc; THREADS_CARGO=/usr/bin/cargo
+    src=/usr/lib/rustlib/src/rust/library
+  fi
+  key=$("$THREADS_RUSTC" --version | cksum | cut -d' ' -f1)
+  dir=${XDG_CACHE_HOME:-$HOME/.cache}/minibatch/wasm-threads-sysroot-$key
+  if ! compgen -G "$dir/lib/rustlib/$target/lib/libstd-*.rlib" >/dev/null; then
+    log "building the $target standard library with atomics, for threads (about 30 s, once)"
+    work=$(mktemp -d)
+    mkdir -p "$work/src" "$work/.cargo"
+    printf '[package]\nname = "stdbuild"\nversion = "0.0.0"\nedition = "2021"\n[lib]\ncrate-type = ["cdylib"]\npath = "src/lib.rs"\n[profile.release]\npanic = "abort"\n' >"$work/Cargo.toml"
+    echo 'pub fn keep() {}' >"$work/src/lib.rs"
+    vendor=$src/vendor
+    if [ -d "$vendor" ]; then
+      printf '[source.crates-io]\nreplace-with = "rust-library-vendor"\n[source.rust-library-vendor]\ndirectory = "%s"\n' "$vendor" >"$work/.cargo/config.toml"
+    fi
+    (cd "$work" && env -u RUSTFLAGS RUSTC="$THREADS_RUSTC" RUSTC_BOOTSTRAP=1 \
+      RUSTFLAGS="-C target-feature=$THREAD_FEATURES" \
+      "$THREADS_CARGO" build --release --quiet --target "$target" -Z build-std=std,panic_abort >&2) || {
+      log "building std with atomics failed: the module with threads is not built"
+      rm -rf "$work"; THREADS_RUSTC=
+      return 0
+    }
+    mkdir -p "$dir.tmp/lib/rustlib/$target/lib"
+    for f in "$work/target/$target/release/deps"/lib*.rlib; do
+      case "$(basename "$f")" in libstdbuild-*) ;; *) cp "$f" "$dir.tmp/lib/rustlib/$target/lib/" ;; esac
+    done
+    rm -rf "$work" "$dir"
+    mv "$dir.tmp" "$dir"
+  fi
+  THREADS_SYSROOT=$dir
+}
+
 ensure_wasm_bindgen() {
   local want have
   want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$root/Cargo.lock")
@@ -111,10 +165,12 @@ ensure_wasm_bindgen() {
 export PATH="$HOME/.cargo/bin:$PATH"
 choose_rust
 ensure_wasm_bindgen
+ensure_threads_sysroot
 
 if [ "$want_env" = 1 ]; then
-  echo "export MB_CARGO='$CARGO_BIN' MB_RUSTC='$RUSTC_BIN' MB_WASM_BINDGEN='$WASM_BINDGEN_BIN'"
+  echo "export MB_CARGO='$CARGO_BIN' MB_RUSTC='$RUSTC_BIN' MB_WASM_BINDGEN='$WASM_BINDGEN_BIN' MB_THREADS_RUSTC='$THREADS_RUSTC' MB_THREADS_CARGO='$THREADS_CARGO' MB_THREADS_SYSROOT='$THREADS_SYSROOT' MB_THREAD_FEATURES='$THREAD_FEATURES'"
 else
+  log "wasm32 std with threads: ${THREADS_SYSROOT:-none (threads fall back to one)}"
   log "cargo for $target: $CARGO_BIN ($("$RUSTC_BIN" --version))"
   log "wasm-bindgen: $WASM_BINDGEN_BIN ($("$WASM_BINDGEN_BIN" --version))"
 fi

@@ -7,6 +7,10 @@
 //!
 //! The equations are the contract in ts/engine/types.ts, which the js engine implements too.
 //! No function here panics on any input: every refusal is a [`CoreError`].
+#![cfg_attr(
+    all(target_arch = "wasm32", target_feature = "atomics"),
+    feature(stdarch_wasm_atomic_wait)
+)]
 
 pub mod dataset;
 pub mod error;
@@ -17,6 +21,7 @@ pub mod model;
 pub mod objective;
 pub mod optimizer;
 pub mod regularization;
+pub mod team;
 pub mod trainer;
 
 pub use error::CoreError;
@@ -25,4 +30,5 @@ pub use objective::Objective;
 pub use optimizer::{
     AdagradConfig, AdamConfig, Optimizer, OptimizerConfig, RmsPropConfig, SgdConfig,
 };
+pub use team::Pool;
 pub use trainer::{BatchSummary, Trainer, TrainerConfig};

@@ -216,15 +216,31 @@ pub fn batch_gradient(
     grad: &mut [f32],
     scratch: &mut Scratch,
 ) -> f64 {
+    let loss = batch_sums(model, data, batch, params, grad, scratch);
+    finish_gradient(model, batch.len(), params, grad);
+    loss
+}
+
+/// The sums of step 1 over `rows` (any part of a batch): overwrites `grad` with
+/// Σ s_i·∂ℓ_i/∂z_i·x_iᵀ and Σ s_i·∂ℓ_i/∂z_i, returns Σ s_i·ℓ_i. A batch split into parts
+/// (team.rs) adds the parts' sums in a fixed order before `finish_gradient`.
+pub fn batch_sums(
+    model: &Model,
+    data: &Dataset,
+    rows: &[u32],
+    params: &[f32],
+    grad: &mut [f32],
+    scratch: &mut Scratch,
+) -> f64 {
     grad.fill(0.0);
-    let loss = match (model.n_outputs, model.objective) {
+    match (model.n_outputs, model.objective) {
         (1, Objective::SquaredError) => {
-            one_output_sums::<SquaredErrorLoss>(model, data, batch, params, grad)
+            one_output_sums::<SquaredErrorLoss>(model, data, rows, params, grad)
         }
-        (1, Objective::LogLoss) => one_output_sums::<LogLoss>(model, data, batch, params, grad),
+        (1, Objective::LogLoss) => one_output_sums::<LogLoss>(model, data, rows, params, grad),
         _ => {
             let mut loss = 0.0f64;
-            let mut blocks = batch.chunks_exact(BLOCK_ROWS);
+            let mut blocks = rows.chunks_exact(BLOCK_ROWS);
             for ids in &mut blocks {
                 let ids: [usize; BLOCK_ROWS] = std::array::from_fn(|j| ids[j] as usize);
                 loss += gradient_block(model, data, ids, params, grad, scratch);
@@ -234,15 +250,19 @@ pub fn batch_gradient(
             }
             loss
         }
-    };
-    let inv_b = 1.0 / batch.len() as f32;
+    }
+}
+
+/// Turns the sums of a batch of `b` rows into the mean gradient plus l2·W (the intercepts' part
+/// is 0 without an intercept).
+pub fn finish_gradient(model: &Model, b: usize, params: &[f32], grad: &mut [f32]) {
+    let inv_b = 1.0 / b as f32;
     let n_weights = model.n_weights();
     let (gw, gb) = grad.split_at_mut(n_weights);
     kernels::scale_add(inv_b, gw, model.l2, &params[..n_weights]);
     for g in gb {
         *g = if model.fit_intercept { *g * inv_b } else { 0.0 };
     }
-    loss
 }
 
 /// Sums over a dataset at the current parameters, in f64 (ts/engine/types.ts `Evaluation`).

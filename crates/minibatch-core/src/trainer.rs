@@ -22,6 +22,7 @@ use crate::model::{self, Evaluation, Model, Scratch};
 use crate::objective::Objective;
 use crate::optimizer::{Optimizer, OptimizerConfig};
 use crate::regularization;
+use crate::team::{Pool, Team};
 
 /// What does not change during a fit (ts/engine/types.ts `SessionSpec` without the data).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -107,6 +108,8 @@ pub struct Trainer {
     saved_params: Vec<f32>,
     saved_state: Vec<f32>,
     saved_steps: u64,
+    /// Threads that share each batch's sums (team.rs); None: the caller's thread alone.
+    team: Option<Team>,
 }
 
 impl Trainer {
@@ -144,7 +147,32 @@ impl Trainer {
             saved_params: try_filled(p, 0.0)?,
             saved_state,
             saved_steps: 0,
+            team: None,
         })
+    }
+
+    /// Sums each large enough batch on up to `threads` threads: this one and threads − 1
+    /// helpers of `pool` (fewer while fewer have joined). 1 turns the team off. The result
+    /// depends on the number of threads used, never on timing (team.rs).
+    pub fn set_threads(&mut self, pool: &'static Pool, threads: usize) -> Result<(), CoreError> {
+        if threads == 0 {
+            return Err(CoreError::InvalidOption {
+                name: "threads",
+                value: 0.0,
+                expected: "an integer ≥ 1",
+            });
+        }
+        self.team = if threads == 1 {
+            None
+        } else {
+            Some(Team::new(pool, threads, &self.model)?)
+        };
+        Ok(())
+    }
+
+    /// The threads a large batch uses now (1 without a team).
+    pub fn threads(&self) -> usize {
+        self.team.as_ref().map_or(1, Team::threads)
     }
 
     /// A dataset of this trainer's shape and objective, checked (`data` names it in errors).
@@ -275,6 +303,7 @@ impl Trainer {
             saved_params,
             saved_state,
             saved_steps,
+            team,
             ..
         } = self;
         let order = order.as_deref().ok_or(CoreError::NoOrder)?;
@@ -309,7 +338,16 @@ impl Trainer {
             let lo = (start_batch + j) * batch_size;
             let batch = &order[lo..lo + batch_size.min(n - lo)];
             let loss = update(
-                cfg, model, train, batch, lr, params, grad, scratch, optimizer,
+                cfg,
+                model,
+                train,
+                batch,
+                lr,
+                params,
+                grad,
+                scratch,
+                optimizer,
+                team.as_mut(),
             );
             summary.iterations += 1;
             summary.rows += batch.len() as u64;
@@ -385,9 +423,14 @@ fn update(
     grad: &mut [f32],
     scratch: &mut Scratch,
     optimizer: &mut Optimizer,
+    team: Option<&mut Team>,
 ) -> f64 {
     let n_weights = model.n_weights();
-    let data_loss = model::batch_gradient(model, train, batch, params, grad, scratch);
+    let data_loss = match team {
+        Some(team) => team.batch_sums(model, train, batch, params, grad, scratch),
+        None => model::batch_sums(model, train, batch, params, grad, scratch),
+    };
+    model::finish_gradient(model, batch.len(), params, grad);
     let penalty = regularization::penalty(&params[..n_weights], cfg.l2, cfg.l1);
     if cfg.clip_value > 0.0 {
         regularization::clip_by_value(grad, cfg.clip_value as f32);

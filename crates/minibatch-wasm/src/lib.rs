@@ -10,8 +10,8 @@
 //! silently (`>>> 0`), and the core could not see the mistake.
 
 use minibatch_core::{
-    AdagradConfig, AdamConfig, CoreError, Objective, OptimizerConfig, RmsPropConfig, SgdConfig,
-    Trainer, TrainerConfig,
+    AdagradConfig, AdamConfig, CoreError, Objective, OptimizerConfig, Pool, RmsPropConfig,
+    SgdConfig, Trainer, TrainerConfig,
 };
 use wasm_bindgen::prelude::*;
 
@@ -321,6 +321,53 @@ impl RawTrainer {
             .set_optimizer_state(step as u64, buffers)
             .map_err(to_js)
     }
+
+    /// Shares each large enough batch with up to threads − 1 workers that run `helpTrain`
+    /// (fewer while fewer have joined; 1 turns sharing off). A module built without threads
+    /// has no helpers, so it trains on one thread whatever is asked.
+    #[wasm_bindgen(js_name = setThreads)]
+    pub fn set_threads(&mut self, threads: f64) -> Result<(), JsError> {
+        let threads = count("threads", threads, true, 1024.0).map_err(to_js)?;
+        self.inner.set_threads(&POOL, threads).map_err(to_js)
+    }
+
+    /// The threads a large batch uses now.
+    pub fn threads(&self) -> f64 {
+        self.inner.threads() as f64
+    }
+}
+
+/// The helpers of this module's memory: one pool, shared by every instance that a worker
+/// creates on the same shared memory (team.rs in the core).
+static POOL: Pool = Pool::new();
+
+/// Whether this module was built for threads (shared memory, atomics).
+#[wasm_bindgen(js_name = threadsEnabled)]
+pub fn threads_enabled() -> bool {
+    cfg!(target_feature = "atomics")
+}
+
+/// Makes the calling worker a helper of every trainer's batches until `closeHelpers`; blocks
+/// (sleeping when idle). An error in a module built without threads, where it would spin.
+#[wasm_bindgen(js_name = helpTrain)]
+pub fn help_train() -> Result<(), JsError> {
+    if !threads_enabled() {
+        return Err(JsError::new("this minibatch module was built without threads"));
+    }
+    POOL.help();
+    Ok(())
+}
+
+/// Helpers that have joined.
+#[wasm_bindgen(js_name = helperCount)]
+pub fn helper_count() -> f64 {
+    POOL.helpers() as f64
+}
+
+/// Sends every helper back from `helpTrain` and waits until they have left.
+#[wasm_bindgen(js_name = closeHelpers)]
+pub fn close_helpers() {
+    POOL.close();
 }
 
 /// Whether this module was built with SIMD128 kernels.
