@@ -3,13 +3,16 @@ import type { Engine, EngineName } from './types.js';
 import { jsEngine } from './js.js';
 import { wasmEngine } from './wasm.js';
 import { initWasm, wasmSimdSupported } from './raw.js';
+import { availableCores, startThreads } from './threads.js';
 import { MinibatchError } from '../errors.js';
 
 export type { Engine, EngineName, Session, SessionSpec, BatchPlan, BatchSummary, Evaluation, ObjectiveName, OptimizerSpec, OptimizerState } from './types.js';
 export { initWasm, wasmSimdSupported } from './raw.js';
 export type { WasmSource } from './raw.js';
+export { stopThreads, threadsUnavailableReason } from './threads.js';
 
 let noticeGiven = false;
+let threadsNoticeGiven = false;
 
 /**
  * The engine for a fit. With no preference, the wasm engine, or the js engine with a one-line
@@ -33,4 +36,30 @@ export async function resolveEngine(preference?: EngineName): Promise<Engine> {
     }
     return jsEngine;
   }
+}
+
+/**
+ * The threads a fit gets: the number asked for ('auto': one per core) when the engine is wasm
+ * and its workers start, else 1 with a one-line notice (asking for threads is a preference for
+ * speed, never a reason to fail a fit).
+ */
+export async function resolveThreads(requested: number | 'auto', engine: Engine): Promise<number> {
+  const threads = requested === 'auto' ? await availableCores() : requested;
+  if (threads <= 1) return 1;
+  let reason: string;
+  if (engine.name !== 'wasm') {
+    reason = 'the js engine runs on one thread';
+  } else {
+    try {
+      await startThreads(threads);
+      return threads;
+    } catch (e) {
+      reason = e instanceof Error ? e.message : String(e);
+    }
+  }
+  if (!threadsNoticeGiven) {
+    threadsNoticeGiven = true;
+    console.warn(`minibatch: training on one thread (${reason})`);
+  }
+  return 1;
 }

@@ -1,11 +1,19 @@
 /**
- * The one door to the generated wasm-bindgen glue. Nothing else imports `../wasm/`; the Raw*
- * types never leave engine/.
+ * The one door to the generated wasm-bindgen glue. Nothing else imports `../wasm/` (the thread
+ * workers of ./threads.ts load the threaded glue by the URL given here); the Raw* types never
+ * leave engine/.
+ *
+ * There are two builds of the same crate: the module (one thread, its own memory) and, where
+ * the toolchain could build it, the module with threads (shared memory, atomics), loaded only
+ * when a fit asks for threads. Both have the same exports; a session uses the classes of the
+ * module that holds its memory (`Glue`).
  */
-import initGlue, { RawConfig, RawObjective, RawOptimizer, RawTrainer, simdEnabled } from '../wasm/minibatch_wasm.js';
+import * as glue from '../wasm/minibatch_wasm.js';
 import { MinibatchError } from '../errors.js';
 
-export { RawConfig, RawObjective, RawOptimizer, RawTrainer };
+export { RawConfig, RawObjective, RawOptimizer, RawTrainer } from '../wasm/minibatch_wasm.js';
+const { default: initGlue, simdEnabled } = glue;
+export type Glue = typeof glue;
 
 /** Where the module comes from: a URL or path string, its bytes, or a compiled module. */
 export type WasmSource = URL | string | BufferSource | WebAssembly.Module;
@@ -39,7 +47,7 @@ let memory: WebAssembly.Memory | null = null;
 
 /** Bytes of wasm linear memory in use by the module (0 before it is loaded); for tests and benchmarks. */
 export function wasmMemoryBytes(): number {
-  return memory ? memory.buffer.byteLength : 0;
+  return (memory ? memory.buffer.byteLength : 0) + (threadedMemory ? threadedMemory.buffer.byteLength : 0);
 }
 
 /**
@@ -58,6 +66,61 @@ export function initWasm(source?: WasmSource): Promise<void> {
     throw new MinibatchError('ENGINE_UNAVAILABLE', `could not load the minibatch wasm module: ${String(cause)}`, { cause });
   });
   return ready;
+}
+
+/** The module (one thread), once initWasm() has resolved. */
+export function singleThreadGlue(): Glue {
+  return glue;
+}
+
+/** Where the threaded glue and module are, beside the single-thread ones. */
+export const THREADED_GLUE_URL = new URL('../wasm/minibatch_wasm_threads.js', import.meta.url);
+const THREADED_WASM_URL = new URL('../wasm/minibatch_wasm_threads_bg.wasm', import.meta.url);
+
+/** The threaded module, its compiled code and its shared memory (for the workers). */
+export interface ThreadedWasm {
+  readonly glue: Glue;
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+}
+
+let threaded: Promise<ThreadedWasm> | null = null;
+let threadedGlue: Glue | null = null;
+let threadedMemory: WebAssembly.Memory | null = null;
+
+/**
+ * Loads the module with threads once (its glue is imported by URL, so that builds without it
+ * still type-check and bundle). Rejects where it was not built or cannot be loaded.
+ */
+export function initThreadedWasm(): Promise<ThreadedWasm> {
+  threaded ??= (async () => {
+    const url = THREADED_WASM_URL;
+    let bytes: BufferSource;
+    if (url.protocol === 'file:') {
+      const { readFile } = await import('node:fs/promises');
+      bytes = await readFile(url);
+    } else {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`${url.href}: HTTP ${res.status}`);
+      bytes = await res.arrayBuffer();
+    }
+    const module = await WebAssembly.compile(bytes);
+    const g = (await import(/* @vite-ignore */ THREADED_GLUE_URL.href)) as Glue;
+    const exports = g.initSync({ module });
+    if (!g.threadsEnabled()) throw new Error('the threaded module was built without atomics');
+    threadedMemory = exports.memory;
+    threadedGlue = g;
+    return { glue: g, module, memory: exports.memory };
+  })().catch((cause: unknown) => {
+    threaded = null;
+    throw new MinibatchError('ENGINE_UNAVAILABLE', `could not load the minibatch wasm module with threads: ${String(cause)}`, { cause });
+  });
+  return threaded;
+}
+
+/** The threaded module's glue, once initThreadedWasm() has resolved (else null). */
+export function loadedThreadedGlue(): Glue | null {
+  return threadedGlue;
 }
 
 /** Turns an `Error` thrown by Rust (a `JsError`) into a MinibatchError. */

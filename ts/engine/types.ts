@@ -106,6 +106,13 @@ export interface SessionSpec {
   readonly train: EngineData;
   /** Held in the engine so that validation needs no data crossing per epoch. */
   readonly validation: EngineData | null;
+  /**
+   * Up to this many threads share the sums of each large batch (default 1). The batch is cut
+   * into parts at fixed places and their sums are added in a fixed order (leader's part first),
+   * so the result depends on the number of threads, never on timing. The wasm engine needs the
+   * workers started first (engine/threads.ts); the js engine always uses one.
+   */
+  readonly threads?: number;
 }
 
 /** What the fit loop asks of one run of batches. */

@@ -15,7 +15,16 @@ import type {
   Session,
   SessionSpec,
 } from './types.js';
-import { RawConfig, RawObjective, RawOptimizer, RawTrainer, engineFailure } from './raw.js';
+import {
+  RawObjective,
+  RawOptimizer,
+  engineFailure,
+  loadedThreadedGlue,
+  singleThreadGlue,
+  type Glue,
+  type RawConfig,
+  type RawTrainer,
+} from './raw.js';
 import { MinibatchError } from '../errors.js';
 
 const OBJECTIVES: Record<ObjectiveName, RawObjective> = {
@@ -41,11 +50,11 @@ function lookup<K extends string, V>(table: Record<K, V>, key: K, what: string):
  * The spec without its data, as the one config object the Rust side reads. Every field that
  * the chosen optimizer reads is set here; Rust validates all of them again.
  */
-function rawConfig(spec: SessionSpec): RawConfig {
+function rawConfig(glue: Glue, spec: SessionSpec): RawConfig {
   const o = spec.optimizer;
   const objective = lookup(OBJECTIVES, spec.objective, 'objective');
   const optimizer = lookup(OPTIMIZERS, o?.type, 'optimizer');
-  const c = new RawConfig(objective, spec.nFeatures, spec.nOutputs, optimizer);
+  const c = new glue.RawConfig(objective, spec.nFeatures, spec.nOutputs, optimizer);
   c.l2 = spec.l2;
   c.l1 = spec.l1;
   c.fitIntercept = spec.fitIntercept;
@@ -87,12 +96,18 @@ class WasmSession implements Session {
   private raw: RawTrainer | null;
 
   constructor(spec: SessionSpec) {
-    const config = rawConfig(spec);
+    // a session with threads lives in the threaded module's shared memory (engine/threads.ts
+    // starts it and its workers); the classes of the two modules are the same
+    const threads = spec.threads ?? 1;
+    const glue = threads > 1 ? loadedThreadedGlue() : singleThreadGlue();
+    if (!glue) throw engineFailure(new Error('threads > 1 needs startThreads() first'));
+    const config = rawConfig(glue, spec);
     let raw: RawTrainer | null = null;
     try {
       const { train, validation } = spec;
-      raw = new RawTrainer(config, train.x, train.y, train.sampleWeight);
+      raw = new glue.RawTrainer(config, train.x, train.y, train.sampleWeight);
       if (validation) raw.setValidation(validation.x, validation.y, validation.sampleWeight);
+      if (threads > 1) raw.setThreads(threads);
     } catch (e) {
       raw?.free();
       throw engineFailure(e);
@@ -165,7 +180,7 @@ class WasmSession implements Session {
   }
 }
 
-/** Call `initWasm()` (engine/raw.ts) before creating sessions. */
+/** Call `initWasm()` (engine/raw.ts) before creating sessions, and `startThreads()` before one with threads. */
 export const wasmEngine: Engine = {
   name: 'wasm',
   createSession: (spec) => new WasmSession(spec),

@@ -12,7 +12,7 @@
  * a resumed run continues bit-identically.
  */
 import type { EngineName, ObjectiveName, Session } from '../engine/types.js';
-import { resolveEngine } from '../engine/index.js';
+import { resolveEngine, resolveThreads } from '../engine/index.js';
 import type { Matrix } from '../data/matrix.js';
 import { type Chunk, shuffleBuffer } from '../data/stream.js';
 import { Rng } from '../data/random.js';
@@ -48,6 +48,8 @@ export interface History {
   /** The seed that fixed initialization, shuffles and the validation split. */
   readonly seed: number;
   readonly engine: EngineName;
+  /** Threads that shared each large batch (1 unless `threads` asked for more and they could run). */
+  readonly threads: number;
 }
 
 export interface TrainData {
@@ -223,13 +225,16 @@ export class TrainingRun {
     let stopReason: StopReason = 'maxEpochs';
     let lastRate = h.learningRate.at(-1) ?? NaN;
     let engineName: EngineName = config.engine ?? 'wasm';
+    let threads = 1;
     let session: Session | null = null;
     const valTotal = problem.validation && problem.score === 'r2' ? weightedTotalSquares(problem.validation) : 0;
 
     try {
       const engine = await resolveEngine(config.engine);
       engineName = engine.name;
+      threads = await resolveThreads(config.threads, engine);
       session = engine.createSession({
+        threads,
         objective: problem.objective,
         nFeatures: d,
         nOutputs: problem.nOutputs,
@@ -505,6 +510,7 @@ export class TrainingRun {
         bestEpoch: es && es.bestEpoch > 0 ? es.bestEpoch : null,
         seed,
         engine: engineName,
+        threads,
       };
       if (this.error instanceof DivergenceError) {
         this.error = new DivergenceError(this.error.epoch, this.error.iteration, this.history);

@@ -66,6 +66,15 @@ export interface FitOptions {
   dropLast?: boolean;
   /** 'wasm' (default, falls back to 'js' with a notice where WebAssembly SIMD is missing) or 'js'. */
   engine?: EngineName;
+  /**
+   * Threads that share each large batch (wasm engine): 1 (default), a number, or 'auto' (one
+   * per core). The batch is cut at fixed places and the parts are added in a fixed order, so a
+   * fit is repeatable for a given number of threads; it differs from a one-thread fit only by
+   * float32 rounding. Needs SharedArrayBuffer (in browsers, a cross-origin isolated page);
+   * elsewhere, and with the js engine, training runs on one thread with a notice. The number
+   * used is in `history.threads`.
+   */
+  threads?: number | 'auto';
   /** Initial parameters: 'uniform' U(−1/√d, 1/√d) as PyTorch's nn.Linear (default), or 'zeros' as scikit-learn. */
   init?: 'uniform' | 'zeros';
   /** Features per row, needed when X is a flat typed array. */
@@ -111,6 +120,7 @@ export interface FitConfig {
   readonly shuffle: boolean;
   readonly dropLast: boolean;
   readonly engine: EngineName | undefined;
+  readonly threads: number | 'auto';
   readonly init: 'uniform' | 'zeros';
   readonly nFeatures: number | undefined;
   readonly sampleWeight: ArrayLike<number> | undefined;
@@ -128,6 +138,12 @@ export interface FitConfig {
   readonly resume: boolean;
 }
 
+/** A number of threads: an integer in [1, 256] (the option may also be 'auto'). */
+function threadCount(v: unknown): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 256) return v;
+  throw new InvalidOptionError('threads', v, `threads must be an integer from 1 to 256, or 'auto' (got ${String(v)})`);
+}
+
 export const FIT_DEFAULTS = {
   batchSize: 32,
   maxEpochs: 100,
@@ -138,6 +154,7 @@ export const FIT_DEFAULTS = {
   patience: 5,
   shuffle: true,
   dropLast: false,
+  threads: 1,
   init: 'uniform',
   onBatchEndEvery: 1,
   maxTimeMs: Infinity,
@@ -158,6 +175,7 @@ const KNOWN = [
   'shuffle',
   'dropLast',
   'engine',
+  'threads',
   'init',
   'nFeatures',
   'sampleWeight',
@@ -218,6 +236,7 @@ export function validateFitOptions(options: unknown): FitConfig {
     shuffle: boolean('shuffle', pick('shuffle')),
     dropLast: boolean('dropLast', pick('dropLast')),
     engine: o.engine === undefined ? undefined : oneOf('engine', o.engine, ['wasm', 'js'] as const),
+    threads: o.threads === 'auto' ? 'auto' : threadCount(pick('threads')),
     init: oneOf('init', pick('init'), ['uniform', 'zeros'] as const),
     nFeatures: o.nFeatures === undefined ? undefined : positiveInteger('nFeatures', o.nFeatures),
     sampleWeight: o.sampleWeight as ArrayLike<number> | undefined,
