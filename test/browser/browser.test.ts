@@ -11,7 +11,9 @@
  * default way (fetched from beside the module) and a LogisticRegression trained on it bit-for-bit
  * as in Node; the js engine bit-for-bit as in Node; a SoftmaxRegression fit with yieldEveryMs
  * leaving setTimeout and requestAnimationFrame loops ticking (and, as a control, blocking them
- * with yieldEveryMs: 0).
+ * with yieldEveryMs: 0); a fit with threads on a cross-origin isolated page (COOP/COEP headers)
+ * giving the bits of Node's fit with threads, and on a page without isolation one thread with a
+ * notice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
@@ -42,6 +44,15 @@ const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 const CSV_FILE = join(ROOT, 'data/breast-cancer.csv');
+
+// Full batches of 569 rows × 31 columns: large enough for the core to cut between two threads.
+const THREADED = {
+  model: { standardize: true },
+  fit: { seed: 9, batchSize: 569, maxEpochs: 20, learningRate: 0.5, tolerance: null, threads: 2 },
+} as const;
+
+/** The headers that make a page cross-origin isolated (SharedArrayBuffer available). */
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 // The same fit in the browser and in Node; every option that matters is fixed, the seed too.
 const LOGISTIC = {
@@ -214,13 +225,14 @@ async function serve(importMap: Record<string, string>): Promise<Served> {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const path = decodeURIComponent(url.pathname);
-      const send = (status: number, type: string, body: string | Buffer) => {
+      const send = (status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) => {
         log.push({ path, status, type });
-        res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+        res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
         res.end(body);
       };
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'GET only');
       if (path === '/' || path === '/index.html') return send(200, TYPES['.html'], page);
+      if (path === '/isolated.html') return send(200, TYPES['.html'], page, ISOLATION);
       if (path === '/favicon.ico') return send(204, 'text/plain', '');
       const prefix = Object.keys(roots).find((p) => path.startsWith(p));
       if (!prefix) return send(404, 'text/plain', `not served: ${path}`);
@@ -275,6 +287,15 @@ function summary(ds: Dataset) {
   };
 }
 
+async function nodeThreadedFit(api: Api, Dataset: DatasetClass) {
+  const data = await Dataset.fromCSV(CSV_FILE, { target: 'malignant' });
+  const model = new api.LogisticRegression(THREADED.model);
+  const history = await model.fit(data, THREADED.fit);
+  const j = model.toJSON();
+  await api.stopThreads();
+  return { threads: history.threads, weights: hex(Float32Array.from(j.weights!)), bias: hex(Float32Array.from(j.bias!)) };
+}
+
 async function nodeFit(api: Api, Dataset: DatasetClass, engine: 'wasm' | 'js') {
   const data = await Dataset.fromCSV(CSV_FILE, { target: 'malignant' });
   const model = new api.LogisticRegression(LOGISTIC.model);
@@ -300,13 +321,13 @@ let served: Served;
 let browser: Browser;
 let context: BrowserContext;
 
-async function openPage() {
+async function openPage(path = '/') {
   const page = await within(context.newPage(), 10_000, 'opening a page');
   page.setDefaultTimeout(20_000);
   const entry = { page, errors: [] as string[], console: [] as string[], firstRequest: served.log.length };
   page.on('pageerror', (e) => entry.errors.push(String(e.stack ?? e)));
   page.on('console', (m) => entry.console.push(`${m.type()}: ${m.text()}`));
-  await page.goto(`${served.origin}/`, { timeout: 15_000 });
+  await page.goto(`${served.origin}${path}`, { timeout: 15_000 });
   await page.waitForFunction(() => 'checks' in window || 'loadError' in window, null, { timeout: 15_000 });
   const loadError = await page.evaluate(() => (window as unknown as { loadError?: string }).loadError);
   if (loadError) throw new Error(`the test page could not import the package: ${loadError}\nconsole:\n${entry.console.join('\n')}`);
@@ -459,6 +480,31 @@ describe(`the published build in Chromium (${CHROMIUM})`, () => {
     expect(blocking.timeout.ticks, report).toBe(0);
     expect(blocking.frame.ticks, report).toBe(0);
     expect(blocking.timeout.maxGap, report).toBeGreaterThanOrEqual(0.9 * blocking.fitMs);
+    expect(errors).toEqual([]);
+  });
+
+  it('with threads on a cross-origin isolated page: Web Workers on shared memory, the bits of Node with threads', async () => {
+    const { page, errors } = await openPage('/isolated.html');
+    type Result = { isolated: boolean; reason: string | null; threads: number; weights: string; bias: string; warnings: string[] };
+    const [got, node] = await Promise.all([run<Result>(page, 'fitThreads', THREADED), nodeThreadedFit(api, Dataset)]);
+    expect(got.isolated).toBe(true);
+    expect(got.reason).toBeNull();
+    expect(got.warnings).toEqual([]);
+    expect(node.threads).toBe(2);
+    expect(got.threads).toBe(2);
+    expect({ weights: got.weights, bias: got.bias }).toEqual({ weights: node.weights, bias: node.bias });
+    expect(served.log.some((r) => r.path === '/dist/wasm/minibatch_wasm_threads_bg.wasm' && r.status === 200)).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('with threads on a page without isolation: one thread, one notice saying why', async () => {
+    const { page, errors } = await openPage('/');
+    type Result = { isolated: boolean; reason: string | null; threads: number; warnings: string[] };
+    const got = await run<Result>(page, 'fitThreads', THREADED);
+    expect(got.isolated).toBe(false);
+    expect(got.threads).toBe(1);
+    expect(got.warnings).toHaveLength(1);
+    expect(got.warnings[0]).toMatch(/one thread \(the page is not cross-origin isolated/);
     expect(errors).toEqual([]);
   });
 });

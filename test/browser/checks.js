@@ -107,6 +107,33 @@ export async function fitLogistic({ engine, model, fit }) {
   };
 }
 
+/**
+ * (4) A fit with threads: on a cross-origin isolated page the thread workers run (Web Workers on
+ * the module's shared memory); elsewhere the fit runs on one thread after one notice.
+ */
+export async function fitThreads({ model, fit }) {
+  const data = await datasetClass().fromCSV(await fetchOk(CSV), TARGET);
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (...args) => warnings.push(args.map(String).join(' '));
+  try {
+    const m = new mb.LogisticRegression(model);
+    const history = await m.fit(data, fit);
+    const j = m.toJSON();
+    await mb.stopThreads();
+    return {
+      isolated: globalThis.crossOriginIsolated === true,
+      reason: mb.threadsUnavailableReason(),
+      threads: history.threads,
+      weights: hex(Float32Array.from(j.weights)),
+      bias: hex(Float32Array.from(j.bias)),
+      warnings,
+    };
+  } finally {
+    console.warn = warn;
+  }
+}
+
 /** Deterministic Gaussian-ish blobs: k classes in d dimensions (mulberry32 + Box-Muller). */
 function blobs(n, d, k, seed) {
   let a = seed >>> 0;

@@ -32,7 +32,12 @@ describe('the published build in each runtime', () => {
     expect((node as unknown as { accuracy: number }).accuracy).toBeGreaterThan(0.95);
   });
 
-  it('Deno gives bit-identical results', () => {
+  it('Node trains with 2 threads (worker_threads on shared memory) from the package', () => {
+    expect((node as unknown as { threads: number }).threads).toBe(2);
+    expect((node as unknown as { threadedWeights: number[] }).threadedWeights).toHaveLength(30);
+  });
+
+  it('Deno gives bit-identical results, with threads (Web Workers) too', () => {
     const deno = parse(run(join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', script]));
     expect(deno).toEqual(node);
   });

@@ -43,11 +43,12 @@ const isNode = typeof process === 'object' && typeof process.versions?.node === 
 
 /** Why threads cannot run here, or null when they can (the module itself is checked on load). */
 export function threadsUnavailableReason(): string | null {
-  if (typeof SharedArrayBuffer !== 'function') return 'SharedArrayBuffer is not available in this runtime';
+  // browsers hide SharedArrayBuffer on pages that are not isolated: say what to do about it
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
   if (isolated === false) {
     return 'the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
   }
+  if (typeof SharedArrayBuffer !== 'function') return 'SharedArrayBuffer is not available in this runtime';
   if (!isNode && typeof Worker !== 'function') return 'this runtime has no Web Workers';
   return null;
 }
