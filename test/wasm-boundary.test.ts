@@ -115,3 +115,39 @@ describe('engine choice', () => {
     expect((await resolveEngine()).name).toBe('wasm');
   });
 });
+
+describe('the two builds and threads at the boundary', () => {
+  it('the module with threads imports one shared memory and has SIMD128 and atomics in it', async () => {
+    const bytes = readFileSync(new URL('../ts/wasm/minibatch_wasm_threads_bg.wasm', import.meta.url));
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).filter((i) => i.kind === 'memory');
+    expect(imports).toHaveLength(1);
+    const wabt = await wabtInit();
+    const mod = wabt.readWasm(bytes, { readDebugNames: false, simd: true, threads: true });
+    const text = mod.toText({});
+    mod.destroy();
+    expect(text).toMatch(/\(import "[^"]+" "memory" \(memory \(;0;\) \d+ \d+ shared\)\)/);
+    expect(text).toContain('memory.atomic.wait32');
+    expect(text).toContain('memory.atomic.notify');
+    expect(text.split('f32x4.mul').length - 1).toBeGreaterThan(4);
+  });
+
+  it('the one-thread module refuses to become a helper (it would spin forever) and trains alone', async () => {
+    const glue = await import('../ts/wasm/minibatch_wasm.js');
+    expect(glue.threadsEnabled()).toBe(false);
+    expect(() => glue.helpTrain()).toThrow(/built without threads/);
+    expect(glue.helperCount()).toBe(0);
+    const t = trainer([1, 0, 0, 1, 1, 1, 0, 0], [1, 0, 1, 0], 2);
+    t.setThreads(4);
+    expect(t.threads()).toBe(1);
+    t.free();
+  });
+
+  it('a bad thread count is an Error naming it, and the trainer keeps working', () => {
+    const t = trainer([1, 0, 0, 1], [1, 0], 2);
+    for (const bad of [0, -1, 1.5, NaN, Infinity, 1e6]) expect(() => t.setThreads(bad)).toThrow(/threads/);
+    t.setOrder(new Uint32Array([0, 1]));
+    const out = t.runBatches(2, 0, new Float32Array([0.1]), false);
+    expect(out[3]).toBe(1);
+    t.free();
+  });
+});
