@@ -67,6 +67,82 @@ pub fn scale_add(alpha: f32, y: &mut [f32], beta: f32, x: &[f32]) {
     }
 }
 
+/// One plain-SGD update on a single row x, fused with the next row's dot product: in one pass,
+///   w[i] ← w[i] + neg_lr·((0 + a·x[i]) + l2·w[i])      (the l2 term only when `L2`)
+/// and returns `dot(w_new, next)`, accumulated exactly as `dot` does.
+///
+/// These are the operations, in order, that the generic path does for a batch of one (zero-filled
+/// gradient plus axpy, `finish_gradient`'s scale by 1/1 — exact — and l2 term, then SGD's
+/// θ + (−γ)·g), so w gets the same bits, without writing or reading a gradient buffer. Without
+/// `L2` (l2 = 0) the term l2·w[i] = ±0 is left out: u + ±0 = u for u = 0 + a·x[i], which is never
+/// −0, as long as w is finite (a non-finite w ends the run as divergence either way).
+///
+/// The next row's loads share the pass with the update (the pass must load w anyway), so its
+/// score costs no pass of its own and its gathered row's cache misses overlap this row's work.
+/// `next` may be `x` itself (the last row of a run: its score is not used).
+#[inline(always)]
+pub fn sgd_step_dot<const L2: bool>(
+    a: f32,
+    x: &[f32],
+    l2: f32,
+    neg_lr: f32,
+    w: &mut [f32],
+    next: &[f32],
+) -> f32 {
+    let n = w.len();
+    // Re-slicing to exactly n lets the compiler drop every bounds check in the loops below.
+    let (x, next) = (&x[..n], &next[..n]);
+    let (va, vl2, vg, zero) = (
+        F32x4::splat(a),
+        F32x4::splat(l2),
+        F32x4::splat(neg_lr),
+        F32x4::zero(),
+    );
+    // the updated w[i..i + 4]
+    let step = |w: &mut [f32], i: usize| -> F32x4 {
+        // SAFETY: callers pass i + 4 <= n = w.len() = x.len().
+        unsafe {
+            let wv = F32x4::load_unchecked(w, i);
+            let mut g = zero + va * F32x4::load_unchecked(x, i);
+            if L2 {
+                g = g + vl2 * wv;
+            }
+            let wn = wv + vg * g;
+            wn.store_unchecked(w, i);
+            wn
+        }
+    };
+    let (mut s0, mut s1, mut s2, mut s3) = (zero, zero, zero, zero);
+    let mut i = 0;
+    // dot's order: four accumulators over 16 values a step, then s0 over the 4-value steps
+    while i + 16 <= n {
+        // SAFETY: i + 16 <= n = next.len().
+        unsafe {
+            s0 = s0 + step(w, i) * F32x4::load_unchecked(next, i);
+            s1 = s1 + step(w, i + 4) * F32x4::load_unchecked(next, i + 4);
+            s2 = s2 + step(w, i + 8) * F32x4::load_unchecked(next, i + 8);
+            s3 = s3 + step(w, i + 12) * F32x4::load_unchecked(next, i + 12);
+        }
+        i += 16;
+    }
+    while i + 4 <= n {
+        // SAFETY: i + 4 <= n = next.len().
+        s0 = s0 + step(w, i) * unsafe { F32x4::load_unchecked(next, i) };
+        i += 4;
+    }
+    let mut sum = ((s0 + s1) + (s2 + s3)).sum();
+    while i < n {
+        let mut g = 0.0 + a * x[i];
+        if L2 {
+            g += l2 * w[i];
+        }
+        w[i] += neg_lr * g;
+        sum += w[i] * next[i];
+        i += 1;
+    }
+    sum
+}
+
 /// Rows per block in the batch loop: R rows share every load of w and of the gradient, and R
 /// rows' memory reads are in flight at once, which matters when rows are gathered in shuffled
 /// order from more memory than the caches hold. 8 measured best (bench/RESULTS.md).

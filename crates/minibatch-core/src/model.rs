@@ -10,6 +10,7 @@ use crate::dataset::Dataset;
 use crate::error::CoreError;
 use crate::kernels::{self, BLOCK_ROWS};
 use crate::objective::{cross_entropy_rows, LogLoss, Objective, OneOutput, SquaredErrorLoss};
+use crate::regularization;
 
 /// The shape and the data-independent settings of the model.
 #[derive(Clone, Copy, Debug)]
@@ -203,6 +204,106 @@ fn one_output_sums<O: OneOutput>(
         loss += one_output_block(O::OBJECTIVE, model, data, [r as usize], params, grad);
     }
     loss
+}
+
+/// What a run of single-row updates did (`sgd_single_rows`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SingleRowRun {
+    /// Σ over the rows done of s_i·ℓ_i plus the penalty, as trainer.rs's `update` reports them.
+    pub loss_sum: f64,
+    /// Updates taken, counting the one whose loss was not finite.
+    pub rows: usize,
+    /// False when a row's loss was not finite (the run stopped after that row's update).
+    pub finite: bool,
+}
+
+/// Batch size 1 with plain SGD (no momentum, no weight decay, no clipping, no l1) for one-output
+/// objectives: row j of `rows` updates θ with learning rate `learning_rates[j]`, giving the bits
+/// of trainer.rs's generic `update` on a batch of one, but in two passes over a row instead of
+/// five (dot; zero-fill, axpy, scale and SGD step over θ): the gradient never goes through
+/// `grad`, and each row's update pass also computes the next row's score
+/// (`kernels::sgd_step_dot`). Runs min(rows, learning rates) rows; `rows` holds valid indices.
+pub fn sgd_single_rows(
+    model: &Model,
+    data: &Dataset,
+    rows: &[u32],
+    learning_rates: &[f32],
+    penalty: (f64, f64),
+    params: &mut [f32],
+) -> SingleRowRun {
+    let count = rows.len().min(learning_rates.len());
+    let (rows, learning_rates) = (&rows[..count], &learning_rates[..count]);
+    match (model.objective, model.l2 != 0.0) {
+        (Objective::SquaredError, false) => single_rows::<SquaredErrorLoss, false>(
+            model,
+            data,
+            rows,
+            learning_rates,
+            penalty,
+            params,
+        ),
+        (Objective::SquaredError, true) => single_rows::<SquaredErrorLoss, true>(
+            model,
+            data,
+            rows,
+            learning_rates,
+            penalty,
+            params,
+        ),
+        (_, false) => {
+            single_rows::<LogLoss, false>(model, data, rows, learning_rates, penalty, params)
+        }
+        (_, true) => {
+            single_rows::<LogLoss, true>(model, data, rows, learning_rates, penalty, params)
+        }
+    }
+}
+
+/// `sgd_single_rows` for one objective, with or without the l2 term (one function each, as
+/// `one_output_sums`). `penalty` is (l2, l1) in f64, for the reported loss.
+#[inline(never)]
+fn single_rows<O: OneOutput, const L2: bool>(
+    model: &Model,
+    data: &Dataset,
+    rows: &[u32],
+    learning_rates: &[f32],
+    (l2, l1): (f64, f64),
+    params: &mut [f32],
+) -> SingleRowRun {
+    let mut run = SingleRowRun {
+        loss_sum: 0.0,
+        rows: 0,
+        finite: true,
+    };
+    let Some(&first) = rows.first() else {
+        return run;
+    };
+    let d = model.n_features;
+    let (w, b) = params.split_at_mut(d);
+    let mut dot = kernels::dot(w, data.row(first as usize));
+    for (j, (&r, &lr)) in rows.iter().zip(learning_rates).enumerate() {
+        let r = r as usize;
+        let x = data.row(r);
+        let z = dot + b[0];
+        let (l, dz) = O::OBJECTIVE.loss_and_derivative_rows(&[z], &[data.target(r)]);
+        let s = data.weight(r);
+        // the generic path's sums: loss and g_b start at 0, and g_b·(1/1) is exact
+        let data_loss = 0.0f64 + s as f64 * l[0] as f64;
+        let a = dz[0] * s;
+        let gb = if model.fit_intercept { 0.0 + a } else { 0.0 };
+        let penalty = regularization::penalty(w, l2, l1);
+        let next = rows.get(j + 1).map_or(x, |&n| data.row(n as usize));
+        dot = kernels::sgd_step_dot::<L2>(a, x, model.l2, -lr, w, next);
+        b[0] += -lr * gb;
+        let loss = data_loss + 1.0 * penalty;
+        run.rows += 1;
+        if !loss.is_finite() {
+            run.finite = false;
+            break;
+        }
+        run.loss_sum += loss;
+    }
+    run
 }
 
 /// Step 1 of an update: writes g_W = (1/b)·Σ s_i·∂ℓ_i/∂z_i·x_iᵀ + l2·W and

@@ -333,29 +333,47 @@ impl Trainer {
             iterations: 0,
             finite: true,
         };
-        for (j, &lr) in learning_rates[..count].iter().enumerate() {
-            // start_batch + j < batches ≤ ⌈n / batch_size⌉, so `lo` < n: no overflow
-            let lo = (start_batch + j) * batch_size;
-            let batch = &order[lo..lo + batch_size.min(n - lo)];
-            let loss = update(
-                cfg,
+        if count > 0 && single_row_sgd(cfg, model, batch_size, optimizer) {
+            // start_batch < batches = n here, so the slice is in range; a team would sum a
+            // batch of one on this thread anyway (team::planned_parts)
+            let run = model::sgd_single_rows(
                 model,
                 train,
-                batch,
-                lr,
+                &order[start_batch..start_batch + count],
+                &learning_rates[..count],
+                (cfg.l2, cfg.l1),
                 params,
-                grad,
-                scratch,
-                optimizer,
-                team.as_mut(),
             );
-            summary.iterations += 1;
-            summary.rows += batch.len() as u64;
-            if !loss.is_finite() {
-                summary.finite = false;
-                break;
+            optimizer.count_steps(run.rows as u64);
+            summary.loss_sum = run.loss_sum;
+            summary.rows = run.rows as u64;
+            summary.iterations = run.rows as u64;
+            summary.finite = run.finite;
+        } else {
+            for (j, &lr) in learning_rates[..count].iter().enumerate() {
+                // start_batch + j < batches ≤ ⌈n / batch_size⌉, so `lo` < n: no overflow
+                let lo = (start_batch + j) * batch_size;
+                let batch = &order[lo..lo + batch_size.min(n - lo)];
+                let loss = update(
+                    cfg,
+                    model,
+                    train,
+                    batch,
+                    lr,
+                    params,
+                    grad,
+                    scratch,
+                    optimizer,
+                    team.as_mut(),
+                );
+                summary.iterations += 1;
+                summary.rows += batch.len() as u64;
+                if !loss.is_finite() {
+                    summary.finite = false;
+                    break;
+                }
+                summary.loss_sum += loss;
             }
-            summary.loss_sum += loss;
         }
         if summary.finite && !kernels::all_finite(params) {
             summary.finite = false;
@@ -408,6 +426,23 @@ impl Trainer {
     pub fn set_optimizer_state(&mut self, steps: u64, state: &[f32]) -> Result<(), CoreError> {
         self.optimizer.set_state(steps, state)
     }
+}
+
+/// Whether batches of `batch_size` rows take `model::sgd_single_rows`: single rows, one output,
+/// plain SGD, and no clipping or l1 step between the gradient and the update (the fused pass
+/// has no place for them). Same bits as `update`, in two passes over a row instead of five.
+fn single_row_sgd(
+    cfg: &TrainerConfig,
+    model: &Model,
+    batch_size: usize,
+    optimizer: &Optimizer,
+) -> bool {
+    batch_size == 1
+        && model.n_outputs == 1
+        && optimizer.is_plain_sgd()
+        && cfg.clip_value == 0.0
+        && cfg.clip_norm == 0.0
+        && cfg.l1 == 0.0
 }
 
 /// One update on the rows `batch` (steps 1–4 above); returns the batch's reported loss.
@@ -811,5 +846,98 @@ mod tests {
             t.set_params(&[1.0, f32::NAN, 0.0]),
             Err(CoreError::NonFiniteParam { index: 1, .. })
         ));
+    }
+}
+
+#[cfg(test)]
+mod single_row_tests {
+    use super::*;
+    use crate::optimizer::SgdConfig;
+
+    /// A trainer for `objective` with plain SGD; clipping by value at f64::MAX (+∞ in f32) changes no gradient but
+    /// sends batch size 1 through the generic `update` instead of `model::sgd_single_rows`.
+    fn trainer(objective: Objective, d: usize, l2: f64, intercept: bool, generic: bool) -> Trainer {
+        let rows = 41;
+        let mut s = 0x9e37_79b9u32;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            (s as f32 / u32::MAX as f32) * 4.0 - 2.0
+        };
+        let x: Vec<f32> = (0..rows * d).map(|_| next()).collect();
+        let y: Vec<f32> = (0..rows)
+            .map(|_| match objective {
+                Objective::LogLoss => f32::from(next() > 0.0),
+                _ => next(),
+            })
+            .collect();
+        let w: Vec<f32> = (0..rows).map(|_| next() + 2.0).collect();
+        let cfg = TrainerConfig {
+            objective,
+            n_features: d,
+            n_outputs: 1,
+            l2,
+            l1: 0.0,
+            fit_intercept: intercept,
+            clip_value: if generic { f64::MAX } else { 0.0 },
+            clip_norm: 0.0,
+            optimizer: OptimizerConfig::Sgd(SgdConfig {
+                momentum: 0.0,
+                dampening: 0.0,
+                nesterov: false,
+                weight_decay: 0.0,
+            }),
+        };
+        Trainer::new(cfg, x, y, Some(w)).unwrap()
+    }
+
+    #[test]
+    fn the_fused_single_row_path_gives_the_bits_of_the_generic_update() {
+        for objective in [Objective::SquaredError, Objective::LogLoss] {
+            for d in [1, 3, 4, 7, 16, 19, 37] {
+                for (l2, intercept) in [(0.0, true), (0.1, true), (0.0, false), (0.25, false)] {
+                    let mut fused = trainer(objective, d, l2, intercept, false);
+                    let mut generic = trainer(objective, d, l2, intercept, true);
+                    let order: Vec<u32> = (0..41).map(|i| (i * 17 + 3) % 41).collect();
+                    let lrs: Vec<f32> = (0..50).map(|i| 0.05 / (1.0 + i as f32)).collect();
+                    for t in [&mut fused, &mut generic] {
+                        t.set_order(order.clone()).unwrap();
+                    }
+                    let a = fused.run_batches(1, 2, &lrs[..30], false).unwrap();
+                    let b = generic.run_batches(1, 2, &lrs[..30], false).unwrap();
+                    assert_eq!(a, b, "{objective:?} d={d} l2={l2}");
+                    let a = fused.run_batches(1, 32, &lrs, false).unwrap();
+                    let b = generic.run_batches(1, 32, &lrs, false).unwrap();
+                    assert_eq!(a, b, "{objective:?} d={d} l2={l2}");
+                    let bits =
+                        |t: &Trainer| t.params().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&fused), bits(&generic), "{objective:?} d={d} l2={l2}");
+                    assert_eq!(fused.optimizer_steps(), generic.optimizer_steps());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_diverging_single_row_run_stops_where_the_generic_one_does_and_is_undone() {
+        for objective in [Objective::SquaredError, Objective::LogLoss] {
+            let mut fused = trainer(objective, 5, 0.0, true, false);
+            let mut generic = trainer(objective, 5, 0.0, true, true);
+            let order: Vec<u32> = (0..41).collect();
+            for t in [&mut fused, &mut generic] {
+                t.set_order(order.clone()).unwrap();
+            }
+            let a = fused.run_batches(1, 0, &[3.0e38; 41], false).unwrap();
+            let b = generic.run_batches(1, 0, &[3.0e38; 41], false).unwrap();
+            assert!(!a.finite, "{objective:?}");
+            assert_eq!(
+                (a.rows, a.iterations),
+                (b.rows, b.iterations),
+                "{objective:?}"
+            );
+            assert_eq!(fused.params(), generic.params());
+            assert_eq!(fused.optimizer_steps(), 0);
+        }
     }
 }

@@ -100,6 +100,18 @@ impl Optimizer {
         }
     }
 
+    /// Whether a step is θ ← θ − γ·g and nothing else (sgd without momentum or weight decay):
+    /// the update that `model::sgd_single_rows` fuses with the gradient.
+    pub fn is_plain_sgd(&self) -> bool {
+        matches!(&self.update, Update::Sgd(o) if o.is_plain())
+    }
+
+    /// Counts `n` steps taken outside `step` (by `model::sgd_single_rows`, plain SGD only,
+    /// which keeps no state besides t).
+    pub(crate) fn count_steps(&mut self, n: u64) {
+        self.steps = self.steps.saturating_add(n);
+    }
+
     /// t of the last step (0 before the first).
     pub fn steps(&self) -> u64 {
         self.steps

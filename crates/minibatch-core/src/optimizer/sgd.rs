@@ -70,9 +70,14 @@ impl Sgd {
         usize::from(!self.state.is_empty())
     }
 
+    /// θ ← θ − γ·g: no momentum buffer, no weight decay.
+    pub fn is_plain(&self) -> bool {
+        self.state.is_empty() && self.weight_decay == 0.0
+    }
+
     #[inline]
     pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize) {
-        if self.state.is_empty() && self.weight_decay == 0.0 {
+        if self.is_plain() {
             // plain SGD, θ + (−γ)·g: bit-identical to θ − γ·g, and the cheapest update there is
             // (batch size 1 pays it every row)
             kernels::axpy(-lr, grad, params);
