@@ -143,6 +143,32 @@ pub fn sgd_step_dot<const L2: bool>(
     sum
 }
 
+/// Reads one value in every 64-byte cache line of `row` and throws them away, so that the
+/// row's cache (and TLB) misses start now and overlap the work before the row is used:
+/// WebAssembly has no prefetch instruction. The reads are volatile so that they stay, and
+/// independent of each other so that all of the row's misses are in flight at once. Only worth
+/// it where rows are gathered from memory that the caches do not hold (`model::single_rows`).
+#[inline(always)]
+pub fn touch_lines(row: &[f32]) {
+    // 16 f32 per line; two xor chains, so that no read waits for another
+    let p = row.as_ptr() as *const u32;
+    let (mut t0, mut t1) = (0u32, 0u32);
+    let mut i = 0;
+    while i + 16 < row.len() {
+        // SAFETY: i < i + 16 < row.len(); any bit pattern is a valid u32.
+        unsafe {
+            t0 ^= core::ptr::read_volatile(p.add(i));
+            t1 ^= core::ptr::read_volatile(p.add(i + 16));
+        }
+        i += 32;
+    }
+    if i < row.len() {
+        // SAFETY: i < row.len().
+        t0 ^= unsafe { core::ptr::read_volatile(p.add(i)) };
+    }
+    core::hint::black_box(t0 ^ t1);
+}
+
 /// Rows per block in the batch loop: R rows share every load of w and of the gradient, and R
 /// rows' memory reads are in flight at once, which matters when rows are gathered in shuffled
 /// order from more memory than the caches hold. 8 measured best (bench/RESULTS.md).

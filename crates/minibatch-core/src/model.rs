@@ -259,6 +259,9 @@ pub fn sgd_single_rows(
     }
 }
 
+/// Rows at least this long (8 cache lines) are touched ahead of their use in `single_rows`.
+const TOUCH_MIN_FEATURES: usize = 128;
+
 /// `sgd_single_rows` for one objective, with or without the l2 term (one function each, as
 /// `one_output_sums`). `penalty` is (l2, l1) in f64, for the reported loss.
 #[inline(never)]
@@ -281,6 +284,7 @@ fn single_rows<O: OneOutput, const L2: bool>(
     let d = model.n_features;
     let (w, b) = params.split_at_mut(d);
     let mut dot = kernels::dot(w, data.row(first as usize));
+    let touch = d >= TOUCH_MIN_FEATURES;
     for (j, (&r, &lr)) in rows.iter().zip(learning_rates).enumerate() {
         let r = r as usize;
         let x = data.row(r);
@@ -293,6 +297,17 @@ fn single_rows<O: OneOutput, const L2: bool>(
         let gb = if model.fit_intercept { 0.0 + a } else { 0.0 };
         let penalty = regularization::penalty(w, l2, l1);
         let next = rows.get(j + 1).map_or(x, |&n| data.row(n as usize));
+        // Row j + 1 is read in this row's update pass; row j + 3's misses are started here,
+        // two rows' work ahead of its use (logistic 100 000 × 256 shuffled: 1.1–1.2×, × 1024:
+        // 1.35×; a distance of 2 or 4 did as well). Not for short rows, whose few lines the
+        // pass's own loads already have in flight together (d = 128: no gain; d = 32: 3–15 %
+        // slower), and not for a row that follows the one before it in memory, which the
+        // hardware's prefetcher brings (touching it cost 30 % in storage order).
+        if let (true, Some(&far), Some(&before)) = (touch, rows.get(j + 3), rows.get(j + 2)) {
+            if far != before.wrapping_add(1) {
+                kernels::touch_lines(data.row(far as usize));
+            }
+        }
         dot = kernels::sgd_step_dot::<L2>(a, x, model.l2, -lr, w, next);
         b[0] += -lr * gb;
         let loss = data_loss + 1.0 * penalty;
