@@ -221,6 +221,88 @@ pub fn dot_rows<const R: usize>(w: &[f32], x: &[&[f32]; R]) -> [f32; R] {
     s
 }
 
+/// The dot products of two weight vectors with the same R rows, (w0·x_k, w1·x_k): a register
+/// tile of 2 outputs × R rows, so that each row load serves two multiply-adds (softmax
+/// regression; `dot_rows` loads the rows once per output). With R = 4 the 8 accumulators and a
+/// step's 6 loads fit in x64's 16 vector registers. Each accumulator adds its terms in order of
+/// i, as in `dot_rows`, so the results are its results, bit for bit.
+#[inline(always)]
+pub fn dot_rows_2<const R: usize>(w0: &[f32], w1: &[f32], x: &[&[f32]; R]) -> ([f32; R], [f32; R]) {
+    let n = w0.len();
+    debug_assert!(w1.len() == n && x.iter().all(|r| r.len() == n));
+    // Re-slicing to exactly n lets the compiler drop every bounds check in the loop below.
+    let (w0, w1) = (&w0[..n], &w1[..n]);
+    let x: [&[f32]; R] = std::array::from_fn(|k| &x[k][..n]);
+    let (mut a0, mut a1) = ([F32x4::zero(); R], [F32x4::zero(); R]);
+    let mut i = 0;
+    while i + 4 <= n {
+        // SAFETY: i + 4 <= n = w0.len() = w1.len() = x[k].len() (re-sliced above).
+        unsafe {
+            let (u, v) = (F32x4::load_unchecked(w0, i), F32x4::load_unchecked(w1, i));
+            for k in 0..R {
+                let xk = F32x4::load_unchecked(x[k], i);
+                a0[k] = a0[k] + u * xk;
+                a1[k] = a1[k] + v * xk;
+            }
+        }
+        i += 4;
+    }
+    let mut s0: [f32; R] = std::array::from_fn(|k| a0[k].sum());
+    let mut s1: [f32; R] = std::array::from_fn(|k| a1[k].sum());
+    while i < n {
+        for k in 0..R {
+            s0[k] += w0[i] * x[k][i];
+            s1[k] += w1[i] * x[k][i];
+        }
+        i += 1;
+    }
+    (s0, s1)
+}
+
+/// `axpy_rows(a0, x, y0)` and `axpy_rows(a1, x, y1)` in one pass: each row load serves two
+/// outputs' gradients (softmax regression). The same sums in the same order, so the same bits.
+#[inline(always)]
+pub fn axpy_rows_2<const R: usize>(
+    a0: &[f32; R],
+    a1: &[f32; R],
+    x: &[&[f32]; R],
+    y0: &mut [f32],
+    y1: &mut [f32],
+) {
+    let n = y0.len();
+    debug_assert!(R > 0 && y1.len() == n && x.iter().all(|r| r.len() == n));
+    // Re-slicing to exactly n lets the compiler drop every bounds check in the loop below.
+    let y1 = &mut y1[..n];
+    let x: [&[f32]; R] = std::array::from_fn(|k| &x[k][..n]);
+    let (v0, v1) = (a0.map(F32x4::splat), a1.map(F32x4::splat));
+    let mut i = 0;
+    while i + 4 <= n {
+        // SAFETY: i + 4 <= n = y0.len() = y1.len() = x[k].len() (re-sliced above).
+        unsafe {
+            let x0 = F32x4::load_unchecked(x[0], i);
+            let (mut t0, mut t1) = (v0[0] * x0, v1[0] * x0);
+            for k in 1..R {
+                let xk = F32x4::load_unchecked(x[k], i);
+                t0 = t0 + v0[k] * xk;
+                t1 = t1 + v1[k] * xk;
+            }
+            (F32x4::load_unchecked(y0, i) + t0).store_unchecked(y0, i);
+            (F32x4::load_unchecked(y1, i) + t1).store_unchecked(y1, i);
+        }
+        i += 4;
+    }
+    while i < n {
+        let (mut t0, mut t1) = (a0[0] * x[0][i], a1[0] * x[0][i]);
+        for k in 1..R {
+            t0 += a0[k] * x[k][i];
+            t1 += a1[k] * x[k][i];
+        }
+        y0[i] += t0;
+        y1[i] += t1;
+        i += 1;
+    }
+}
+
 /// y[i] += a_0·x_0[i] + a_1·x_1[i] + … + a_{R−1}·x_{R−1}[i] (summed left to right): R rows'
 /// gradient terms with one load and one store of y.
 #[inline(always)]
@@ -393,6 +475,26 @@ mod tests {
                 want[i] += t;
             }
             assert_eq!(y, want);
+        }
+    }
+
+    #[test]
+    fn the_two_output_tiles_give_the_bits_of_one_output_at_a_time() {
+        for n in 0..40 {
+            let (w0, xs) = block_inputs(n);
+            let w1 = values(99 + n as u32, n);
+            let rows: [&[f32]; BLOCK_ROWS] = std::array::from_fn(|k| &xs[k][..]);
+            let half: [&[f32]; 4] = std::array::from_fn(|k| &xs[k + 4][..]);
+            let (s0, s1) = dot_rows_2(&w0, &w1, &half);
+            assert_eq!((s0, s1), (dot_rows(&w0, &half), dot_rows(&w1, &half)), "n={n}");
+            let a0: [f32; BLOCK_ROWS] = std::array::from_fn(|k| 0.5 - 0.3 * k as f32);
+            let a1: [f32; BLOCK_ROWS] = std::array::from_fn(|k| 0.1 * k as f32 - 0.7);
+            let (mut y0, mut y1) = (values(5 + n as u32, n), values(6 + n as u32, n));
+            let (mut want0, mut want1) = (y0.clone(), y1.clone());
+            axpy_rows_2(&a0, &a1, &rows, &mut y0, &mut y1);
+            axpy_rows(&a0, &rows, &mut want0);
+            axpy_rows(&a1, &rows, &mut want1);
+            assert_eq!((y0, y1), (want0, want1), "n={n}");
         }
     }
 
