@@ -12,7 +12,7 @@
  * "after" is its peak).
  */
 import { datasetBytes, makeFeatures, makeProblem, type ModelKind } from './lib/data.js';
-import { type OptimizerKind, type System, type SystemId, minibatchJs, minibatchWasm } from './lib/systems.js';
+import { type OptimizerKind, type System, type SystemId, minibatchJs, minibatchWasm, minibatchWasmThreads } from './lib/systems.js';
 import { initWasm } from '../ts/index.js';
 // Internal (not part of the API): the size of minibatch's wasm memory.
 import { wasmMemoryBytes } from '../ts/engine/raw.js';
@@ -51,6 +51,7 @@ const maxRss = (): number => process.resourceUsage().maxRSS * 1024;
 async function system(id: SystemId): Promise<System> {
   if (id === 'minibatch-wasm') return minibatchWasm;
   if (id === 'minibatch-js') return minibatchJs;
+  if (id === 'minibatch-wasm-threads' && minibatchWasmThreads) return minibatchWasmThreads;
   const tf = await import('./lib/tfjs.js');
   const all = [tf.tfjsWasmFit, tf.tfjsWasmLoop, tf.tfjsCpuFit, tf.tfjsCpuLoop];
   const s = all.find((x) => x.id === id);
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   if (sys.id.startsWith('tfjs')) {
     // TF.js initializes its backend on first use; part of the start, as the wasm module above
     const tiny = makeProblem(job.kind, makeFeatures(64, job.d, 1), 64, job.d, 1);
-    await sys.run({ ...job, problem: tiny, epochs: 1, batchSize: 32, threads: 'off', seed: job.fitSeed });
+    await sys.run({ ...job, problem: tiny, epochs: 1, batchSize: 32, seed: job.fitSeed });
   }
   const rssStart = process.memoryUsage().rss;
   const X = makeFeatures(job.n, job.d, job.dataSeed);
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   const peakRssBefore = maxRss();
   const wasmBefore = wasmMemoryBytes();
   const t0 = performance.now();
-  await sys.run({ problem, batchSize: job.batchSize, epochs: job.epochs, learningRate: job.learningRate, optimizer: job.optimizer, threads: 'off', seed: job.fitSeed });
+  await sys.run({ problem, batchSize: job.batchSize, epochs: job.epochs, learningRate: job.learningRate, optimizer: job.optimizer, seed: job.fitSeed });
   const fitSeconds = (performance.now() - t0) / 1000;
   const result: MemoryResult = {
     system: sys.id,

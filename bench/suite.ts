@@ -45,7 +45,7 @@ import { type ModelKind, type Problem, makeFeatures, makeProblem } from './lib/d
 import { epochLimitSeconds, measureLimits, type Limits } from './lib/limits.js';
 import { fullLoss } from './lib/loss.js';
 import type { ConfigResult, Machine, MemoryRow, Results, Section, Settings, SystemResult } from './lib/results.js';
-import { type OptimizerKind, type System, type SystemId, THREAD_MODES, type ThreadMode, minibatchJs, minibatchWasm } from './lib/systems.js';
+import { type OptimizerKind, type System, type SystemId, minibatchJs, minibatchWasm, minibatchWasmThreads } from './lib/systems.js';
 import type { MemoryJob, MemoryResult } from './memory-fit.js';
 import { writeReport } from './report.js';
 
@@ -162,14 +162,13 @@ interface Config {
   readonly problem: Problem;
   readonly optimizer: OptimizerKind;
   readonly batchSize: number;
-  readonly threads: ThreadMode;
   /** Systems in order; minibatch wasm first (the reference loss). */
   readonly systems: readonly (System | { id: SystemId; notRun: string })[];
 }
 
 async function measure(sys: System, cfg: Config, lr: number, reference: number | null): Promise<SystemResult> {
   const { problem: p, batchSize } = cfg;
-  const spec = { problem: p, batchSize, epochs: EPOCHS, learningRate: lr, optimizer: cfg.optimizer, threads: cfg.threads, seed: SETTINGS.fitSeed };
+  const spec = { problem: p, batchSize, epochs: EPOCHS, learningRate: lr, optimizer: cfg.optimizer, seed: SETTINGS.fitSeed };
   const runsDone: number[] = [];
   const losses: number[] = [];
   const epochMs: number[][] = [];
@@ -244,7 +243,6 @@ async function runConfig(cfg: Config, limits: Limits): Promise<ConfigResult> {
     k: p.k,
     batchSize,
     learningRate: lr,
-    threads: cfg.threads,
     limitRate: p.n / epochLimitSeconds(limits, p.n, p.d, p.k),
     limitShuffledRate: p.n / epochLimitSeconds(limits, p.n, p.d, p.k, true),
     referenceLoss: reference,
@@ -270,21 +268,21 @@ async function throughput(limits: Limits): Promise<ConfigResult[]> {
       return p;
     };
     console.log(`data ${n} × ${d}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    for (const threads of THREAD_MODES) {
-      if (runs('sweep')) {
-        for (const batchSize of BATCHES) {
-          const peers = batchSize === 1 ? tfSweep.map((s) => ({ id: s.id, notRun: TFJS_AT_BATCH_1 })) : tfSweep;
-          const systems = [minibatchWasm, minibatchJs, ...peers];
-          out.push(await runConfig({ section: 'sweep', problem: problem('logistic'), optimizer: 'sgd', batchSize, threads, systems }, limits));
-        }
+    // minibatch wasm on one thread comes first: its loss is the reference of the configuration
+    const threaded = minibatchWasmThreads ? [minibatchWasmThreads] : [];
+    if (runs('sweep')) {
+      for (const batchSize of BATCHES) {
+        const peers = batchSize === 1 ? tfSweep.map((s) => ({ id: s.id, notRun: TFJS_AT_BATCH_1 })) : tfSweep;
+        const systems = [minibatchWasm, ...threaded, minibatchJs, ...peers];
+        out.push(await runConfig({ section: 'sweep', problem: problem('logistic'), optimizer: 'sgd', batchSize, systems }, limits));
       }
-      if (si === 0 && runs('models')) {
-        for (const batchSize of MODELS_BATCHES) {
-          for (const kind of KINDS) {
-            for (const optimizer of OPTIMIZERS) {
-              const systems = batchSize === 256 ? [minibatchWasm, minibatchJs, ...tfModels] : [minibatchWasm, minibatchJs];
-              out.push(await runConfig({ section: 'models', problem: problem(kind), optimizer, batchSize, threads, systems }, limits));
-            }
+    }
+    if (si === 0 && runs('models')) {
+      for (const batchSize of MODELS_BATCHES) {
+        for (const kind of KINDS) {
+          for (const optimizer of OPTIMIZERS) {
+            const systems = batchSize === 256 ? [minibatchWasm, ...threaded, minibatchJs, ...tfModels] : [minibatchWasm, ...threaded, minibatchJs];
+            out.push(await runConfig({ section: 'models', problem: problem(kind), optimizer, batchSize, systems }, limits));
           }
         }
       }
@@ -298,8 +296,8 @@ function memory(): MemoryRow[] {
   const { n, d } = SHAPES[0];
   const batchSize = 256;
   const systems: SystemId[] = NO_TFJS
-    ? ['minibatch-wasm', 'minibatch-js']
-    : ['minibatch-wasm', 'minibatch-js', 'tfjs-wasm-fit', 'tfjs-wasm-loop', 'tfjs-cpu-fit', 'tfjs-cpu-loop'];
+    ? ['minibatch-wasm', 'minibatch-wasm-threads', 'minibatch-js']
+    : ['minibatch-wasm', 'minibatch-wasm-threads', 'minibatch-js', 'tfjs-wasm-fit', 'tfjs-wasm-loop', 'tfjs-cpu-fit', 'tfjs-cpu-loop'];
   const rows: MemoryRow[] = [];
   const script = fileURLToPath(new URL('./memory-fit.ts', import.meta.url));
   for (const system of systems) {

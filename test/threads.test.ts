@@ -4,6 +4,7 @@
  * one-thread fit to float32 rounding, reaches the float64 Newton optimum, and falls back to one
  * thread with a notice where threads cannot run.
  */
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -104,6 +105,18 @@ describe('threads', () => {
       .fit(X, y, { batchSize: 256, maxEpochs: 50, learningRate: 50, seed: 5, threads: 2, tolerance: null })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DivergenceError);
+  });
+
+  it('a Node process that trained with threads exits by itself (the idle workers do not hold it)', () => {
+    const index = new URL('../ts/index.ts', import.meta.url).href;
+    const code =
+      `const { LinearRegression } = await import(${JSON.stringify(index)});\n` +
+      'const X = Array.from({ length: 600 }, (_, i) => Array.from({ length: 40 }, (_, j) => Math.sin(i * 7 + j)));\n' +
+      'const y = X.map((r) => r[0] - r[1]);\n' +
+      'const h = await new LinearRegression().fit(X, y, { batchSize: 600, maxEpochs: 3, threads: 2, seed: 1 });\n' +
+      'console.log(h.threads);\n';
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+    expect(out.trim()).toBe('2');
   });
 
   it('rejects a bad thread count, naming the option', async () => {

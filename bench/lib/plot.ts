@@ -10,6 +10,7 @@ import type { SystemId } from './systems.js';
 
 export const SYSTEM_LABELS: Record<SystemId, string> = {
   'minibatch-wasm': 'minibatch wasm',
+  'minibatch-wasm-threads': 'minibatch wasm, threads (one per core)',
   'minibatch-js': 'minibatch js',
   'tfjs-wasm-fit': 'TF.js wasm, model.fit',
   'tfjs-wasm-loop': 'TF.js wasm, hand-written loop',
@@ -19,6 +20,7 @@ export const SYSTEM_LABELS: Record<SystemId, string> = {
 
 const COLORS: Record<SystemId, string> = {
   'minibatch-wasm': '#d62728',
+  'minibatch-wasm-threads': '#9467bd',
   'minibatch-js': '#ff7f0e',
   'tfjs-wasm-fit': '#1f77b4',
   'tfjs-wasm-loop': '#17becf',
@@ -26,7 +28,7 @@ const COLORS: Record<SystemId, string> = {
   'tfjs-cpu-loop': '#98df8a',
 };
 
-const DASH: Partial<Record<SystemId, string>> = { 'tfjs-wasm-loop': '7 4', 'tfjs-cpu-loop': '7 4' };
+const DASH: Partial<Record<SystemId, string>> = { 'minibatch-wasm-threads': '3 3', 'tfjs-wasm-loop': '7 4', 'tfjs-cpu-loop': '7 4' };
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

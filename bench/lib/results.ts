@@ -5,7 +5,7 @@
 import type { ModelKind } from './data.js';
 import type { Limits } from './limits.js';
 import type { MemoryResult } from '../memory-fit.js';
-import type { OptimizerKind, SystemId, ThreadMode } from './systems.js';
+import type { OptimizerKind, SystemId } from './systems.js';
 
 export type Section = 'sweep' | 'models';
 
@@ -44,7 +44,6 @@ export interface ConfigResult {
   readonly k: number;
   readonly batchSize: number;
   readonly learningRate: number;
-  readonly threads: ThreadMode;
   /** Samples per second that no single-core implementation can beat here (lib/limits.ts). */
   readonly limitRate: number;
   /** The same with the bandwidth of rows read in a shuffled order (what a reshuffled epoch reads). */

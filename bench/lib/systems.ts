@@ -8,6 +8,7 @@
  *   tfjs-*-fit                     TF.js Layers: tf.sequential + dense + model.fit (lib/tfjs.ts)
  *   tfjs-*-loop                    TF.js ops: a hand-written loop with the gradient written out
  */
+import { availableParallelism } from 'node:os';
 import { LinearRegression, LogisticRegression, SoftmaxRegression, type History, type OptimizerOption } from '../../ts/index.js';
 import type { Problem } from './data.js';
 import type { Params } from './loss.js';
@@ -19,13 +20,12 @@ export const MOMENTUM = 0.9;
 export const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
 
 /**
- * Worker threads. Not available in minibatch yet (issue 5, item 4): every run is 'off'. When
- * the engines gain threads, add 'on' to THREAD_MODES and pass the mode to `fit` in
- * MinibatchSystem.run (the option it will have); the suite already loops over THREAD_MODES and
- * records the mode with every result, and the report has a column for it.
+ * Threads: minibatch wasm runs twice in every configuration, on one thread ('minibatch-wasm')
+ * and with one thread per core ('minibatch-wasm-threads', the fit option `threads`), so that the
+ * speed-up is a ratio of the same run. TF.js's wasm backend has no threads in Node; the js
+ * engine runs on one thread.
  */
-export type ThreadMode = 'off';
-export const THREAD_MODES: readonly ThreadMode[] = ['off'];
+export const CORES = availableParallelism();
 
 export interface RunSpec {
   readonly problem: Problem;
@@ -33,7 +33,6 @@ export interface RunSpec {
   readonly epochs: number;
   readonly learningRate: number;
   readonly optimizer: OptimizerKind;
-  readonly threads: ThreadMode;
   /** Seeds the shuffles, where the system takes a seed (initialization is zeros everywhere). */
   readonly seed: number;
 }
@@ -44,7 +43,7 @@ export interface RunResult {
   readonly params: Params;
 }
 
-export type SystemId = 'minibatch-wasm' | 'minibatch-js' | 'tfjs-wasm-fit' | 'tfjs-wasm-loop' | 'tfjs-cpu-fit' | 'tfjs-cpu-loop';
+export type SystemId = 'minibatch-wasm' | 'minibatch-wasm-threads' | 'minibatch-js' | 'tfjs-wasm-fit' | 'tfjs-wasm-loop' | 'tfjs-cpu-fit' | 'tfjs-cpu-loop';
 
 export interface System {
   readonly id: SystemId;
@@ -68,18 +67,21 @@ class MinibatchSystem implements System {
   readonly id: SystemId;
   readonly label: string;
 
-  constructor(private readonly engine: 'wasm' | 'js') {
-    this.id = `minibatch-${engine}`;
-    this.label = `minibatch ${engine}`;
+  constructor(
+    private readonly engine: 'wasm' | 'js',
+    private readonly threads = 1,
+  ) {
+    this.id = threads > 1 ? `minibatch-wasm-threads` : `minibatch-${engine}`;
+    this.label = threads > 1 ? `minibatch wasm, ${threads} threads` : `minibatch ${engine}`;
   }
 
   async run(spec: RunSpec): Promise<RunResult> {
     const { problem: p } = spec;
     const model = p.kind === 'linear' ? new LinearRegression() : p.kind === 'logistic' ? new LogisticRegression() : new SoftmaxRegression();
     // Defaults everywhere else (yieldEveryMs, shuffle, dropLast): the fit a user gets.
-    // THREADS: pass spec.threads here once fit has an option for it (see THREAD_MODES).
     const h: History = await model.fit(p.X, p.y, {
       engine: this.engine,
+      threads: this.threads,
       batchSize: spec.batchSize,
       maxEpochs: spec.epochs,
       tolerance: null,
@@ -90,6 +92,7 @@ class MinibatchSystem implements System {
       nFeatures: p.d,
     });
     if (h.engine !== this.engine) throw new Error(`asked for the ${this.engine} engine but the fit ran on ${h.engine}`);
+    if (h.threads !== this.threads) throw new Error(`asked for ${this.threads} threads but the fit ran on ${h.threads}`);
     if (h.epochs !== spec.epochs || h.stopReason !== 'maxEpochs') {
       throw new Error(`expected ${spec.epochs} epochs to maxEpochs, got ${h.epochs} (${h.stopReason})`);
     }
@@ -111,3 +114,5 @@ class MinibatchSystem implements System {
 
 export const minibatchWasm: System = new MinibatchSystem('wasm');
 export const minibatchJs: System = new MinibatchSystem('js');
+/** Null on a machine with one core. */
+export const minibatchWasmThreads: System | null = CORES > 1 ? new MinibatchSystem('wasm', CORES) : null;

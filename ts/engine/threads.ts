@@ -26,9 +26,10 @@ async function main(data, post) {
   }
 }`;
 
+// import() rather than require: the worker parses this as CommonJS or, when the process runs with
+// --input-type=module, as an ES module
 const NODE_WORKER = `${WORKER_MAIN}
-const { parentPort, workerData } = require('node:worker_threads');
-main(workerData, (m) => parentPort.postMessage(m));`;
+import('node:worker_threads').then(({ parentPort, workerData }) => main(workerData, (m) => parentPort.postMessage(m)));`;
 
 const WEB_WORKER = `${WORKER_MAIN}
 self.onmessage = (e) => main(e.data, (m) => self.postMessage(m));`;
@@ -74,9 +75,11 @@ async function spawn(w: ThreadedWasm): Promise<Helper> {
   if (isNode) {
     const { Worker: NodeWorker } = await import('node:worker_threads');
     const worker = new NodeWorker(NODE_WORKER, { eval: true, workerData: data });
-    worker.unref(); // a helper asleep in wasm must not keep the process alive
     worker.on('message', onMessage);
     worker.on('error', (e: unknown) => settle.reject(e instanceof Error ? e : new Error(String(e))));
+    // once it has joined, a helper asleep in wasm must not keep the process alive (before, the
+    // process waits for it; and adding a 'message' listener refs a worker again)
+    void ready.then(() => worker.unref(), () => undefined);
     return { ready, terminate: () => void worker.terminate() };
   }
   const url = URL.createObjectURL(new Blob([WEB_WORKER], { type: 'text/javascript' }));
