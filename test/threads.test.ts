@@ -75,6 +75,30 @@ describe('threads', () => {
     expect(gap).toBeLessThan(1e-8);
   });
 
+  it('a fit on a stream of chunks shares its batches too, repeatably', async () => {
+    const { X, y } = classification(205, 3000, 64);
+    const chunks = {
+      async *[Symbol.asyncIterator]() {
+        for (let s = 0; s < X.length; s += 700) {
+          const rows = X.slice(s, s + 700);
+          yield { x: { data: new Float32Array(rows.flat()), rows: rows.length, cols: 64 }, y: new Float32Array(y.slice(s, s + 700)) };
+        }
+      },
+    };
+    const run = async (threads: number) => {
+      const m = new LogisticRegression();
+      const h = await m.fit(chunks, { batchSize: 256, maxEpochs: 3, learningRate: 0.05, seed: 6, tolerance: null, threads });
+      return { h, w: Array.from(m.weights) };
+    };
+    const one = await run(1);
+    const a = await run(2);
+    const b = await run(2);
+    expect(a.h.threads).toBe(2);
+    expect(b.w).toEqual(a.w);
+    expect(a.w).not.toEqual(one.w);
+    expect(maxRelDiff(a.w, one.w)).toBeLessThan(1e-4);
+  });
+
   it("'auto' uses one thread per core", async () => {
     const { X, y, make } = problems.logistic();
     const { h } = await fit(make, X, y, { threads: 'auto', maxEpochs: 1 });
