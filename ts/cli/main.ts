@@ -30,6 +30,7 @@ Options:
   --patience <n>         epochs without improvement before stopping (default: 5)
   --validation-split <f> hold out this fraction for validation (stratified for classifiers)
   --engine <name>        wasm | js (default: wasm, falling back to js without SIMD)
+  --threads <n|auto>     threads sharing each large batch (wasm engine; default: 1)
   --seed <n>             seed for initialization, shuffling and splitting (default: 42)
   --no-standardize       train on the raw feature values
   --compare              also train with batch sizes 1 (SGD) and n (batch GD); plot the three loss curves
@@ -52,6 +53,7 @@ const { values, positionals } = parseArgs({
     patience: { type: 'string', default: '5' },
     'validation-split': { type: 'string' },
     engine: { type: 'string' },
+    threads: { type: 'string', default: '1' },
     seed: { type: 'string', default: '42' },
     'no-standardize': { type: 'boolean', default: false },
     compare: { type: 'boolean', default: false },
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
     seed: num('seed', values.seed),
     ...(values['validation-split'] ? { validationSplit: num('validation-split', values['validation-split']) } : {}),
     ...(values.engine ? { engine: values.engine as EngineName } : {}),
+    threads: values.threads === 'auto' ? 'auto' : num('threads', values.threads),
   };
   console.log(
     `${name}: ${data.rows} rows × ${data.nFeatures} features, target "${data.targetName}"; ${kind} regression` +
@@ -109,7 +112,8 @@ async function main(): Promise<void> {
   }
   const metric = kind === 'linear' ? 'R²' : 'accuracy';
   console.log(
-    `stopped after ${history.epochs} epochs (${history.iterations} updates, ${history.stopReason}) in ${history.timeMs.toFixed(1)} ms on the ${history.engine} engine`,
+    `stopped after ${history.epochs} epochs (${history.iterations} updates, ${history.stopReason}) in ${history.timeMs.toFixed(1)} ms on the ${history.engine} engine` +
+      (history.threads > 1 ? ` with ${history.threads} threads` : ''),
   );
   const val = history.valScore.length > 0 ? `, validation ${metric} ${history.valScore.at(-1)!.toFixed(4)}` : '';
   console.log(`final loss ${history.loss.at(-1)!.toFixed(6)}, training ${metric} ${model.score(data).toFixed(4)}${val}`);
