@@ -427,7 +427,14 @@ class JsSession implements Session {
         w[j] = wj - lr * (a * x[o + j] + l2 * wj);
       }
     } else {
-      for (let j = 0; j < d; j++) w[j] -= lr * (a * x[o + j]);
+      let j = 0;
+      for (; j + 4 <= d; j += 4) {
+        w[j] -= lr * (a * x[o + j]);
+        w[j + 1] -= lr * (a * x[o + j + 1]);
+        w[j + 2] -= lr * (a * x[o + j + 2]);
+        w[j + 3] -= lr * (a * x[o + j + 3]);
+      }
+      for (; j < d; j++) w[j] -= lr * (a * x[o + j]);
     }
     if (this.fitIntercept) w[d] -= lr * a;
     this.steps++;
