@@ -254,12 +254,12 @@ pub struct SingleRowRun {
     pub finite: bool,
 }
 
-/// Batch size 1 with plain SGD (no momentum, no weight decay, no clipping, no l1) for one-output
-/// objectives: row j of `rows` updates θ with learning rate `learning_rates[j]`, giving the bits
-/// of trainer.rs's generic `update` on a batch of one, but in two passes over a row instead of
-/// five (dot; zero-fill, axpy, scale and SGD step over θ): the gradient never goes through
-/// `grad`, and each row's update pass also computes the next row's score
-/// (`kernels::sgd_step_dot`). Runs min(rows, learning rates) rows; `rows` holds valid indices.
+/// Batch size 1 with plain SGD (no momentum, no weight decay, no clipping, no l1): row j of
+/// `rows` updates θ with learning rate `learning_rates[j]`, giving the bits of trainer.rs's
+/// generic `update` on a batch of one, but in two passes over each output's weights instead of
+/// five (dot; zero-fill, axpy, scale and SGD step): the gradient never goes through `grad`, and
+/// each update pass also computes the next row's score (`kernels::sgd_step_dot`). Runs
+/// min(rows, learning rates) rows; `rows` holds valid indices.
 pub fn sgd_single_rows(
     model: &Model,
     data: &Dataset,
@@ -267,31 +267,28 @@ pub fn sgd_single_rows(
     learning_rates: &[f32],
     penalty: (f64, f64),
     params: &mut [f32],
+    scratch: &mut Scratch,
 ) -> SingleRowRun {
     let count = rows.len().min(learning_rates.len());
-    let (rows, learning_rates) = (&rows[..count], &learning_rates[..count]);
+    let (rows, rates) = (&rows[..count], &learning_rates[..count]);
     match (model.objective, model.l2 != 0.0) {
-        (Objective::SquaredError, false) => single_rows::<SquaredErrorLoss, false>(
-            model,
-            data,
-            rows,
-            learning_rates,
-            penalty,
-            params,
-        ),
-        (Objective::SquaredError, true) => single_rows::<SquaredErrorLoss, true>(
-            model,
-            data,
-            rows,
-            learning_rates,
-            penalty,
-            params,
-        ),
-        (_, false) => {
-            single_rows::<LogLoss, false>(model, data, rows, learning_rates, penalty, params)
+        (Objective::SquaredError, false) => {
+            single_rows::<SquaredErrorLoss, false>(model, data, rows, rates, penalty, params)
         }
-        (_, true) => {
-            single_rows::<LogLoss, true>(model, data, rows, learning_rates, penalty, params)
+        (Objective::SquaredError, true) => {
+            single_rows::<SquaredErrorLoss, true>(model, data, rows, rates, penalty, params)
+        }
+        (Objective::LogLoss, false) => {
+            single_rows::<LogLoss, false>(model, data, rows, rates, penalty, params)
+        }
+        (Objective::LogLoss, true) => {
+            single_rows::<LogLoss, true>(model, data, rows, rates, penalty, params)
+        }
+        (Objective::CrossEntropy, false) => {
+            single_rows_outputs::<false>(model, data, rows, rates, penalty, params, scratch)
+        }
+        (Objective::CrossEntropy, true) => {
+            single_rows_outputs::<true>(model, data, rows, rates, penalty, params, scratch)
         }
     }
 }
@@ -347,6 +344,74 @@ fn single_rows<O: OneOutput, const L2: bool>(
         }
         dot = kernels::sgd_step_dot::<L2>(a, x, model.l2, -lr, w, next);
         b[0] += -lr * gb;
+        let loss = data_loss + 1.0 * penalty;
+        run.rows += 1;
+        if !loss.is_finite() {
+            run.finite = false;
+            break;
+        }
+        run.loss_sum += loss;
+    }
+    run
+}
+
+/// `single_rows` for any number of outputs (softmax regression): the same two passes per
+/// output, with the scores and derivatives in `scratch` (column 0) as in `gradient_block`.
+#[inline(never)]
+fn single_rows_outputs<const L2: bool>(
+    model: &Model,
+    data: &Dataset,
+    rows: &[u32],
+    learning_rates: &[f32],
+    (l2, l1): (f64, f64),
+    params: &mut [f32],
+    scratch: &mut Scratch,
+) -> SingleRowRun {
+    let mut run = SingleRowRun {
+        loss_sum: 0.0,
+        rows: 0,
+        finite: true,
+    };
+    let Some(&first) = rows.first() else {
+        return run;
+    };
+    let d = model.n_features;
+    let Scratch { z, dz } = scratch;
+    let (w, b) = params.split_at_mut(model.n_weights());
+    // z[c][0] holds W_c·x of the row about to be used; its intercept is added at its turn
+    let x0 = data.row(first as usize);
+    for (zc, wc) in z.iter_mut().zip(w.chunks_exact(d)) {
+        zc[0] = kernels::dot(wc, x0);
+    }
+    let touch = d >= TOUCH_MIN_FEATURES;
+    for (j, (&r, &lr)) in rows.iter().zip(learning_rates).enumerate() {
+        let r = r as usize;
+        let x = data.row(r);
+        for (zc, bc) in z.iter_mut().zip(b.iter()) {
+            zc[0] += *bc;
+        }
+        let losses = block_losses::<1>(model.objective, z, &[data.target(r)], dz);
+        let s = data.weight(r);
+        let data_loss = 0.0f64 + s as f64 * losses[0] as f64;
+        let penalty = regularization::penalty(w, l2, l1);
+        let next = rows.get(j + 1).map_or(x, |&n| data.row(n as usize));
+        // as in `single_rows`
+        if let (true, Some(&far), Some(&before)) = (touch, rows.get(j + 3), rows.get(j + 2)) {
+            if far != before.wrapping_add(1) {
+                kernels::touch_lines(data.row(far as usize));
+            }
+        }
+        for (((zc, dc), wc), bc) in z
+            .iter_mut()
+            .zip(dz.iter())
+            .zip(w.chunks_exact_mut(d))
+            .zip(b.iter_mut())
+        {
+            let a = dc[0] * s;
+            let gb = if model.fit_intercept { 0.0 + a } else { 0.0 };
+            zc[0] = kernels::sgd_step_dot::<L2>(a, x, model.l2, -lr, wc, next);
+            *bc += -lr * gb;
+        }
         let loss = data_loss + 1.0 * penalty;
         run.rows += 1;
         if !loss.is_finite() {

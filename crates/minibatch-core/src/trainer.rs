@@ -333,7 +333,7 @@ impl Trainer {
             iterations: 0,
             finite: true,
         };
-        if count > 0 && single_row_sgd(cfg, model, batch_size, optimizer) {
+        if count > 0 && single_row_sgd(cfg, batch_size, optimizer) {
             // start_batch < batches = n here, so the slice is in range; a team would sum a
             // batch of one on this thread anyway (team::planned_parts)
             let run = model::sgd_single_rows(
@@ -343,6 +343,7 @@ impl Trainer {
                 &learning_rates[..count],
                 (cfg.l2, cfg.l1),
                 params,
+                scratch,
             );
             optimizer.count_steps(run.rows as u64);
             summary.loss_sum = run.loss_sum;
@@ -428,17 +429,11 @@ impl Trainer {
     }
 }
 
-/// Whether batches of `batch_size` rows take `model::sgd_single_rows`: single rows, one output,
-/// plain SGD, and no clipping or l1 step between the gradient and the update (the fused pass
-/// has no place for them). Same bits as `update`, in two passes over a row instead of five.
-fn single_row_sgd(
-    cfg: &TrainerConfig,
-    model: &Model,
-    batch_size: usize,
-    optimizer: &Optimizer,
-) -> bool {
+/// Whether batches of `batch_size` rows take `model::sgd_single_rows`: single rows, plain SGD,
+/// and no clipping or l1 step between the gradient and the update (the fused pass has no place
+/// for them). Same bits as `update`, in two passes over the parameters instead of five.
+fn single_row_sgd(cfg: &TrainerConfig, batch_size: usize, optimizer: &Optimizer) -> bool {
     batch_size == 1
-        && model.n_outputs == 1
         && optimizer.is_plain_sgd()
         && cfg.clip_value == 0.0
         && cfg.clip_norm == 0.0
@@ -869,14 +864,19 @@ mod single_row_tests {
         let y: Vec<f32> = (0..rows)
             .map(|_| match objective {
                 Objective::LogLoss => f32::from(next() > 0.0),
-                _ => next(),
+                Objective::CrossEntropy => ((next() + 2.0) * 0.74).floor(),
+                Objective::SquaredError => next(),
             })
             .collect();
         let w: Vec<f32> = (0..rows).map(|_| next() + 2.0).collect();
         let cfg = TrainerConfig {
             objective,
             n_features: d,
-            n_outputs: 1,
+            n_outputs: if objective == Objective::CrossEntropy {
+                3
+            } else {
+                1
+            },
             l2,
             l1: 0.0,
             fit_intercept: intercept,
@@ -894,7 +894,11 @@ mod single_row_tests {
 
     #[test]
     fn the_fused_single_row_path_gives_the_bits_of_the_generic_update() {
-        for objective in [Objective::SquaredError, Objective::LogLoss] {
+        for objective in [
+            Objective::SquaredError,
+            Objective::LogLoss,
+            Objective::CrossEntropy,
+        ] {
             for d in [1, 3, 4, 7, 16, 19, 37] {
                 for (l2, intercept) in [(0.0, true), (0.1, true), (0.0, false), (0.25, false)] {
                     let mut fused = trainer(objective, d, l2, intercept, false);
@@ -921,7 +925,11 @@ mod single_row_tests {
 
     #[test]
     fn a_diverging_single_row_run_stops_where_the_generic_one_does_and_is_undone() {
-        for objective in [Objective::SquaredError, Objective::LogLoss] {
+        for objective in [
+            Objective::SquaredError,
+            Objective::LogLoss,
+            Objective::CrossEntropy,
+        ] {
             let mut fused = trainer(objective, 5, 0.0, true, false);
             let mut generic = trainer(objective, 5, 0.0, true, true);
             let order: Vec<u32> = (0..41).collect();
