@@ -486,7 +486,11 @@ mod tests {
             let rows: [&[f32]; BLOCK_ROWS] = std::array::from_fn(|k| &xs[k][..]);
             let half: [&[f32]; 4] = std::array::from_fn(|k| &xs[k + 4][..]);
             let (s0, s1) = dot_rows_2(&w0, &w1, &half);
-            assert_eq!((s0, s1), (dot_rows(&w0, &half), dot_rows(&w1, &half)), "n={n}");
+            assert_eq!(
+                (s0, s1),
+                (dot_rows(&w0, &half), dot_rows(&w1, &half)),
+                "n={n}"
+            );
             let a0: [f32; BLOCK_ROWS] = std::array::from_fn(|k| 0.5 - 0.3 * k as f32);
             let a1: [f32; BLOCK_ROWS] = std::array::from_fn(|k| 0.1 * k as f32 - 0.7);
             let (mut y0, mut y1) = (values(5 + n as u32, n), values(6 + n as u32, n));
