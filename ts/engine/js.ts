@@ -190,6 +190,38 @@ function axpy(a: number, x: Float32Array, o: number, g: Float64Array, go: number
   for (; j < d; j++) g[go + j] += a * x[o + j];
 }
 
+/**
+ * w ← w − lr·(a·x[o …]) (rounded to float32 as stored) and, in the same pass, the dot product
+ * of the updated w with x[next …] in dot()'s accumulators and order, so its exact value.
+ */
+function sgdStepDot(lr: number, a: number, x: Float32Array, o: number, next: number, w: Float32Array, d: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 4 <= d; j += 4) {
+    const w0 = Math.fround(w[j] - lr * (a * x[o + j]));
+    const w1 = Math.fround(w[j + 1] - lr * (a * x[o + j + 1]));
+    const w2 = Math.fround(w[j + 2] - lr * (a * x[o + j + 2]));
+    const w3 = Math.fround(w[j + 3] - lr * (a * x[o + j + 3]));
+    w[j] = w0;
+    w[j + 1] = w1;
+    w[j + 2] = w2;
+    w[j + 3] = w3;
+    s0 += w0 * x[next + j];
+    s1 += w1 * x[next + j + 1];
+    s2 += w2 * x[next + j + 2];
+    s3 += w3 * x[next + j + 3];
+  }
+  for (; j < d; j++) {
+    const wj = Math.fround(w[j] - lr * (a * x[o + j]));
+    w[j] = wj;
+    s0 += wj * x[next + j];
+  }
+  return s0 + s2 + (s1 + s3);
+}
+
 function allFinite(p: Float32Array): boolean {
   for (let i = 0; i < p.length; i++) if (!Number.isFinite(p[i])) return false;
   return true;
@@ -228,6 +260,11 @@ class JsSession implements Session {
   /** Scores, then s·∂ℓ/∂z, of the rows of the current block (8 rows × k outputs). */
   private readonly dz: Float64Array;
   private disposed = false;
+  /** sgdRow's score of the row at order position pendingAt, taken in the previous row's update
+   * pass (−1: none); valid within one runBatches call only. In a typed array: a double stored in a
+   * field that first held the integer 0 can make V8 box every later store. */
+  private pendingAt = -1;
+  private readonly pendingZ = new Float64Array(1);
 
   constructor(spec: SessionSpec) {
     const d = spec.nFeatures;
@@ -329,6 +366,7 @@ class JsSession implements Session {
     let rows = 0;
     let iterations = 0;
     let finite = true;
+    this.pendingAt = -1;
     for (let i = 0; i < count; i++) {
       const start = (startBatch + i) * batchSize;
       const end = Math.min(start + batchSize, n);
@@ -358,7 +396,7 @@ class JsSession implements Session {
    */
   private batchStep(start: number, end: number, lr: number): number {
     const { theta, grad, nWeights, l2, l1 } = this;
-    if (end - start === 1 && this.plainSgd && this.k === 1 && l1 === 0) return this.sgdRow(this.order[start], lr);
+    if (end - start === 1 && this.plainSgd && this.k === 1 && l1 === 0) return this.sgdRow(start, lr);
     grad.fill(0);
     const dataLoss = this.k === 1 ? this.accumulateScalar(start, end) : this.accumulateSoftmax(start, end);
     // 1. the mean over the b rows, plus l2·W; the penalty at the same (pre-update) weights.
@@ -407,16 +445,20 @@ class JsSession implements Session {
   }
 
   /**
-   * Batch size 1 with plain SGD (one output, no l1): the dot product, then θ ← θ − γ·(∂ℓ/∂z·x + l2·W)
-   * straight into θ, two passes over the row instead of four (zeroing the gradient, the dot, the
-   * gradient axpy, the update). The same float64 operations as batchStep's general path with
-   * b = 1 (g·(1/1) and 0 + a·x are exact), so the same bits.
+   * Batch size 1 with plain SGD (one output, no l1) at position k of the order: the dot product,
+   * then θ ← θ − γ·(∂ℓ/∂z·x + l2·W) straight into θ, instead of four passes (zeroing the gradient,
+   * the dot, the gradient axpy, the update). Without l2, the update pass also takes the next row's
+   * dot product with the updated weights (a pass that loads every weight anyway), kept for the
+   * next call. The same float64 operations as batchStep's general path with b = 1 (g·(1/1) and
+   * 0 + a·x are exact) and as dot() (same accumulators, the f32-rounded weights), so the same bits.
    */
-  private sgdRow(r: number, lr: number): number {
-    const { d, theta: w, l2 } = this;
+  private sgdRow(k: number, lr: number): number {
+    const { d, theta: w, l2, order } = this;
     const { x, y, weights } = this.train;
+    const r = order[k];
     const o = r * d;
-    const z = dot(w, 0, x, o, d) + w[d];
+    const z = this.pendingAt === k ? this.pendingZ[0] : dot(w, 0, x, o, d) + w[d];
+    this.pendingAt = -1;
     const loss = rowLoss(this.kind === LOG_LOSS, z, y[r], weights === null ? 1 : weights[r], this.dz, 0);
     const a = this.dz[0];
     let squares = 0;
@@ -426,17 +468,16 @@ class JsSession implements Session {
         squares += wj * wj;
         w[j] = wj - lr * (a * x[o + j] + l2 * wj);
       }
+      if (this.fitIntercept) w[d] -= lr * a;
+    } else if (k + 1 < this.orderLength) {
+      const sum = sgdStepDot(lr, a, x, o, order[k + 1] * d, w, d);
+      if (this.fitIntercept) w[d] -= lr * a;
+      this.pendingZ[0] = sum + w[d];
+      this.pendingAt = k + 1;
     } else {
-      let j = 0;
-      for (; j + 4 <= d; j += 4) {
-        w[j] -= lr * (a * x[o + j]);
-        w[j + 1] -= lr * (a * x[o + j + 1]);
-        w[j + 2] -= lr * (a * x[o + j + 2]);
-        w[j + 3] -= lr * (a * x[o + j + 3]);
-      }
-      for (; j < d; j++) w[j] -= lr * (a * x[o + j]);
+      for (let j = 0; j < d; j++) w[j] -= lr * (a * x[o + j]);
+      if (this.fitIntercept) w[d] -= lr * a;
     }
-    if (this.fitIntercept) w[d] -= lr * a;
     this.steps++;
     return l2 > 0 ? loss + 0.5 * l2 * squares : loss;
   }
