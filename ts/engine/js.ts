@@ -222,6 +222,13 @@ function sgdStepDot(lr: number, a: number, x: Float32Array, o: number, next: num
   return s0 + s2 + (s1 + s3);
 }
 
+/** One read per 64-byte line of x[o, o + d), summed (the sum only keeps V8 from dropping the reads). */
+function touchLines(x: Float32Array, o: number, d: number): number {
+  let sum = x[o];
+  for (let j = 16; j < d; j += 16) sum += x[o + j];
+  return sum;
+}
+
 function allFinite(p: Float32Array): boolean {
   for (let i = 0; i < p.length; i++) if (!Number.isFinite(p[i])) return false;
   return true;
@@ -265,6 +272,8 @@ class JsSession implements Session {
    * field that first held the integer 0 can make V8 box every later store. */
   private pendingAt = -1;
   private readonly pendingZ = new Float64Array(1);
+  /** Where touchLines' sum goes, so that V8 keeps its reads. */
+  private readonly touched = new Float64Array(1);
 
   constructor(spec: SessionSpec) {
     const d = spec.nFeatures;
@@ -461,6 +470,12 @@ class JsSession implements Session {
     this.pendingAt = -1;
     const loss = rowLoss(this.kind === LOG_LOSS, z, y[r], weights === null ? 1 : weights[r], this.dz, 0);
     const a = this.dz[0];
+    // Rows of ≥ 128 features: ask for every line of the row three ahead now (unless it follows the
+    // row before it in memory, where the hardware prefetcher has it), so that its misses are in
+    // flight together instead of one after another when its turn comes (as the Rust core does).
+    if (d >= 128 && k + 3 < this.orderLength && order[k + 3] !== order[k + 2] + 1) {
+      this.touched[0] = touchLines(x, order[k + 3] * d, Math.min(d, 256));
+    }
     let squares = 0;
     if (l2 > 0) {
       for (let j = 0; j < d; j++) {
