@@ -470,9 +470,11 @@ class JsSession implements Session {
     this.pendingAt = -1;
     const loss = rowLoss(this.kind === LOG_LOSS, z, y[r], weights === null ? 1 : weights[r], this.dz, 0);
     const a = this.dz[0];
-    // Rows of ≥ 128 features: ask for every line of the row three ahead now (unless it follows the
-    // row before it in memory, where the hardware prefetcher has it), so that its misses are in
-    // flight together instead of one after another when its turn comes (as the Rust core does).
+    // Rows of ≥ 128 features: read one value per line of the row three ahead now (unless it
+    // follows the row before it in memory, where the hardware prefetcher has it), so that its
+    // misses are in flight together instead of one after another when its turn comes (as the Rust
+    // core does). Only its first 16 lines: each read costs V8 several instructions, and the 64 of
+    // a 1024-feature row no longer fit in the reorder buffer at once (measured slower).
     if (d >= 128 && k + 3 < this.orderLength && order[k + 3] !== order[k + 2] + 1) {
       this.touched[0] = touchLines(x, order[k + 3] * d, Math.min(d, 256));
     }
