@@ -81,8 +81,8 @@ function nonNegative(name: string, v: number): number {
  * product (measured: bench/ABLATION.md, "js engine"). Both are table + short polynomial, within
  * a few ulp of float64 (checked against Math.exp and Math.log1p on 10^7 points when written), so
  * σ(z) and the loss differ from the libm forms far below float32's rounding. The tables are
- * plain arrays of doubles, not typed arrays: V8 checks a typed array's buffer for detachment at
- * every access unless no buffer was ever detached in the process.
+ * plain arrays of doubles, not typed arrays: once any ArrayBuffer in the process has been detached
+ * (tsx's module loader does it), V8 checks a typed array's buffer at every access.
  */
 /** 2^(−j/32), j = 0 … 31. */
 const EXP_FRACTIONS: number[] = [];
