@@ -19,7 +19,7 @@ import { Rng } from '../data/random.js';
 import { DivergenceError, InvalidModelError, InvalidOptionError } from '../errors.js';
 import { type EarlyStoppingConfig, type EarlyStoppingState, earlyStoppingStep, initialEarlyStopping, resolveEarlyStopping } from './early-stopping.js';
 import { type BatchInfo, type EpochInfo, type FitConfig, checkAgainstData } from './options.js';
-import { type PlateauState, type Schedule, resolveSchedule } from './schedules.js';
+import { type PlateauState, type Position, type Schedule, resolveSchedule } from './schedules.js';
 
 export type StopReason = 'maxEpochs' | 'maxIterations' | 'tolerance' | 'earlyStopping' | 'aborted' | 'maxTime' | 'diverged';
 
@@ -288,6 +288,7 @@ export class TrainingRun {
        * Runs the batches [from, to) of the current order, `offset` being the epoch's batch index
        * of the order's first batch. Returns false when training must stop (stopReason says why).
        */
+      const position: { -readonly [K in keyof Position]: Position[K] } = { epoch: 0, batch: 0, batchesPerEpoch: 0, iteration: 0 };
       const drive = async (from: number, to: number, offset: number, dropLast: boolean): Promise<boolean> => {
         const batchesPerEpoch = epochRows > 0 ? Math.ceil(epochRows / config.batchSize) : Infinity;
         let at = from;
@@ -301,8 +302,13 @@ export class TrainingRun {
           if (config.onBatchEnd) n = Math.min(n, config.onBatchEndEvery - (iteration % config.onBatchEndEvery));
           if (rateBuffer.length < n) rateBuffer = new Float32Array(Math.max(n, 2 * rateBuffer.length));
           const rates = rateBuffer.subarray(0, n);
+          // one position object, updated in place: no allocation per batch (100 000 a batch-1 epoch)
+          position.epoch = epoch;
+          position.batchesPerEpoch = Number.isFinite(batchesPerEpoch) ? batchesPerEpoch : e + n;
           for (let i = 0; i < n; i++) {
-            rates[i] = schedule.rate({ epoch, batch: e + i, batchesPerEpoch: Number.isFinite(batchesPerEpoch) ? batchesPerEpoch : e + n, iteration: iteration + i });
+            position.batch = e + i;
+            position.iteration = iteration + i;
+            rates[i] = schedule.rate(position);
           }
           const s = live.runBatches({ batchSize: config.batchSize, startBatch: at, learningRates: rates, dropLast });
           if (!s.finite) {
