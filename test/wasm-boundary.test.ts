@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import wabtInit from 'wabt';
-import { RawConfig, RawObjective, RawOptimizer, RawTrainer, initWasm, wasmMemoryBytes } from '../ts/engine/raw.js';
+import { RawConfig, RawObjective, RawOptimizer, RawTrainer, initThreadedWasm, initWasm, wasmMemoryBytes } from '../ts/engine/raw.js';
 import { resolveEngine } from '../ts/engine/index.js';
 import { simdEnabled } from '../ts/wasm/minibatch_wasm.js';
 
@@ -131,20 +131,40 @@ describe('the two builds and threads at the boundary', () => {
     expect(text.split('f32x4.mul').length - 1).toBeGreaterThan(4);
   });
 
-  it('the one-thread module refuses to become a helper (it would spin forever) and trains alone', async () => {
+  it('the one-thread module refuses to become a helper (it would spin forever), and cuts batches to the same bits', async () => {
     const glue = await import('../ts/wasm/minibatch_wasm.js');
     expect(glue.threadsEnabled()).toBe(false);
     expect(() => glue.helpTrain()).toThrow(/built without threads/);
     expect(glue.helperCount()).toBe(0);
-    const t = trainer([1, 0, 0, 1, 1, 1, 0, 0], [1, 0, 1, 0], 2);
-    t.setThreads(4);
-    expect(t.threads()).toBe(1);
-    t.free();
+    // 512 rows × 64 features, batches of 256 cut in 4 parts: in the one-thread module this
+    // thread sums all four; in the threaded module (no workers started here) too, by claiming
+    const n = 512;
+    const d = 64;
+    const x = Float32Array.from({ length: n * d }, (_, i) => Math.sin(i * 0.37));
+    const y = Float32Array.from({ length: n }, (_, i) => (Math.cos(i) > 0 ? 1 : 0));
+    const order = Uint32Array.from({ length: n }, (_, i) => (i * 37) % n);
+    const train = (g: typeof glue, threads: number) => {
+      const config = new g.RawConfig(g.RawObjective.LogLoss, d, 1, g.RawOptimizer.Sgd);
+      const t = new g.RawTrainer(config, x, y);
+      config.free();
+      t.setThreads(threads);
+      expect(t.threads()).toBe(threads);
+      t.setOrder(order);
+      const out = t.runBatches(256, 0, new Float32Array([0.5, 0.5]), false);
+      const params = t.params();
+      t.free();
+      return { loss: out[0], params: Array.from(params) };
+    };
+    const one = train(glue, 1);
+    const cut = train(glue, 4);
+    expect(cut.params).not.toEqual(one.params);
+    const { glue: threaded } = await initThreadedWasm();
+    expect(train(threaded, 4)).toEqual(cut);
   });
 
   it('a bad thread count is an Error naming it, and the trainer keeps working', () => {
     const t = trainer([1, 0, 0, 1], [1, 0], 2);
-    for (const bad of [0, -1, 1.5, NaN, Infinity, 1e6]) expect(() => t.setThreads(bad)).toThrow(/threads/);
+    for (const bad of [0, -1, 1.5, NaN, Infinity, 257]) expect(() => t.setThreads(bad)).toThrow(/threads/);
     t.setOrder(new Uint32Array([0, 1]));
     const out = t.runBatches(2, 0, new Float32Array([0.1]), false);
     expect(out[3]).toBe(1);

@@ -1,26 +1,30 @@
 //! Data-parallel batch sums: the threads of a team share the training data and each adds up
-//! one part of every batch.
+//! parts of every batch.
 //!
 //! A batch of b rows is cut into `parts` slices at block boundaries (`part_range`). The leader
-//! (the thread running `Trainer::run_batches`) sums part 0 into the trainer's gradient buffer,
-//! helper i sums part i + 1 into a buffer of its own, and the leader then adds the parts' sums
-//! in the order 1, 2, … to its own. The cut depends only on b, the model's shape and the
-//! number of parts, and the order of the additions is fixed, so the result never depends on
-//! timing: the same seed and the same number of threads give the same bits. (It differs from a
-//! single thread's in the last bits, since a sum split in parts rounds differently.)
+//! (the thread running `Trainer::run_batches`) sums part 0 into the trainer's gradient buffer;
+//! every other part i is summed into a buffer of its own (`Part` i − 1) by whichever thread
+//! claims it first — a helper, or the leader once its own part is done — and the leader then
+//! adds the parts' sums in the order 1, 2, … to its own. The cut depends only on b, the model's
+//! shape and the number of parts the trainer asked for, each part's sum is the same whoever
+//! computes it, and the order of the additions is fixed: the result never depends on timing or
+//! on how many helpers are running. The same seed and the same number of threads give the same
+//! bits. (It differs from a single thread's in the last bits, since a sum split in parts rounds
+//! differently.)
 //!
-//! The pool is a few atomics in memory that every thread sees (wasm shared memory, or an
-//! ordinary static natively). `generation` counts jobs: a helper waits for it to change —
-//! spinning a while, then sleeping (`memory.atomic.wait32` in wasm, so an idle worker costs no
-//! CPU) — copies the job, sums its part and adds 1 to `acks`. The leader only ever spins while
-//! it waits for the acks, because the main thread of a browser may not block.
-//!
-//! Helpers join while no leader runs (`busy` is the lock), so the number of helpers is fixed
-//! for the whole of a job. A helper that is not needed by a job (fewer parts than helpers)
-//! still copies the job and acknowledges it.
+//! The pool is a few atomics in memory that every thread sees (wasm shared memory, or a
+//! `static` natively). `state` packs the job's generation, its number of parts and the next
+//! part to claim; a thread claims part i by moving `next` from i to i + 1 (compare-and-swap),
+//! so a part is summed exactly once, and a helper reads the job only after it has claimed a
+//! part of it, which the leader waits for before it writes the next job. A helper waits for a
+//! new generation — spinning a while, then sleeping (`memory.atomic.wait64` in wasm, so an idle
+//! worker costs no CPU). The leader never waits for a helper that has not started: it takes
+//! the parts left over itself, and only waits (spinning: the main thread of a browser may not
+//! block) for parts a helper is summing. A helper that is slow to wake, or more threads than
+//! cores, costs speed, never a stall.
 
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use crate::dataset::Dataset;
 use crate::error::{try_filled, CoreError};
@@ -31,12 +35,29 @@ use crate::model::{self, Model, Scratch};
 /// below it a part costs less than handing it over (about a microsecond between two cores).
 pub const MIN_PARALLEL_WORK: usize = 16 * 1024;
 
+/// The most parts a batch is cut into (`state` keeps counts in 16 bits).
+pub const MAX_THREADS: usize = 256;
+
 /// Spins of a waiting helper before it sleeps: roughly 50–200 µs, longer than the gap between
 /// two batches of one run and far shorter than the gaps between the runs of an epoch.
 const SPINS_BEFORE_SLEEP: u32 = 1 << 16;
 
-/// What a helper needs to sum its part of the current batch: pointers into the leader's
-/// trainer, valid until the leader has seen every acknowledgement of the job.
+/// `state` = generation (32 bits) | parts (16 bits) | next part to claim (16 bits).
+fn pack(generation: u32, parts: usize, next: usize) -> u64 {
+    ((generation as u64) << 32) | ((parts as u64) << 16) | next as u64
+}
+
+fn generation_of(state: u64) -> u32 {
+    (state >> 32) as u32
+}
+
+/// (parts, next) of a state.
+fn claim_of(state: u64) -> (usize, usize) {
+    (((state >> 16) & 0xffff) as usize, (state & 0xffff) as usize)
+}
+
+/// What a thread needs to sum a part of the current batch: pointers into the leader's trainer,
+/// valid until every claimed part of the job is done.
 #[derive(Clone, Copy)]
 struct Job {
     model: *const Model,
@@ -64,8 +85,9 @@ impl Job {
     /// Sums part `i` ≥ 1 into `outputs[i − 1]`.
     ///
     /// # Safety
-    /// The pointers are those the leader set for this job, and the leader does not touch the
-    /// job's data, rows, parameters or `outputs[i − 1]` until this part is acknowledged.
+    /// The pointers are those the leader set for this job, the caller claimed part `i`, and the
+    /// leader does not touch the job's data, rows, parameters or `outputs[i − 1]` until the
+    /// part is counted in `done`.
     unsafe fn run_part(&self, i: usize) {
         unsafe {
             let rows = std::slice::from_raw_parts(self.rows, self.b);
@@ -84,19 +106,21 @@ impl Job {
     }
 }
 
-/// The threads that help the leader; one per wasm module instance (a `static`).
+/// The threads that help leaders; one per wasm module instance (a `static`).
 pub struct Pool {
-    generation: AtomicU32,
-    acks: AtomicU32,
+    state: AtomicU64,
+    /// Parts of the current job summed by whoever claimed them (part 0 not counted).
+    done: AtomicU32,
     joined: AtomicU32,
     sleepers: AtomicU32,
+    /// Held by a leader for the whole of a job (one leader at a time).
     busy: AtomicBool,
     closing: AtomicBool,
     job: UnsafeCell<Job>,
 }
 
-// The job is written only by the leader holding `busy`, before `generation` is released, and
-// read by helpers after they acquire the new generation (see the module's comment).
+// The job is written only by the leader holding `busy`, before it publishes the job's state,
+// and read by a thread only after it claimed a part of that state (see the module's comment).
 unsafe impl Sync for Pool {}
 
 impl Default for Pool {
@@ -108,8 +132,8 @@ impl Default for Pool {
 impl Pool {
     pub const fn new() -> Pool {
         Pool {
-            generation: AtomicU32::new(0),
-            acks: AtomicU32::new(0),
+            state: AtomicU64::new(0),
+            done: AtomicU32::new(0),
             joined: AtomicU32::new(0),
             sleepers: AtomicU32::new(0),
             busy: AtomicBool::new(false),
@@ -124,12 +148,14 @@ impl Pool {
     }
 
     fn lock(&self) {
+        let mut spins = 0u32;
         while self
             .busy
             .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
-            std::hint::spin_loop();
+            spins = spins.wrapping_add(1);
+            relax(spins);
         }
     }
 
@@ -137,26 +163,47 @@ impl Pool {
         self.busy.store(false, Ordering::Release);
     }
 
-    /// The calling thread becomes a helper: it sums its part of every job until `close`.
-    /// Blocks; in wasm, call it from a worker, never from a browser's main thread.
+    /// Claims the next part of the job whose generation is `generation`: Some(i), or None when
+    /// every part is taken or the pool has moved on to another job.
+    fn claim(&self, generation: u32) -> Option<usize> {
+        let mut s = self.state.load(Ordering::Acquire);
+        loop {
+            let (parts, next) = claim_of(s);
+            if generation_of(s) != generation || next >= parts {
+                return None;
+            }
+            match self
+                .state
+                .compare_exchange_weak(s, s + 1, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return Some(next),
+                Err(now) => s = now,
+            }
+        }
+    }
+
+    /// Sums the parts of the current job that this thread can claim.
+    fn work(&self, generation: u32) {
+        while let Some(i) = self.claim(generation) {
+            // SAFETY: part i is ours; the leader wrote the job before publishing `generation`
+            // and keeps it until `done` counts every claimed part.
+            unsafe { (*self.job.get()).run_part(i) };
+            self.done.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    /// The calling thread becomes a helper: it sums parts of every job until `close`. Blocks;
+    /// in wasm, call it from a worker, never from a browser's main thread.
     pub fn help(&self) {
-        self.lock();
-        let index = self.joined.fetch_add(1, Ordering::AcqRel) as usize;
-        let mut seen = self.generation.load(Ordering::Acquire);
-        self.unlock();
+        self.joined.fetch_add(1, Ordering::AcqRel);
+        let mut seen = generation_of(self.state.load(Ordering::Acquire));
         loop {
             seen = self.wait_for_job(seen);
             if self.closing.load(Ordering::Acquire) {
                 self.joined.fetch_sub(1, Ordering::AcqRel);
                 return;
             }
-            // SAFETY: the leader wrote the job before releasing `seen`, and keeps it until
-            // every helper has acknowledged it.
-            let job = unsafe { *self.job.get() };
-            if index + 1 < job.parts {
-                unsafe { job.run_part(index + 1) };
-            }
-            self.acks.fetch_add(1, Ordering::Release);
+            self.work(seen);
         }
     }
 
@@ -164,7 +211,8 @@ impl Pool {
     pub fn close(&self) {
         self.lock();
         self.closing.store(true, Ordering::Release);
-        self.publish();
+        let generation = generation_of(self.state.load(Ordering::Acquire)).wrapping_add(1);
+        self.publish(pack(generation, 0, 0));
         let mut spins = 0u32;
         while self.joined.load(Ordering::Acquire) != 0 {
             spins = spins.wrapping_add(1);
@@ -174,31 +222,31 @@ impl Pool {
         self.unlock();
     }
 
-    /// A new generation, and a wake-up for the helpers that sleep.
-    fn publish(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
+    /// A new state, and a wake-up for the helpers that sleep.
+    fn publish(&self, state: u64) {
+        self.state.store(state, Ordering::SeqCst);
         if self.sleepers.load(Ordering::SeqCst) > 0 {
-            wake_all(&self.generation);
+            wake_all(&self.state);
         }
     }
 
     fn wait_for_job(&self, seen: u32) -> u32 {
         for _ in 0..SPINS_BEFORE_SLEEP {
-            let g = self.generation.load(Ordering::Acquire);
+            let g = generation_of(self.state.load(Ordering::Acquire));
             if g != seen {
                 return g;
             }
             std::hint::spin_loop();
         }
-        // Dekker with `publish`: either this load sees the new generation, or the leader sees
-        // this sleeper and wakes it (both sides SeqCst).
+        // Dekker with `publish`: either this load sees the new state, or the leader sees this
+        // sleeper and wakes it (both sides SeqCst).
         self.sleepers.fetch_add(1, Ordering::SeqCst);
         let g = loop {
-            let g = self.generation.load(Ordering::SeqCst);
-            if g != seen {
-                break g;
+            let s = self.state.load(Ordering::SeqCst);
+            if generation_of(s) != seen {
+                break generation_of(s);
             }
-            sleep_while(&self.generation, seen);
+            sleep_while(&self.state, s);
         };
         self.sleepers.fetch_sub(1, Ordering::SeqCst);
         g
@@ -206,18 +254,18 @@ impl Pool {
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-fn sleep_while(a: &AtomicU32, value: u32) {
+fn sleep_while(a: &AtomicU64, value: u64) {
     // returns at once when the value already changed, or when woken
-    unsafe { core::arch::wasm32::memory_atomic_wait32(a.as_ptr() as *mut i32, value as i32, -1) };
+    unsafe { core::arch::wasm32::memory_atomic_wait64(a.as_ptr() as *mut i64, value as i64, -1) };
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-fn wake_all(a: &AtomicU32) {
+fn wake_all(a: &AtomicU64) {
     unsafe { core::arch::wasm32::memory_atomic_notify(a.as_ptr() as *mut i32, u32::MAX) };
 }
 
-/// One turn of a leader's spin: natively it also gives the core away now and then, for when
-/// there are more threads than cores (the tests); in wasm the helpers have cores of their own.
+/// One turn of a spin: natively it also gives the core away now and then, for when there are
+/// more threads than cores (the tests); wasm has no such call.
 #[inline]
 fn relax(spins: u32) {
     std::hint::spin_loop();
@@ -230,12 +278,12 @@ fn relax(spins: u32) {
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "atomics")))]
-fn sleep_while(_: &AtomicU32, _: u32) {
+fn sleep_while(_: &AtomicU64, _: u64) {
     std::thread::yield_now();
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "atomics")))]
-fn wake_all(_: &AtomicU32) {}
+fn wake_all(_: &AtomicU64) {}
 
 /// Rows [lo, hi) of part `i` of a batch of `b` rows cut into `parts`: whole blocks of
 /// BLOCK_ROWS, as even as they go; the last part also takes the rows past the last block.
@@ -269,14 +317,16 @@ pub struct Part {
     loss: f64,
 }
 
-/// A trainer's share of a pool: buffers for the helpers' parts.
+/// A trainer's share of a pool: the number of parts it cuts large batches into, and buffers
+/// for the parts after the first.
 pub struct Team {
     pool: &'static Pool,
     parts: Vec<Part>,
 }
 
 impl Team {
-    /// Up to `threads` threads (the leader and threads − 1 helpers of `pool`).
+    /// Large batches cut into `threads` parts (2 ≤ threads ≤ MAX_THREADS), summed by this
+    /// thread and the helpers of `pool` that are free to claim them.
     pub fn new(pool: &'static Pool, threads: usize, model: &Model) -> Result<Team, CoreError> {
         let mut parts = Vec::new();
         for _ in 1..threads {
@@ -289,13 +339,13 @@ impl Team {
         Ok(Team { pool, parts })
     }
 
-    /// The threads this team would use for a large batch now: 1 + min(helpers asked for,
-    /// helpers in the pool).
+    /// The number of parts of a large batch: what the trainer asked for, whatever the number of
+    /// helpers running (with none, this thread sums every part, to the same bits).
     pub fn threads(&self) -> usize {
-        1 + self.parts.len().min(self.pool.helpers())
+        1 + self.parts.len()
     }
 
-    /// `model::batch_sums` over `rows`, shared with the helpers when the batch is large enough.
+    /// `model::batch_sums` over `rows`, cut into parts when the batch is large enough.
     pub fn batch_sums(
         &mut self,
         model: &Model,
@@ -306,15 +356,13 @@ impl Team {
         scratch: &mut Scratch,
     ) -> f64 {
         let pool = self.pool;
-        // helpers join under the lock, and only the leader's thread makes them leave
         let parts = planned_parts(model, rows.len(), self.threads());
         if parts == 1 {
             return model::batch_sums(model, data, rows, params, grad, scratch);
         }
         pool.lock();
-        let joined = pool.joined.load(Ordering::Acquire);
-        let target = pool.acks.load(Ordering::Acquire).wrapping_add(joined);
-        // SAFETY: helpers read the job only after `publish`, and all acknowledged the last one.
+        // SAFETY: every part of the last job is done, so no thread reads the job now; threads
+        // read this one only after claiming a part of the state published below.
         unsafe {
             *pool.job.get() = Job {
                 model,
@@ -327,11 +375,15 @@ impl Team {
                 outputs: self.parts.as_mut_ptr(),
             };
         }
-        pool.publish();
+        pool.done.store(0, Ordering::Relaxed);
+        let generation = generation_of(pool.state.load(Ordering::Relaxed)).wrapping_add(1);
+        pool.publish(pack(generation, parts, 1));
         let (lo, hi) = part_range(rows.len(), parts, 0);
         let mut loss = model::batch_sums(model, data, &rows[lo..hi], params, grad, scratch);
+        // the parts no helper has taken yet, then the ones still being summed
+        pool.work(generation);
         let mut spins = 0u32;
-        while pool.acks.load(Ordering::Acquire) != target {
+        while pool.done.load(Ordering::Acquire) as usize != parts - 1 {
             spins = spins.wrapping_add(1);
             relax(spins);
         }

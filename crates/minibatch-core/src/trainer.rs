@@ -22,7 +22,7 @@ use crate::model::{self, Evaluation, Model, Scratch};
 use crate::objective::Objective;
 use crate::optimizer::{Optimizer, OptimizerConfig};
 use crate::regularization;
-use crate::team::{Pool, Team};
+use crate::team::{self, Pool, Team};
 
 /// What does not change during a fit (ts/engine/types.ts `SessionSpec` without the data).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -151,15 +151,15 @@ impl Trainer {
         })
     }
 
-    /// Sums each large enough batch on up to `threads` threads: this one and threads − 1
-    /// helpers of `pool` (fewer while fewer have joined). 1 turns the team off. The result
-    /// depends on the number of threads used, never on timing (team.rs).
+    /// Cuts each large enough batch into `threads` parts, summed by this thread and whichever
+    /// helpers of `pool` are running (team.rs). 1 turns cutting off. The result depends on
+    /// `threads`, never on timing or on the number of helpers.
     pub fn set_threads(&mut self, pool: &'static Pool, threads: usize) -> Result<(), CoreError> {
-        if threads == 0 {
+        if threads == 0 || threads > team::MAX_THREADS {
             return Err(CoreError::InvalidOption {
                 name: "threads",
-                value: 0.0,
-                expected: "an integer ≥ 1",
+                value: threads as f64,
+                expected: "an integer from 1 to 256",
             });
         }
         self.team = if threads == 1 {
@@ -170,7 +170,7 @@ impl Trainer {
         Ok(())
     }
 
-    /// The threads a large batch uses now (1 without a team).
+    /// The parts a large batch is cut into (1 without a team).
     pub fn threads(&self) -> usize {
         self.team.as_ref().map_or(1, Team::threads)
     }

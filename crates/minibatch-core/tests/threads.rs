@@ -129,7 +129,7 @@ fn threaded_fits_repeat_bit_for_bit_and_agree_with_one_thread() {
             let cfg = config(objective, k, 64, optimizer);
             let data = problem(objective, k, 1003, 64);
             let (one, one_loss) = fit(cfg, data.clone(), 256, 3, None);
-            for threads in [2, 3, 4] {
+            for threads in [2, 3, 4, 8] {
                 let (a, a_loss) = fit(cfg, data.clone(), 256, 3, Some((pool, threads)));
                 let (b, b_loss) = fit(cfg, data.clone(), 256, 3, Some((pool, threads)));
                 assert_eq!(a, b, "{objective:?} threads {threads}: not repeatable");
@@ -207,22 +207,22 @@ fn small_batches_and_a_team_of_one_give_the_single_thread_bits() {
 }
 
 #[test]
-fn a_team_larger_than_the_pool_uses_the_helpers_there_are() {
-    let (pool, handles) = pool_with(1);
-    let cfg = config(Objective::SquaredError, 1, 64, sgd());
+fn the_bits_do_not_depend_on_how_many_helpers_run() {
+    let cfg = config(Objective::SquaredError, 1, 64, momentum());
     let data = problem(Objective::SquaredError, 1, 700, 64);
-    let mut t = Trainer::new(cfg, data.0.clone(), data.1.clone(), None).unwrap();
-    t.set_threads(pool, 8).unwrap();
-    assert_eq!(t.threads(), 2);
-    assert!(t.set_threads(pool, 0).is_err());
-    let two = fit(cfg, data.clone(), 256, 2, Some((pool, 2)));
-    close(pool, handles);
-    // with no helper left, a team runs alone, and a fit of 2 "threads" is a single thread's
-    assert_eq!(pool.helpers(), 0);
-    let (pool2, handles2) = pool_with(2);
-    let mut t2 = Trainer::new(cfg, data.0.clone(), data.1.clone(), None).unwrap();
-    t2.set_threads(pool2, 2).unwrap();
-    assert_eq!(t2.threads(), 2);
-    assert_eq!(fit(cfg, data, 256, 2, Some((pool2, 2))), two);
-    close(pool2, handles2);
+    // no helper at all: the leader sums all four parts itself
+    let (idle, none) = pool_with(0);
+    let alone = fit(cfg, data.clone(), 256, 2, Some((idle, 4)));
+    close(idle, none);
+    for helpers in [1, 3, 6] {
+        let (pool, handles) = pool_with(helpers);
+        assert_eq!(fit(cfg, data.clone(), 256, 2, Some((pool, 4))), alone, "{helpers} helpers");
+        close(pool, handles);
+    }
+    let mut t = Trainer::new(cfg, data.0, data.1, None).unwrap();
+    for bad in [0, 257] {
+        assert!(t.set_threads(idle, bad).is_err());
+    }
+    t.set_threads(idle, 256).unwrap();
+    assert_eq!(t.threads(), 256);
 }

@@ -322,16 +322,17 @@ impl RawTrainer {
             .map_err(to_js)
     }
 
-    /// Shares each large enough batch with up to threads − 1 workers that run `helpTrain`
-    /// (fewer while fewer have joined; 1 turns sharing off). A module built without threads
-    /// has no helpers, so it trains on one thread whatever is asked.
+    /// Cuts each large enough batch into `threads` parts (1 to 256; 1 turns cutting off),
+    /// summed by this thread and the workers that run `helpTrain`, whichever are free. The
+    /// bits depend on `threads` only: the same with any number of workers, or in a module
+    /// built without threads (where this thread sums every part).
     #[wasm_bindgen(js_name = setThreads)]
     pub fn set_threads(&mut self, threads: f64) -> Result<(), JsError> {
-        let threads = count("threads", threads, true, 1024.0).map_err(to_js)?;
+        let threads = count("threads", threads, true, 256.0).map_err(to_js)?;
         self.inner.set_threads(&POOL, threads).map_err(to_js)
     }
 
-    /// The threads a large batch uses now.
+    /// The parts a large batch is cut into.
     pub fn threads(&self) -> f64 {
         self.inner.threads() as f64
     }
