@@ -13,9 +13,8 @@
  */
 import { datasetBytes, makeFeatures, makeProblem, type ModelKind } from './lib/data.js';
 import { type OptimizerKind, type System, type SystemId, minibatchJs, minibatchWasm, minibatchWasmThreads } from './lib/systems.js';
-import { initWasm } from '../ts/index.js';
+import { initWasm, wasmMemoryBytes } from '../ts/index.js';
 // Internal (not part of the API): the size of minibatch's wasm memory.
-import { wasmMemoryBytes } from '../ts/engine/raw.js';
 
 export interface MemoryJob {
   readonly system: SystemId;

@@ -376,7 +376,7 @@ ${v.map((x) => `| ${x.target} | ${x.measured} | ${x.verdict} |`).join('\n')}
 - Command: \`${res.command}\` from the repository root; total ${res.totalSeconds.toFixed(0)} s (not counting the wasm build)
 - Commit: ${m.commit}; minibatch wasm module sha256 ${m.wasmModule}…
 - CPU: ${m.cpu}; \`nproc\` = ${m.nproc}; ${m.caches}; ${m.memory} of memory
-- Node ${m.node} (V8 ${m.v8}); TF.js ${m.tfjs}; load average (1, 5, 15 min) ${m.loadAverage} at the start, ${m.loadAverageEnd ?? '?'} at the end
+- Node ${m.node} (V8 ${m.v8}), running the published build (dist/) with the suite bundled by bench/build.mjs; TF.js ${m.tfjs}; load average (1, 5, 15 min) ${m.loadAverage} at the start, ${m.loadAverageEnd ?? '?'} at the end
   (the suite uses one core; more than 1 means other work shared the machine and may have slowed some figures)
 - Threads: "minibatch wasm, threads" runs with the fit option \`threads\` at one thread per core (${m.nproc}), in the same
   configurations and the same run as one thread; every other system uses one core (TF.js's wasm backend has no threads in
@@ -488,7 +488,9 @@ export async function writeReport(res: Results, dir: string): Promise<string[]> 
   return written;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// run as `tsx bench/report.ts` (not when bundled into bench/out/suite.mjs, where import.meta.url
+// is the bundle's own)
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && import.meta.url.endsWith('report.ts')) {
   const dir = fileURLToPath(new URL('.', import.meta.url));
   const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
   const written = await writeReport(res, dir);

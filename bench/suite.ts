@@ -2,11 +2,15 @@
  * The performance suite of issue 5: minibatch's two engines against TF.js, against each other
  * and against the machine's own limits.
  *
- *   npm run bench                 full run (builds the wasm module first, about 10 minutes on 2 cores):
+ *   npm run bench                 full run (builds the wasm module and dist/, bundles this suite with
+ *                                 bench/build.mjs and runs it in plain Node on the published build;
+ *                                 about 15 minutes on 2 cores):
  *                                 writes bench/results.json, bench/RESULTS.md and bench/throughput.png
  *   npm run bench -- --quick      tiny sizes, one run each: checks that every part runs (CI); the
  *                                 report goes to a temporary folder, the recorded results are untouched
  *   npm run bench:report          redraws RESULTS.md and throughput.png from bench/results.json
+ *   npx tsx bench/suite.ts ...    the same from the sources (ts/), under tsx: the js engine runs
+ *                                 10–20 % slower there (bench/build.mjs says why)
  *   options: --reps N (runs per configuration, default 3), --no-tfjs (minibatch only),
  *            --section sweep|models|memory (only that part; written to a temporary folder)
  *
@@ -50,6 +54,12 @@ import type { MemoryJob, MemoryResult } from './memory-fit.js';
 import { writeReport } from './report.js';
 
 const argv = process.argv.slice(2);
+/**
+ * bench/ itself: this file runs either from its source with tsx, or bundled into bench/out/ by
+ * bench/build.mjs (npm run bench: plain Node on the published build, see there why).
+ */
+const BUNDLED = import.meta.url.endsWith('.mjs');
+const BENCH = new URL(BUNDLED ? '../' : './', import.meta.url);
 const QUICK = argv.includes('--quick');
 const NO_TFJS = argv.includes('--no-tfjs');
 
@@ -299,7 +309,8 @@ function memory(): MemoryRow[] {
     ? ['minibatch-wasm', 'minibatch-wasm-threads', 'minibatch-js']
     : ['minibatch-wasm', 'minibatch-wasm-threads', 'minibatch-js', 'tfjs-wasm-fit', 'tfjs-wasm-loop', 'tfjs-cpu-fit', 'tfjs-cpu-loop'];
   const rows: MemoryRow[] = [];
-  const script = fileURLToPath(new URL('./memory-fit.ts', import.meta.url));
+  const script = fileURLToPath(new URL(BUNDLED ? 'out/memory-fit.mjs' : 'memory-fit.ts', BENCH));
+  const runner = BUNDLED ? [script] : ['--import', 'tsx', script];
   for (const system of systems) {
     const job: MemoryJob = {
       system,
@@ -314,7 +325,7 @@ function memory(): MemoryRow[] {
       fitSeed: SETTINGS.fitSeed,
     };
     try {
-      const stdout = execFileSync(process.execPath, ['--import', 'tsx', script, JSON.stringify(job)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      const stdout = execFileSync(process.execPath, [...runner, JSON.stringify(job)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
       const last = stdout.trim().split('\n').at(-1) ?? '';
       const r = JSON.parse(last) as MemoryResult;
       rows.push({ ...r, kind: job.kind, n, d, batchSize, epochs: EPOCHS });
@@ -349,7 +360,7 @@ async function machine(): Promise<Machine> {
     .filter((l) => /^L[123][di]? cache:/.test(l))
     .map((l) => l.replace(/\s+/g, ' ').trim())
     .join(', ');
-  const root = fileURLToPath(new URL('..', import.meta.url));
+  const root = fileURLToPath(new URL('..', BENCH));
   const commit = sh(`git -C "${root}" rev-parse --short HEAD`);
   const dirty = sh(`git -C "${root}" status --porcelain -- ts crates`);
   let wasmModule = 'unknown';
@@ -385,7 +396,8 @@ const loadAverage = (): string =>
 /** The command line as a reader would retype it. */
 function command(): string {
   const args = argv.length ? ` ${argv.join(' ')}` : '';
-  return process.env.npm_lifecycle_event === 'bench' ? `npm run bench${args ? ` --${args}` : ''}` : `npx tsx bench/suite.ts${args}`;
+  if (process.env.npm_lifecycle_event === 'bench') return `npm run bench${args ? ` --${args}` : ''}`;
+  return BUNDLED ? `node bench/out/suite.mjs${args}` : `npx tsx bench/suite.ts${args}`;
 }
 
 async function main(): Promise<void> {
@@ -418,7 +430,7 @@ async function main(): Promise<void> {
   };
   // Only a complete full run replaces the recorded results.
   const recorded = !QUICK && SECTION === undefined && !NO_TFJS && REPS >= 3;
-  const dir = recorded ? fileURLToPath(new URL('.', import.meta.url)) : join(tmpdir(), 'minibatch-bench');
+  const dir = recorded ? fileURLToPath(BENCH) : join(tmpdir(), 'minibatch-bench');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
   const written = await writeReport(results, dir);

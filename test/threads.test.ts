@@ -107,9 +107,9 @@ describe('threads', () => {
 
   it('batches too small to share give exactly the one-thread result', async () => {
     const { X, y, make } = problems.logistic();
-    // 32 rows × 65 columns: under the core's MIN_PARALLEL_WORK, so no batch is cut
-    const one = await fit(make, X, y, { batchSize: 32 });
-    const two = await fit(make, X, y, { batchSize: 32, threads: 2 });
+    // 16 rows × 65 columns: under the core's MIN_PARALLEL_WORK (2048), so no batch is cut
+    const one = await fit(make, X, y, { batchSize: 16 });
+    const two = await fit(make, X, y, { batchSize: 16, threads: 2 });
     expect(two.h.threads).toBe(2);
     expect(two.w).toEqual(one.w);
   });

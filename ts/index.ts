@@ -19,7 +19,7 @@ export { StandardScaler, MinMaxScaler } from './data/scaler.js';
 export { LabelEncoder, OneHotEncoder, type ClassValue } from './data/encoders.js';
 export { trainTestSplit, kFold, type Fold, type TrainTestSplitOptions, type KFoldOptions } from './data/split.js';
 export { parseCSV, type Table } from './data/csv.js';
-export { initWasm, wasmSimdSupported, stopThreads, threadsUnavailableReason, type WasmSource, type EngineName } from './engine/index.js';
+export { initWasm, wasmSimdSupported, wasmMemoryBytes, stopThreads, threadsUnavailableReason, type WasmSource, type EngineName } from './engine/index.js';
 export {
   MinibatchError,
   InvalidOptionError,

@@ -7,7 +7,7 @@ import { availableCores, startThreads } from './threads.js';
 import { MinibatchError } from '../errors.js';
 
 export type { Engine, EngineName, Session, SessionSpec, BatchPlan, BatchSummary, Evaluation, ObjectiveName, OptimizerSpec, OptimizerState } from './types.js';
-export { initWasm, wasmSimdSupported } from './raw.js';
+export { initWasm, wasmMemoryBytes, wasmSimdSupported } from './raw.js';
 export type { WasmSource } from './raw.js';
 export { stopThreads, threadsUnavailableReason } from './threads.js';
 
