@@ -24,6 +24,6 @@ function copyWasm() {
 export default {
   input: { index: 'ts/index.ts', 'cli/main': 'ts/cli/main.ts' },
   output: { dir: 'dist', format: 'es', preserveModules: true, preserveModulesRoot: 'ts', sourcemap: true },
-  external: [/^node:/, 'pure-rand', /^pure-rand\//, 'papaparse', 'cli-progress'],
+  external: [/^node:/, 'pure-rand', /^pure-rand\//, 'papaparse', 'cli-progress', 'asciichart'],
   plugins: [typescript({ tsconfig: './tsconfig.build.json', declaration: false, noEmit: false, outDir: 'dist' }), copyWasm()],
 };
