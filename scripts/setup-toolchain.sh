@@ -34,35 +34,41 @@ has_wasm_std() { # $1: a rustc
 
 sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-build_debian_wasm_std() {
-  local libdir work
-  libdir=$(/usr/bin/rustc --print sysroot)/lib/rustlib/$target/lib
+# Debian's Rust with its library sources (../shared/TOOLCHAIN.md), when missing. Fails when
+# apt cannot install it.
+install_debian_rust() {
+  [ -d /usr/lib/rustlib/src/rust/library/vendor ] && [ -x /usr/bin/rust-lld ] && return 0
+  sudo_if_needed apt-get update -qq >&2 || return 1
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    rustc-web cargo-web rust-web-src rust-web-llvm lld-22 >&2
+}
+
+# Builds the $target standard library from a toolchain's library sources, through a throw-away
+# cdylib crate and cargo's build-std, and copies its rlibs into a directory.
+#   build_wasm_std RUSTC CARGO RUSTFLAGS DEST [sudo_if_needed]
+# The sources' vendored dependencies replace crates.io when they are there (Debian ships them),
+# so that the build needs no network. Fails when the build fails.
+build_wasm_std() {
+  local rustc=$1 cargo=$2 flags=$3 dest=$4 as=${5:-} src work f
+  src=$("$rustc" --print sysroot)/lib/rustlib/src/rust/library
   work=$(mktemp -d)
-  log "building the $target standard library from Debian's rust-web-src (about 30 s, once)"
   mkdir -p "$work/src" "$work/.cargo"
-  cat >"$work/Cargo.toml" <<'TOML'
-[package]
-name = "stdbuild"
-version = "0.0.0"
-edition = "2021"
-[lib]
-crate-type = ["cdylib"]
-path = "src/lib.rs"
-[profile.release]
-panic = "abort"
-TOML
+  printf '[package]\nname = "stdbuild"\nversion = "0.0.0"\nedition = "2021"\n[lib]\ncrate-type = ["cdylib"]\npath = "src/lib.rs"\n[profile.release]\npanic = "abort"\n' >"$work/Cargo.toml"
   echo 'pub fn keep() {}' >"$work/src/lib.rs"
-  cat >"$work/.cargo/config.toml" <<'TOML'
-[source.crates-io]
-replace-with = "rust-library-vendor"
-[source.rust-library-vendor]
-directory = "/usr/lib/rustlib/src/rust/library/vendor"
-TOML
-  (cd "$work" && env -u RUSTFLAGS PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
-    /usr/bin/cargo build --release --offline --target "$target" -Z build-std=std,panic_abort >&2)
-  sudo_if_needed mkdir -p "$libdir"
+  local offline=()
+  if [ -d "$src/vendor" ]; then
+    printf '[source.crates-io]\nreplace-with = "rust-library-vendor"\n[source.rust-library-vendor]\ndirectory = "%s"\n' "$src/vendor" >"$work/.cargo/config.toml"
+    offline=(--offline)
+  fi
+  if ! (cd "$work" && env -u RUSTFLAGS PATH="$(dirname "$rustc"):$PATH" RUSTC="$rustc" RUSTC_BOOTSTRAP=1 \
+    ${flags:+RUSTFLAGS="$flags"} "$cargo" build --release --quiet "${offline[@]}" --target "$target" \
+    -Z build-std=std,panic_abort >&2); then
+    rm -rf "$work"
+    return 1
+  fi
+  $as mkdir -p "$dest"
   for f in "$work/target/$target/release/deps"/lib*.rlib; do
-    case "$(basename "$f")" in libstdbuild-*) ;; *) sudo_if_needed cp "$f" "$libdir/" ;; esac
+    case "$(basename "$f")" in libstdbuild-*) ;; *) $as cp "$f" "$dest/" ;; esac
   done
   rm -rf "$work"
 }
@@ -83,12 +89,9 @@ choose_rust() {
     CARGO_BIN=$(command -v cargo); RUSTC_BIN=$(command -v rustc); return
   fi
   log "no Rust toolchain with the $target target: installing Debian's rustc-web"
-  if ! [ -d /usr/lib/rustlib/src/rust/library/vendor ] || ! [ -x /usr/bin/rust-lld ]; then
-    sudo_if_needed apt-get update -qq >&2
-    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      rustc-web cargo-web rust-web-src rust-web-llvm lld-22 >&2
-  fi
-  build_debian_wasm_std
+  install_debian_rust
+  log "building the $target standard library from Debian's rust-web-src (about 30 s, once)"
+  build_wasm_std /usr/bin/rustc /usr/bin/cargo "" "$(/usr/bin/rustc --print sysroot)/lib/rustlib/$target/lib" sudo_if_needed
   has_wasm_std /usr/bin/rustc || { log "the $target std is still missing after building it"; exit 1; }
   CARGO_BIN=/usr/bin/cargo; RUSTC_BIN=/usr/bin/rustc
 }
@@ -99,45 +102,26 @@ THREAD_FEATURES="+atomics,+bulk-memory,+mutable-globals,+simd128"
 # sysroot of its wasm32 std built with threads (once); leaves them empty when there is none.
 THREADS_RUSTC=; THREADS_CARGO=; THREADS_SYSROOT=
 ensure_threads_sysroot() {
-  local sysroot src key dir work vendor
+  local key dir
   [ "${MB_THREADS:-1}" = 0 ] && return 0
   THREADS_RUSTC=$RUSTC_BIN; THREADS_CARGO=$CARGO_BIN
-  src=$("$THREADS_RUSTC" --print sysroot)/lib/rustlib/src/rust/library
-  if ! [ -f "$src/Cargo.lock" ]; then
+  if ! [ -f "$("$THREADS_RUSTC" --print sysroot)/lib/rustlib/src/rust/library/Cargo.lock" ]; then
     # rustup without rust-src: Debian's rustc-web ships its sources (../shared/TOOLCHAIN.md)
-    if ! [ -d /usr/lib/rustlib/src/rust/library/vendor ] || ! [ -x /usr/bin/rust-lld ]; then
-      log "installing Debian's rustc-web for its library sources (the module with threads)"
-      { sudo_if_needed apt-get update -qq && sudo_if_needed env DEBIAN_FRONTEND=noninteractive \
-          apt-get install -y -qq --no-install-recommends rustc-web cargo-web rust-web-src rust-web-llvm lld-22; } >&2 \
-        || { log "could not install rustc-web: the module with threads is not built"; THREADS_RUSTC=; return 0; }
-    fi
+    log "no library sources for $("$THREADS_RUSTC" --version): using Debian's rustc-web for the module with threads"
+    install_debian_rust || { log "could not install rustc-web: the module with threads is not built"; THREADS_RUSTC=; return 0; }
     THREADS_RUSTC=/usr/bin/rustc; THREADS_CARGO=/usr/bin/cargo
-    src=/usr/lib/rustlib/src/rust/library
   fi
   key=$("$THREADS_RUSTC" --version | cksum | cut -d' ' -f1)
   dir=${XDG_CACHE_HOME:-$HOME/.cache}/minibatch/wasm-threads-sysroot-$key
   if ! compgen -G "$dir/lib/rustlib/$target/lib/libstd-*.rlib" >/dev/null; then
     log "building the $target standard library with atomics, for threads (about 30 s, once)"
-    work=$(mktemp -d)
-    mkdir -p "$work/src" "$work/.cargo"
-    printf '[package]\nname = "stdbuild"\nversion = "0.0.0"\nedition = "2021"\n[lib]\ncrate-type = ["cdylib"]\npath = "src/lib.rs"\n[profile.release]\npanic = "abort"\n' >"$work/Cargo.toml"
-    echo 'pub fn keep() {}' >"$work/src/lib.rs"
-    vendor=$src/vendor
-    if [ -d "$vendor" ]; then
-      printf '[source.crates-io]\nreplace-with = "rust-library-vendor"\n[source.rust-library-vendor]\ndirectory = "%s"\n' "$vendor" >"$work/.cargo/config.toml"
-    fi
-    (cd "$work" && env -u RUSTFLAGS RUSTC="$THREADS_RUSTC" RUSTC_BOOTSTRAP=1 \
-      RUSTFLAGS="-C target-feature=$THREAD_FEATURES" \
-      "$THREADS_CARGO" build --release --quiet --target "$target" -Z build-std=std,panic_abort >&2) || {
+    rm -rf "$dir.tmp"
+    build_wasm_std "$THREADS_RUSTC" "$THREADS_CARGO" "-C target-feature=$THREAD_FEATURES" "$dir.tmp/lib/rustlib/$target/lib" || {
       log "building std with atomics failed: the module with threads is not built"
-      rm -rf "$work"; THREADS_RUSTC=
+      rm -rf "$dir.tmp"; THREADS_RUSTC=
       return 0
     }
-    mkdir -p "$dir.tmp/lib/rustlib/$target/lib"
-    for f in "$work/target/$target/release/deps"/lib*.rlib; do
-      case "$(basename "$f")" in libstdbuild-*) ;; *) cp "$f" "$dir.tmp/lib/rustlib/$target/lib/" ;; esac
-    done
-    rm -rf "$work" "$dir"
+    rm -rf "$dir"
     mv "$dir.tmp" "$dir"
   fi
   THREADS_SYSROOT=$dir
