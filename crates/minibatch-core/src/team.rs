@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use crate::dataset::Dataset;
 use crate::error::{try_filled, CoreError};
-use crate::kernels::BLOCK_ROWS;
+use crate::kernels::{self, BLOCK_ROWS};
 use crate::model::{self, Model, Scratch};
 
 /// Batches with fewer multiply-adds per output pass than this are summed by the leader alone:
@@ -150,15 +150,11 @@ impl Pool {
     }
 
     fn lock(&self) {
-        let mut spins = 0u32;
-        while self
-            .busy
-            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            spins = spins.wrapping_add(1);
-            relax(spins);
-        }
+        spin_until(|| {
+            self.busy
+                .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+        });
     }
 
     fn unlock(&self) {
@@ -215,11 +211,7 @@ impl Pool {
         self.closing.store(true, Ordering::Release);
         let generation = generation_of(self.state.load(Ordering::Acquire)).wrapping_add(1);
         self.publish(pack(generation, 0, 0));
-        let mut spins = 0u32;
-        while self.joined.load(Ordering::Acquire) != 0 {
-            spins = spins.wrapping_add(1);
-            relax(spins);
-        }
+        spin_until(|| self.joined.load(Ordering::Acquire) == 0);
         self.closing.store(false, Ordering::Release);
         self.unlock();
     }
@@ -266,17 +258,19 @@ fn wake_all(a: &AtomicU64) {
     unsafe { core::arch::wasm32::memory_atomic_notify(a.as_ptr() as *mut i32, u32::MAX) };
 }
 
-/// One turn of a spin: natively it also gives the core away now and then, for when there are
-/// more threads than cores (the tests); wasm has no such call.
+/// Spins until `done()`: natively it also gives the core away now and then, for when there are
+/// more threads than cores (the tests); wasm has no such call, and a leader may not block.
 #[inline]
-fn relax(spins: u32) {
-    std::hint::spin_loop();
-    #[cfg(not(target_arch = "wasm32"))]
-    if spins % 1024 == 0 {
-        std::thread::yield_now();
+fn spin_until(mut done: impl FnMut() -> bool) {
+    let mut spins = 0u32;
+    while !done() {
+        std::hint::spin_loop();
+        spins = spins.wrapping_add(1);
+        #[cfg(not(target_arch = "wasm32"))]
+        if spins.is_multiple_of(1024) {
+            std::thread::yield_now();
+        }
     }
-    #[cfg(target_arch = "wasm32")]
-    let _ = spins;
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "atomics")))]
@@ -384,16 +378,11 @@ impl Team {
         let mut loss = model::batch_sums(model, data, &rows[lo..hi], params, grad, scratch);
         // the parts no helper has taken yet, then the ones still being summed
         pool.work(generation);
-        let mut spins = 0u32;
-        while pool.done.load(Ordering::Acquire) as usize != parts - 1 {
-            spins = spins.wrapping_add(1);
-            relax(spins);
-        }
+        spin_until(|| pool.done.load(Ordering::Acquire) as usize == parts - 1);
         pool.unlock();
         for part in &self.parts[..parts - 1] {
-            for (g, p) in grad.iter_mut().zip(&part.grad) {
-                *g += *p;
-            }
+            // g + 1·p: the same bits as g + p
+            kernels::axpy(1.0, &part.grad, grad);
             loss += part.loss;
         }
         loss

@@ -33,7 +33,9 @@ fn close(pool: &'static Pool, handles: Vec<JoinHandle<()>>) {
 fn problem(objective: Objective, k: usize, rows: usize, d: usize) -> (Vec<f32>, Vec<f32>) {
     let mut s = 0x2545_f491_4f6c_dd1du64;
     let mut next = || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     };
     let x: Vec<f32> = (0..rows * d).map(|_| next()).collect();
@@ -166,7 +168,16 @@ fn the_parts_are_added_in_order_after_the_leaders_part() {
         fit_intercept: true,
     };
     assert_eq!(planned_parts(&m, 300, 2), 2);
-    let data = Dataset::new("train", Objective::LogLoss, d, 1, x.clone(), y.clone(), None).unwrap();
+    let data = Dataset::new(
+        "train",
+        Objective::LogLoss,
+        d,
+        1,
+        x.clone(),
+        y.clone(),
+        None,
+    )
+    .unwrap();
     let theta = vec![0.01f32; d + 1];
     let mut scratch = Scratch::new(&m).unwrap();
     let (lo, mid) = part_range(300, 2, 0);
@@ -216,7 +227,11 @@ fn the_bits_do_not_depend_on_how_many_helpers_run() {
     close(idle, none);
     for helpers in [1, 3, 6] {
         let (pool, handles) = pool_with(helpers);
-        assert_eq!(fit(cfg, data.clone(), 256, 2, Some((pool, 4))), alone, "{helpers} helpers");
+        assert_eq!(
+            fit(cfg, data.clone(), 256, 2, Some((pool, 4))),
+            alone,
+            "{helpers} helpers"
+        );
         close(pool, handles);
     }
     let mut t = Trainer::new(cfg, data.0, data.1, None).unwrap();

@@ -353,7 +353,9 @@ pub fn threads_enabled() -> bool {
 #[wasm_bindgen(js_name = helpTrain)]
 pub fn help_train() -> Result<(), JsError> {
     if !threads_enabled() {
-        return Err(JsError::new("this minibatch module was built without threads"));
+        return Err(JsError::new(
+            "this minibatch module was built without threads",
+        ));
     }
     POOL.help();
     Ok(())
