@@ -11,8 +11,14 @@ export { initWasm, wasmMemoryBytes, wasmSimdSupported } from './raw.js';
 export type { WasmSource } from './raw.js';
 export { stopThreads, threadsUnavailableReason } from './threads.js';
 
-let noticeGiven = false;
-let threadsNoticeGiven = false;
+const noticesGiven = new Set<string>();
+
+/** One line on the console, the first time only for each kind of notice. */
+function noticeOnce(kind: string, message: string): void {
+  if (noticesGiven.has(kind)) return;
+  noticesGiven.add(kind);
+  console.warn(message);
+}
 
 /**
  * The engine for a fit. With no preference, the wasm engine, or the js engine with a one-line
@@ -30,10 +36,7 @@ export async function resolveEngine(preference?: EngineName): Promise<Engine> {
     return wasmEngine;
   } catch (e) {
     if (preference === 'wasm') throw e;
-    if (!noticeGiven) {
-      noticeGiven = true;
-      console.warn(`minibatch: using the js engine (${e instanceof Error ? e.message : String(e)})`);
-    }
+    noticeOnce('engine', `minibatch: using the js engine (${e instanceof Error ? e.message : String(e)})`);
     return jsEngine;
   }
 }
@@ -57,9 +60,6 @@ export async function resolveThreads(requested: number | 'auto', engine: Engine)
       reason = e instanceof Error ? e.message : String(e);
     }
   }
-  if (!threadsNoticeGiven) {
-    threadsNoticeGiven = true;
-    console.warn(`minibatch: training on one thread (${reason})`);
-  }
+  noticeOnce('threads', `minibatch: training on one thread (${reason})`);
   return 1;
 }

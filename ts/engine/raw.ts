@@ -32,10 +32,9 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
-async function defaultSource(): Promise<WasmSource> {
-  const url = new URL('../wasm/minibatch_wasm_bg.wasm', import.meta.url);
+/** A module file of the package: its bytes in Node and Deno (fetch of file: URLs is not available in Node), else its URL. */
+async function packageFile(url: URL): Promise<BufferSource | URL> {
   if (url.protocol === 'file:') {
-    // Node and Deno: read the file (fetch of file: URLs is not available in Node).
     const { readFile } = await import('node:fs/promises');
     return readFile(url);
   }
@@ -57,7 +56,7 @@ export function wasmMemoryBytes(): number {
 export function initWasm(source?: WasmSource): Promise<void> {
   ready ??= (async () => {
     const given = typeof source === 'string' ? new URL(source, import.meta.url) : source;
-    const input = given ?? (await defaultSource());
+    const input = given ?? (await packageFile(new URL('../wasm/minibatch_wasm_bg.wasm', import.meta.url)));
     const out = await initGlue({ module_or_path: input as BufferSource | URL | WebAssembly.Module });
     memory = out.memory;
     if (!simdEnabled()) throw new Error('the module was built without SIMD128');
@@ -94,14 +93,10 @@ let threadedMemory: WebAssembly.Memory | null = null;
  */
 export function initThreadedWasm(): Promise<ThreadedWasm> {
   threaded ??= (async () => {
-    const url = THREADED_WASM_URL;
-    let bytes: BufferSource;
-    if (url.protocol === 'file:') {
-      const { readFile } = await import('node:fs/promises');
-      bytes = await readFile(url);
-    } else {
-      const res = await fetch(url);
-      if (!res.ok) throw new Error(`${url.href}: HTTP ${res.status}`);
+    let bytes = await packageFile(THREADED_WASM_URL);
+    if (bytes instanceof URL) {
+      const res = await fetch(bytes);
+      if (!res.ok) throw new Error(`${bytes.href}: HTTP ${res.status}`);
       bytes = await res.arrayBuffer();
     }
     const module = await WebAssembly.compile(bytes);
