@@ -665,24 +665,30 @@ mod tests {
         }
     }
 
+    /// 11 rows of 2 features and 3 classes: with weight `w` on row `r` (1 elsewhere), and unweighted.
+    fn weighted_and_plain(model: &Model, r: usize, w: f32) -> (Dataset, Dataset) {
+        let x: Vec<f32> = (0..22).map(|i| ((i * 7 % 13) as f32 - 6.0) / 4.0).collect();
+        let y: Vec<f32> = (0..11).map(|i| (i % 3) as f32).collect();
+        let mut weights = vec![1.0f32; 11];
+        weights[r] = w;
+        let data = |weights| {
+            Dataset::new(
+                "train",
+                model.objective,
+                2,
+                3,
+                x.clone(),
+                y.clone(),
+                weights,
+            )
+        };
+        (data(Some(weights)).unwrap(), data(None).unwrap())
+    }
+
     #[test]
     fn a_weight_of_two_is_the_row_counted_twice_in_the_gradient_sum() {
         let (model, _, params) = softmax_problem(None);
-        let x: Vec<f32> = (0..22).map(|i| ((i * 7 % 13) as f32 - 6.0) / 4.0).collect();
-        let y: Vec<f32> = (0..11).map(|i| (i % 3) as f32).collect();
-        let mut w = vec![1.0f32; 11];
-        w[4] = 2.0;
-        let weighted = Dataset::new(
-            "train",
-            model.objective,
-            2,
-            3,
-            x.clone(),
-            y.clone(),
-            Some(w),
-        )
-        .unwrap();
-        let plain = Dataset::new("train", model.objective, 2, 3, x, y, None).unwrap();
+        let (weighted, plain) = weighted_and_plain(&model, 4, 2.0);
         let mut scratch = Scratch::new(&model).unwrap();
         let batch: Vec<u32> = (0..11).collect();
         let mut dup = batch.clone();
@@ -704,21 +710,7 @@ mod tests {
     #[test]
     fn a_zero_weight_removes_the_row_from_the_gradient_sum() {
         let (model, _, params) = softmax_problem(None);
-        let x: Vec<f32> = (0..22).map(|i| ((i * 7 % 13) as f32 - 6.0) / 4.0).collect();
-        let y: Vec<f32> = (0..11).map(|i| (i % 3) as f32).collect();
-        let mut w = vec![1.0f32; 11];
-        w[10] = 0.0;
-        let weighted = Dataset::new(
-            "train",
-            model.objective,
-            2,
-            3,
-            x.clone(),
-            y.clone(),
-            Some(w),
-        )
-        .unwrap();
-        let plain = Dataset::new("train", model.objective, 2, 3, x, y, None).unwrap();
+        let (weighted, plain) = weighted_and_plain(&model, 10, 0.0);
         let mut scratch = Scratch::new(&model).unwrap();
         let (mut g1, mut g2) = (vec![0.0; 9], vec![0.0; 9]);
         let all: Vec<u32> = (0..11).collect();
