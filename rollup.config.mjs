@@ -1,29 +1,61 @@
-// Builds dist/ for npm: ES modules that mirror ts/ (preserveModules), so that the loader's
-// relative URL to the .wasm (engine/ → ../wasm/) holds in the package too.
-import { existsSync, readFileSync } from 'node:fs';
+// Builds dist/ for npm (run `npm run build:wasm` first: it generates ts/wasm/):
+//   index.js (ES module) and index.cjs (CommonJS), each one file with the one-thread wasm module
+//   inlined, plus chunks/ (the module with threads, imported on the first fit with threads);
+//   index.d.ts and index.d.cts, the types in one file each; cli/main.js, the command-line tool;
+//   wasm/*.wasm, the two modules as files, for initWasm({ module, threads }) from elsewhere.
+// The runtime dependencies the library needs (papaparse, pure-rand) are bundled in, so that the
+// package loads anywhere (a page with no bundler, a Web Worker) with nothing else to resolve;
+// only node: built-ins and the packages listed in package.json `dependencies` stay external.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import typescript from '@rollup/plugin-typescript';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import commonjs from '@rollup/plugin-commonjs';
+import { dts } from 'rollup-plugin-dts';
 
-/**
- * Ships the wasm binary and the glue's types beside the bundled glue, and the module with
- * threads with its glue as is (engine/raw.ts and the thread workers import that glue by URL at
- * run time, so it is not bundled). A build without the threaded module ships without it.
- */
+rmSync('dist', { recursive: true, force: true }); // no file of an older build survives
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const dependencies = Object.keys(pkg.dependencies ?? {});
+const external = (id) => id.startsWith('node:') || dependencies.some((d) => id === d || id.startsWith(`${d}/`));
+
+/** Ships the two modules as .wasm files too (a build without the module with threads ships without it). */
 function copyWasm() {
   return {
     name: 'copy-wasm',
     generateBundle() {
-      const threaded = ['minibatch_wasm_threads.js', 'minibatch_wasm_threads_bg.wasm'];
-      const files = ['minibatch_wasm_bg.wasm', 'minibatch_wasm.d.ts', ...threaded.filter((f) => existsSync(`ts/wasm/${f}`))];
-      for (const file of files) {
+      for (const file of ['minibatch_wasm_bg.wasm', 'minibatch_wasm_threads_bg.wasm'].filter((f) => existsSync(`ts/wasm/${f}`))) {
         this.emitFile({ type: 'asset', fileName: `wasm/${file}`, source: readFileSync(`ts/wasm/${file}`) });
       }
     },
   };
 }
 
-export default {
-  input: { index: 'ts/index.ts', 'cli/main': 'ts/cli/main.ts' },
-  output: { dir: 'dist', format: 'es', preserveModules: true, preserveModulesRoot: 'ts', sourcemap: true },
-  external: [/^node:/, 'pure-rand', /^pure-rand\//, 'papaparse', 'cli-progress', 'asciichart'],
-  plugins: [typescript({ tsconfig: './tsconfig.build.json', declaration: false, noEmit: false, outDir: 'dist' }), copyWasm()],
-};
+const plugins = () => [
+  typescript({ tsconfig: './tsconfig.build.json', declaration: false, noEmit: false, outDir: 'dist' }),
+  nodeResolve({ browser: false, preferBuiltins: true }),
+  commonjs(),
+];
+
+export default [
+  {
+    input: { index: 'ts/index.ts', 'cli/main': 'ts/cli/main.ts' },
+    output: { dir: 'dist', format: 'es', chunkFileNames: (c) => (c.isDynamicEntry ? 'chunks/[name].js' : 'chunks/minibatch.js') },
+    external,
+    plugins: [...plugins(), copyWasm()],
+  },
+  {
+    input: { index: 'ts/index.ts' },
+    output: { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name].cjs', exports: 'named' },
+    external,
+    plugins: plugins(),
+  },
+  {
+    input: 'ts/index.ts',
+    output: [
+      { file: 'dist/index.d.ts', format: 'es' },
+      { file: 'dist/index.d.cts', format: 'es' },
+    ],
+    external,
+    plugins: [dts({ tsconfig: './tsconfig.build.json' })],
+  },
+];

@@ -9,6 +9,7 @@
  */
 import { InvalidDataError, MinibatchError } from '../errors.js';
 import { show } from './encoders.js';
+import { nodeBuiltin } from '../runtime.js';
 
 /** A source that can be read once (a stream, a Response). */
 export type OneShotSource = ReadableStream<Uint8Array | string> | AsyncIterable<Uint8Array | string> | Response;
@@ -168,7 +169,7 @@ async function* streamChunks(stream: ReadableStream<Uint8Array | string>): Async
 async function fileBytes(path: string | URL, name: string): Promise<AsyncIterable<Uint8Array>> {
   let fs: typeof import('node:fs');
   try {
-    fs = await import('node:fs');
+    fs = await nodeBuiltin<typeof import('node:fs')>('node:fs');
   } catch (e) {
     throw readFailed(
       name,

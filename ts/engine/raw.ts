@@ -1,22 +1,40 @@
 /**
- * The one door to the generated wasm-bindgen glue. Nothing else imports `../wasm/` (the thread
- * workers of ./threads.ts load the threaded glue by the URL given here); the Raw* types never
- * leave engine/.
+ * The one door to the generated wasm-bindgen glue. Nothing else imports `../wasm/`; the Raw*
+ * types never leave engine/.
  *
  * There are two builds of the same crate: the module (one thread, its own memory) and, where
  * the toolchain could build it, the module with threads (shared memory, atomics), loaded only
  * when a fit asks for threads. Both have the same exports; a session uses the classes of the
  * module that holds its memory (`Glue`).
+ *
+ * Both modules are inlined in the JavaScript (base64, scripts/inline-wasm.mjs), so that they
+ * reach every runtime and bundler with no configuration: no file to copy or serve, no fetch, no
+ * file-system permission in Deno. The module with threads is imported only when a fit asks for
+ * threads. `initWasm()` can load either from elsewhere instead (the .wasm files ship in
+ * `dist/wasm/` for that).
  */
 import * as glue from '../wasm/minibatch_wasm.js';
+import inlineModule from '../wasm/minibatch_wasm_inline.js';
 import { MinibatchError } from '../errors.js';
+import { nodeBuiltin } from '../runtime.js';
 
 export { RawConfig, RawObjective, RawOptimizer, RawTrainer } from '../wasm/minibatch_wasm.js';
-const { default: initGlue, simdEnabled } = glue;
+const { simdEnabled } = glue;
 export type Glue = typeof glue;
 
-/** Where the module comes from: a URL or path string, its bytes, or a compiled module. */
-export type WasmSource = URL | string | BufferSource | WebAssembly.Module;
+/**
+ * Where a module comes from: a URL or path string (resolved against the package's own URL), its
+ * bytes, or a compiled module.
+ */
+export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+
+/** Where each module comes from, for `initWasm()`: the one-thread module and the module with threads. */
+export interface WasmSources {
+  /** The one-thread module (`dist/wasm/minibatch_wasm_bg.wasm`); inlined when not given. */
+  module?: WasmSource;
+  /** The module with threads (`dist/wasm/minibatch_wasm_threads_bg.wasm`); inlined when not given. */
+  threads?: WasmSource;
+}
 
 // The smallest module using a SIMD128 instruction (i8x16.splat … from wasm-feature-detect, as
 // tfjs-backend-wasm does): validating it tells whether this runtime has WebAssembly SIMD.
@@ -32,17 +50,30 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
-/** A module file of the package: its bytes in Node and Deno (fetch of file: URLs is not available in Node), else its URL. */
-async function packageFile(url: URL): Promise<BufferSource | URL> {
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Compiles a module from where `source` says (file: URLs are read with node:fs: Node's fetch cannot). */
+async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (typeof source !== 'string' && !(source instanceof URL)) return WebAssembly.compile(source as Uint8Array<ArrayBuffer>);
+  const url = typeof source === 'string' ? new URL(source, import.meta.url) : source;
   if (url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    return readFile(url);
+    const { readFile } = await nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
+    return WebAssembly.compile((await readFile(url)) as Uint8Array<ArrayBuffer>);
   }
-  return url;
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url.href}: HTTP ${res.status}`);
+  return WebAssembly.compile(await res.arrayBuffer());
 }
 
 let ready: Promise<void> | null = null;
 let memory: WebAssembly.Memory | null = null;
+let threadsSource: WasmSource | undefined;
 
 /** Bytes of wasm linear memory in use by the module (0 before it is loaded); for tests and benchmarks. */
 export function wasmMemoryBytes(): number {
@@ -50,15 +81,17 @@ export function wasmMemoryBytes(): number {
 }
 
 /**
- * Loads and instantiates the wasm module once; later calls return the same promise. Pass a
- * source to load it from somewhere else (a CDN URL, bytes, a precompiled module).
+ * Loads and instantiates the wasm module once; later calls return the same promise. With no
+ * argument the module inlined in the package is used; pass a source to load it from somewhere
+ * else (a URL, bytes, a compiled module), or `{ module, threads }` to say where each of the two
+ * modules is (the module with threads is loaded on the first fit that asks for threads).
  */
-export function initWasm(source?: WasmSource): Promise<void> {
+export function initWasm(source?: WasmSource | WasmSources): Promise<void> {
+  const sources: WasmSources = isSources(source) ? source : { module: source };
+  if (sources.threads !== undefined && threaded === null) threadsSource = sources.threads;
   ready ??= (async () => {
-    const given = typeof source === 'string' ? new URL(source, import.meta.url) : source;
-    const input = given ?? (await packageFile(new URL('../wasm/minibatch_wasm_bg.wasm', import.meta.url)));
-    const out = await initGlue({ module_or_path: input as BufferSource | URL | WebAssembly.Module });
-    memory = out.memory;
+    const module = await compile(sources.module ?? fromBase64(inlineModule));
+    memory = glue.initSync({ module }).memory;
     if (!simdEnabled()) throw new Error('the module was built without SIMD128');
   })().catch((cause: unknown) => {
     ready = null;
@@ -67,20 +100,29 @@ export function initWasm(source?: WasmSource): Promise<void> {
   return ready;
 }
 
+function isSources(source: WasmSource | WasmSources | undefined): source is WasmSources {
+  return (
+    typeof source === 'object' &&
+    !(source instanceof URL) &&
+    !(source instanceof WebAssembly.Module) &&
+    !ArrayBuffer.isView(source) &&
+    !(source instanceof ArrayBuffer) &&
+    Object.prototype.toString.call(source) !== '[object SharedArrayBuffer]'
+  );
+}
+
 /** The module (one thread), once initWasm() has resolved. */
 export function singleThreadGlue(): Glue {
   return glue;
 }
 
-/** Where the threaded glue and module are, beside the single-thread ones. */
-export const THREADED_GLUE_URL = new URL('../wasm/minibatch_wasm_threads.js', import.meta.url);
-const THREADED_WASM_URL = new URL('../wasm/minibatch_wasm_threads_bg.wasm', import.meta.url);
-
-/** The threaded module, its compiled code and its shared memory (for the workers). */
+/** The threaded module, its compiled code and its shared memory, and the glue as a script for the workers. */
 export interface ThreadedWasm {
   readonly glue: Glue;
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
+  /** Defines `minibatchThreads` (`initSync`, `helpTrain`) in a worker. */
+  readonly glueScript: string;
 }
 
 let threaded: Promise<ThreadedWasm> | null = null;
@@ -88,24 +130,22 @@ let threadedGlue: Glue | null = null;
 let threadedMemory: WebAssembly.Memory | null = null;
 
 /**
- * Loads the module with threads once (its glue is imported by URL, so that builds without it
- * still type-check and bundle). Rejects where it was not built or cannot be loaded.
+ * Loads the module with threads once (imported on first use: bundlers put it in a chunk of its
+ * own). Rejects where it was not built or cannot be loaded.
  */
 export function initThreadedWasm(): Promise<ThreadedWasm> {
   threaded ??= (async () => {
-    let bytes = await packageFile(THREADED_WASM_URL);
-    if (bytes instanceof URL) {
-      const res = await fetch(bytes);
-      if (!res.ok) throw new Error(`${bytes.href}: HTTP ${res.status}`);
-      bytes = await res.arrayBuffer();
+    const inline = await import('../wasm/minibatch_wasm_threads_inline.js');
+    if (inline.glue === null || inline.wasm === null || inline.glueScript === null) {
+      throw new Error('this build of minibatch has no module with threads');
     }
-    const module = await WebAssembly.compile(bytes);
-    const g = (await import(/* @vite-ignore */ THREADED_GLUE_URL.href)) as Glue;
+    const module = await compile(threadsSource ?? fromBase64(inline.wasm));
+    const g = inline.glue;
     const exports = g.initSync({ module });
     if (!g.threadsEnabled()) throw new Error('the threaded module was built without atomics');
     threadedMemory = exports.memory;
     threadedGlue = g;
-    return { glue: g, module, memory: exports.memory };
+    return { glue: g, module, memory: exports.memory, glueScript: inline.glueScript };
   })().catch((cause: unknown) => {
     threaded = null;
     throw new MinibatchError('ENGINE_UNAVAILABLE', `could not load the minibatch wasm module with threads: ${String(cause)}`, { cause });

@@ -6,17 +6,24 @@
  * SharedArrayBuffer or workers, a build without the threaded module) training runs on one
  * thread, with one notice.
  *
- * The workers live as long as the page or process (in Node they do not keep it alive) and are
- * shared by every fit; `stopThreads()` ends them.
+ * Node and Deno use `node:worker_threads` (Deno implements it), whose workers can be unref'd:
+ * once they have joined they never keep the process (or the worker that runs the fit) alive,
+ * so a script ends without `stopThreads()`. Browsers use Web Workers. A worker is made from
+ * text (the glue as a script, then `WORKER_MAIN`), so nothing has to be found by URL: that
+ * works the same in every bundler and without one.
+ *
+ * The workers live as long as the page or process and are shared by every fit;
+ * `stopThreads()` ends them.
  */
-import { initThreadedWasm, THREADED_GLUE_URL, type ThreadedWasm } from './raw.js';
+import { initThreadedWasm, type ThreadedWasm } from './raw.js';
 import { MinibatchError } from '../errors.js';
+import { hasNodeBuiltins, nodeBuiltin } from '../runtime.js';
 
-/** What a worker runs: instantiate the threaded module on the shared memory, then help. */
+/** What a worker runs after the glue's script: instantiate the threaded module on the shared memory, then help. */
 const WORKER_MAIN = `
 async function main(data, post) {
   try {
-    const g = await import(data.glue);
+    const g = minibatchThreads;
     g.initSync({ module: data.module, memory: data.memory });
     post({ ready: true });
     g.helpTrain(); // returns at closeHelpers()
@@ -40,7 +47,8 @@ interface Helper {
   terminate(): void;
 }
 
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' && !('Deno' in globalThis);
+/** Node, and Deno (its node:worker_threads workers can be unref'd, its Web Workers cannot). */
+const isNode = hasNodeBuiltins;
 
 /** Why threads cannot run here, or null when they can (the module itself is checked on load). */
 export function threadsUnavailableReason(): string | null {
@@ -54,10 +62,10 @@ export function threadsUnavailableReason(): string | null {
   return null;
 }
 
-/** Cores of this machine (Node: os.availableParallelism(); browsers: hardwareConcurrency). */
+/** Cores of this machine (Node and Deno: os.availableParallelism(); browsers: hardwareConcurrency). */
 export async function availableCores(): Promise<number> {
   if (isNode) {
-    const os = await import('node:os');
+    const os = await nodeBuiltin<typeof import('node:os')>('node:os');
     return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   }
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
@@ -65,7 +73,7 @@ export async function availableCores(): Promise<number> {
 }
 
 async function spawn(w: ThreadedWasm): Promise<Helper> {
-  const data = { glue: THREADED_GLUE_URL.href, module: w.module, memory: w.memory };
+  const data = { module: w.module, memory: w.memory };
   let settle!: { resolve: () => void; reject: (e: Error) => void };
   const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   const onMessage = (m: { ready?: boolean; error?: string }) => {
@@ -73,8 +81,8 @@ async function spawn(w: ThreadedWasm): Promise<Helper> {
     if (m.error) settle.reject(new Error(`thread worker: ${m.error}`));
   };
   if (isNode) {
-    const { Worker: NodeWorker } = await import('node:worker_threads');
-    const worker = new NodeWorker(NODE_WORKER, { eval: true, workerData: data });
+    const { Worker: NodeWorker } = await nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
+    const worker = new NodeWorker(`${w.glueScript}${NODE_WORKER}`, { eval: true, workerData: data });
     worker.on('message', onMessage);
     worker.on('error', (e: unknown) => settle.reject(e instanceof Error ? e : new Error(String(e))));
     // once it has joined, a helper asleep in wasm must not keep the process alive (before, the
@@ -82,8 +90,8 @@ async function spawn(w: ThreadedWasm): Promise<Helper> {
     void ready.then(() => worker.unref(), () => undefined);
     return { ready, terminate: () => void worker.terminate() };
   }
-  const url = URL.createObjectURL(new Blob([WEB_WORKER], { type: 'text/javascript' }));
-  const worker = new Worker(url, { type: 'module' });
+  const url = URL.createObjectURL(new Blob([w.glueScript, WEB_WORKER], { type: 'text/javascript' }));
+  const worker = new Worker(url);
   URL.revokeObjectURL(url);
   worker.onmessage = (e: MessageEvent) => onMessage(e.data as { ready?: boolean; error?: string });
   worker.onerror = (e: ErrorEvent) => settle.reject(new Error(`thread worker: ${e.message}`));
