@@ -30,7 +30,20 @@ function copyWasm() {
   };
 }
 
+/**
+ * papaparse's one `require('stream')` serves its Node duplex-stream mode (`Papa.parse(Papa.NODE_STREAM_INPUT)`),
+ * which csv.ts does not use: it gets an empty module, so that no Node built-in reaches a browser bundle.
+ */
+function papaparseWithoutStream() {
+  return {
+    name: 'papaparse-without-stream',
+    resolveId: (id, importer) => (id === 'stream' && importer?.includes('papaparse') ? '\0papaparse-stream' : null),
+    load: (id) => (id === '\0papaparse-stream' ? 'export default {};' : null),
+  };
+}
+
 const plugins = () => [
+  papaparseWithoutStream(),
   typescript({ tsconfig: './tsconfig.build.json', declaration: false, noEmit: false, outDir: 'dist' }),
   nodeResolve({ browser: false, preferBuiltins: true }),
   commonjs(),

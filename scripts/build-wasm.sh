@@ -13,7 +13,7 @@ wasm=target/wasm32-unknown-unknown/release/minibatch_wasm.wasm
 # on PATH while Debian's /usr/bin/rustc is the one prepared for wasm32).
 RUSTC="$MB_RUSTC" RUSTFLAGS="-C target-feature=+simd128" \
   "$MB_CARGO" build --release --target wasm32-unknown-unknown -p minibatch-wasm --quiet
-"$MB_WASM_BINDGEN" --target web --out-dir "$out" --out-name minibatch_wasm --weak-refs "$wasm"
+"$MB_WASM_BINDGEN" --target web --omit-default-module-path --out-dir "$out" --out-name minibatch_wasm --weak-refs "$wasm"
 echo "[build-wasm] $out/minibatch_wasm_bg.wasm: $(wc -c <"$out/minibatch_wasm_bg.wasm") bytes" >&2
 
 # The same crate for threads: shared, imported memory (up to 4 GiB), atomics, and the TLS
@@ -30,7 +30,7 @@ if [ -n "${MB_THREADS_SYSROOT:-}" ]; then
   RUSTC="$MB_THREADS_RUSTC" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=target/threads \
     RUSTFLAGS="--sysroot $MB_THREADS_SYSROOT -C target-feature=$MB_THREAD_FEATURES$link" \
     "$MB_THREADS_CARGO" build --release --target wasm32-unknown-unknown -p minibatch-wasm --quiet
-  "$MB_WASM_BINDGEN" --target web --out-dir "$out" --out-name minibatch_wasm_threads --weak-refs \
+  "$MB_WASM_BINDGEN" --target web --omit-default-module-path --out-dir "$out" --out-name minibatch_wasm_threads --weak-refs \
     target/threads/wasm32-unknown-unknown/release/minibatch_wasm.wasm
   echo "[build-wasm] $out/minibatch_wasm_threads_bg.wasm: $(wc -c <"$out/minibatch_wasm_threads_bg.wasm") bytes" >&2
 else

@@ -26,7 +26,13 @@ export type Glue = typeof glue;
  * Where a module comes from: a URL or path string (resolved against the package's own URL), its
  * bytes, or a compiled module.
  */
-export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | CompiledWasmModule;
+
+/**
+ * `WebAssembly.Module` where the program's types know WebAssembly (the DOM or WebWorker lib),
+ * else nothing: the package's types need no DOM lib (a Node-only TypeScript project has none).
+ */
+export type CompiledWasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : never;
 
 /** Where each module comes from, for `initWasm()`: the one-thread module and the module with threads. */
 export interface WasmSources {
