@@ -160,6 +160,7 @@ beforeAll(async () => {
   started.esm = node('node-esm.js');
   started.cjs = node('node-cjs.cjs');
   started.worker = node('node-worker.js');
+  started.cli = run(join(dir, 'node_modules/.bin/minibatch'), ['train', '--epochs', '3'], dir);
   started.deno = run(DENO, ['run', 'node-esm.js'], dir).then(lastJson);
   started.denoRead = run(DENO, ['run', '--allow-read', 'node-esm.js'], dir).then(lastJson);
   for (const [name, [files, options]] of Object.entries(TS_CONSUMERS)) {
@@ -205,6 +206,10 @@ describe('the packed tarball', () => {
     const { exitCode, ...result } = (await started.worker) as Check & { exitCode: number };
     expect(exitCode).toBe(0);
     expect(result).toEqual(reference);
+  });
+
+  it('the command-line tool runs from the install (its dependencies bundled in it)', async () => {
+    expect(await started.cli).toMatch(/training accuracy 0\.9\d/);
   });
 
   it.each(Object.keys(TS_CONSUMERS))('TypeScript strict consumer, %s', async (name) => {
