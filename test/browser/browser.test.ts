@@ -8,11 +8,11 @@
  *
  * Checked: Dataset.fromCSV with a File (from a file input), a Blob, a Response, a string and a
  * URL, all giving the same bits as Node's read of the file path; the wasm module loaded the
- * default way (fetched from beside the module) and a LogisticRegression trained on it bit-for-bit
+ * default way (inlined: nothing fetched) and a LogisticRegression trained on it bit-for-bit
  * as in Node; the js engine bit-for-bit as in Node; a SoftmaxRegression fit with yieldEveryMs
  * leaving setTimeout and requestAnimationFrame loops ticking (and, as a control, blocking them
- * with yieldEveryMs: 0); a fit with threads on a cross-origin isolated page (COOP/COEP headers)
- * giving the bits of Node's fit with threads, and on a page without isolation one thread with a
+ * with yieldEveryMs: 0); a fit with threads on a cross-origin isolated page (COOP/COEP headers; the module with threads
+ * loaded from its shipped .wasm file by initWasm({ threads: url })) giving the bits of Node's fit with threads, and on a page without isolation one thread with a
  * notice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -414,9 +414,9 @@ describe(`the published build in Chromium (${CHROMIUM})`, () => {
     expect(browserFit.simd).toBe(true);
     expect(browserFit.engine).toBe('wasm');
     expect(nodeSide.engine).toBe('wasm');
-    // fetched from beside the module: dist/engine/raw.js → dist/wasm/, served as application/wasm
-    expect(browserFit.wasmFetches).toEqual(['/dist/wasm/minibatch_wasm_bg.wasm']);
-    expect(served.log.slice(firstRequest).filter((r) => r.path.endsWith('.wasm'))).toEqual([{ path: '/dist/wasm/minibatch_wasm_bg.wasm', status: 200, type: 'application/wasm' }]);
+    // inlined in the JavaScript: nothing fetched
+    expect(browserFit.wasmFetches).toEqual([]);
+    expect(served.log.slice(firstRequest).filter((r) => r.path.endsWith('.wasm'))).toEqual([]);
     expect(logs.filter((l) => /minibatch|wasm/i.test(l)), 'no engine notice or wasm warning in the console').toEqual([]);
 
     expect(nodeSide.stopReason).toBe('maxEpochs');
@@ -486,14 +486,16 @@ describe(`the published build in Chromium (${CHROMIUM})`, () => {
   it('with threads on a cross-origin isolated page: Web Workers on shared memory, the bits of Node with threads', async () => {
     const { page, errors } = await openPage('/isolated.html');
     type Result = { isolated: boolean; reason: string | null; threads: number; weights: string; bias: string; warnings: string[] };
-    const [got, node] = await Promise.all([run<Result>(page, 'fitThreads', THREADED), nodeThreadedFit(api, Dataset)]);
+    const threadsModule = '/dist/wasm/minibatch_wasm_threads_bg.wasm';
+    const [got, node] = await Promise.all([run<Result>(page, 'fitThreads', { ...THREADED, threadsModule }), nodeThreadedFit(api, Dataset)]);
     expect(got.isolated).toBe(true);
     expect(got.reason).toBeNull();
     expect(got.warnings).toEqual([]);
     expect(node.threads).toBe(2);
     expect(got.threads).toBe(2);
     expect({ weights: got.weights, bias: got.bias }).toEqual({ weights: node.weights, bias: node.bias });
-    expect(served.log.some((r) => r.path === '/dist/wasm/minibatch_wasm_threads_bg.wasm' && r.status === 200)).toBe(true);
+    // initWasm({ threads: url }) was followed: the module came from the shipped file
+    expect(served.log.some((r) => r.path === threadsModule && r.status === 200 && r.type === 'application/wasm')).toBe(true);
     expect(errors).toEqual([]);
   });
 

@@ -111,7 +111,9 @@ export async function fitLogistic({ engine, model, fit }) {
  * (4) A fit with threads: on a cross-origin isolated page the thread workers run (Web Workers on
  * the module's shared memory); elsewhere the fit runs on one thread after one notice.
  */
-export async function fitThreads({ model, fit }) {
+export async function fitThreads({ model, fit, threadsModule }) {
+  // the module with threads from a URL (initWasm({ threads })) instead of the inlined copy
+  if (threadsModule) await mb.initWasm({ threads: new URL(threadsModule, location.href) });
   const data = await datasetClass().fromCSV(await fetchOk(CSV), TARGET);
   const warnings = [];
   const warn = console.warn;

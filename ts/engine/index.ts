@@ -8,7 +8,7 @@ import { MinibatchError } from '../errors.js';
 
 export type { Engine, EngineName, Session, SessionSpec, BatchPlan, BatchSummary, Evaluation, ObjectiveName, OptimizerSpec, OptimizerState } from './types.js';
 export { initWasm, wasmMemoryBytes, wasmSimdSupported } from './raw.js';
-export type { WasmSource } from './raw.js';
+export type { WasmSource, WasmSources, CompiledWasmModule } from './raw.js';
 export { stopThreads, threadsUnavailableReason } from './threads.js';
 
 const noticesGiven = new Set<string>();
