@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'ENGINE_FAILURE'
   | 'DISPOSED';
 
+/** Every error minibatch throws: a stable `code` to branch on, and a message that says what to do. */
 export class MinibatchError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
@@ -82,6 +83,7 @@ export class DivergenceError extends MinibatchError {
   }
 }
 
+/** A model or transformer used before `fit()` (or `fromJSON()`). */
 export class NotFittedError extends MinibatchError {
   constructor(what: string) {
     super('NOT_FITTED', `this ${what} is not fitted yet: call fit() first, or load one with fromJSON()`);

@@ -159,6 +159,7 @@ beforeAll(async () => {
   const node = (script: string) => run(process.execPath, [script], dir).then(lastJson);
   started.esm = node('node-esm.js');
   started.cjs = node('node-cjs.cjs');
+  started.init = node('node-init.js');
   started.worker = node('node-worker.js');
   started.cli = run(join(dir, 'node_modules/.bin/minibatch'), ['train', '--epochs', '3'], dir);
   started.deno = run(DENO, ['run', 'node-esm.js'], dir).then(lastJson);
@@ -200,6 +201,12 @@ describe('the packed tarball', () => {
     ['Deno, --allow-read', 'denoRead'],
   ])('%s: the same bits, and the process ends by itself', async (_, key) => {
     expect(await started[key]).toEqual(reference);
+  });
+
+  it('Node, initWasm({ module, threads }) from the shipped .wasm files: the same bits; a wrong path fails with ENGINE_UNAVAILABLE', async () => {
+    const { missing, ...result } = (await started.init) as Check & { missing: string };
+    expect(missing).toBe('ENGINE_UNAVAILABLE');
+    expect(result).toEqual(reference);
   });
 
   it('Node worker_threads: a worker trains with threads and ends by itself', async () => {

@@ -27,6 +27,7 @@ import { type CSVSource, READ_CHUNK, checkSource, describeSource, sliceText, tex
 /** A column, by name (needs a header) or by 0-based position. */
 export type ColumnSelector = string | number;
 
+/** How `parseCSV` and `Dataset.fromCSV` read a CSV file: columns, target, missing values, categories. */
 export interface CSVOptions {
   /** The target column. Without it the table has features only (data to predict on). */
   target?: ColumnSelector;

@@ -17,6 +17,7 @@ import { type CSVOptions, expandCategorical, readCSV, resolveCSVOptions } from '
 import { type CSVSource, checkSource } from './source.js';
 import { CSVStream, type StreamCSVOptions } from './stream.js';
 
+/** The parts of a Dataset, for its constructor (the `from*` factories fill them in). */
 export interface DatasetInit {
   readonly x: Matrix;
   readonly y?: Float32Array;
@@ -29,6 +30,7 @@ export interface DatasetInit {
   readonly skippedRows?: number;
 }
 
+/** Options of `Dataset.fromArrays`. */
 export interface FromArraysOptions {
   /** Features per row, when X is a flat row-major Float32Array/Float64Array. */
   nFeatures?: number;
@@ -42,6 +44,7 @@ export interface FromArraysOptions {
   labelEncoder?: LabelEncoder;
 }
 
+/** Options of `Dataset.fromObjects`. */
 export interface FromObjectsOptions {
   /** The target key. Without it the dataset has features only. */
   target?: string;
@@ -59,6 +62,10 @@ export interface FromObjectsOptions {
 
 const defaultNames = (n: number): string[] => Array.from({ length: n }, (_, j) => `x${j}`);
 
+/**
+ * Rows of features (float32, row-major) with their targets, feature names and the encoders that made them;
+ * what `fit`, `score` and the splits take. Made by `fromArrays`, `fromObjects` or `fromCSV`.
+ */
 export class Dataset {
   /** Features, row-major: row r is `x.data.subarray(r * x.cols, (r + 1) * x.cols)`. Treat as read-only. */
   readonly x: Matrix;

@@ -135,6 +135,7 @@ export class CategoryCollector {
   }
 }
 
+/** A LabelEncoder as JSON (`toJSON()`, read back by `LabelEncoder.fromJSON`). */
 export interface LabelEncoderJSON {
   format: 'minibatch.labelEncoder';
   version: 1;
@@ -211,6 +212,7 @@ export class LabelEncoder {
     return out;
   }
 
+  /** `fit(y)`, then `transform(y)`. */
   fitTransform(y: ArrayLike<unknown>, argument = 'y'): Float32Array {
     return this.fit(y, argument).transform(y, argument);
   }
@@ -243,10 +245,12 @@ export class LabelEncoder {
     return this.fitted.indexOfText(text);
   }
 
+  /** The encoder as plain JSON (its classes), for `LabelEncoder.fromJSON`. */
   toJSON(): LabelEncoderJSON {
     return { format: 'minibatch.labelEncoder', version: 1, classes: this.cats ? [...this.cats.values] : null };
   }
 
+  /** An encoder from `toJSON()` output; throws InvalidModelError when the JSON is not one. */
   static fromJSON(json: unknown): LabelEncoder {
     const o = checkJSON(json, 'minibatch.labelEncoder', 'LabelEncoder');
     const e = new LabelEncoder();
@@ -255,6 +259,7 @@ export class LabelEncoder {
   }
 }
 
+/** Options of the OneHotEncoder. */
 export interface OneHotEncoderOptions {
   /**
    * What `transform` does with a category not seen in `fit`: 'error' (default) throws, 'ignore'
@@ -267,6 +272,7 @@ export interface OneHotEncoderOptions {
   categories?: readonly (readonly ClassValue[])[];
 }
 
+/** A OneHotEncoder as JSON (`toJSON()`, read back by `OneHotEncoder.fromJSON`). */
 export interface OneHotEncoderJSON {
   format: 'minibatch.oneHotEncoder';
   version: 1;
@@ -350,7 +356,7 @@ export class OneHotEncoder {
     return this.cats;
   }
 
-  /** @internal: column j's categories, for the loaders. */
+  /** Column j's categories, for the loaders. @internal */
   column(j: number): { offset: number; size: number; indexOf(v: unknown): number; indexOfText(s: string): number } {
     const c = this.fitted[j];
     const offset = this.offsets![j];
@@ -396,6 +402,7 @@ export class OneHotEncoder {
     return { data, rows: X.length, cols: width };
   }
 
+  /** `fit(X)`, then `transform(X)`. */
   fitTransform(X: readonly (readonly unknown[])[], argument = 'X'): Matrix {
     return this.fit(X, argument).transform(X, argument);
   }
@@ -412,6 +419,7 @@ export class OneHotEncoder {
     );
   }
 
+  /** The encoder as plain JSON (its categories), for `OneHotEncoder.fromJSON`. */
   toJSON(): OneHotEncoderJSON {
     return {
       format: 'minibatch.oneHotEncoder',
@@ -422,6 +430,7 @@ export class OneHotEncoder {
     };
   }
 
+  /** An encoder from `toJSON()` output; throws InvalidModelError when the JSON is not one. */
   static fromJSON(json: unknown): OneHotEncoder {
     const o = checkJSON(json, 'minibatch.oneHotEncoder', 'OneHotEncoder');
     if (o.handleUnknown !== 'error' && o.handleUnknown !== 'ignore') {

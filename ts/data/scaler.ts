@@ -57,6 +57,7 @@ function finiteArray(v: unknown, name: string, length?: number): Float64Array {
   return Float64Array.from(v as number[]);
 }
 
+/** Options of the StandardScaler. */
 export interface StandardScalerOptions {
   /** Subtract the mean. Default true. */
   withMean?: boolean;
@@ -64,6 +65,7 @@ export interface StandardScalerOptions {
   withStd?: boolean;
 }
 
+/** A StandardScaler as JSON (`toJSON()`). */
 export interface StandardScalerJSON {
   format: 'minibatch.standardScaler';
   version: 1;
@@ -83,6 +85,10 @@ interface Moments {
   m2: Float64Array;
 }
 
+/**
+ * Standardizes each feature to mean 0 and variance 1 (scikit-learn's StandardScaler): fit on the
+ * training rows, then transform any rows with the same means and deviations.
+ */
 export class StandardScaler {
   readonly withMean: boolean;
   readonly withStd: boolean;
@@ -208,6 +214,7 @@ export class StandardScaler {
     return wrap(data, { data: out, rows: x.rows, cols: x.cols });
   }
 
+  /** `fit(data)`, then `transform(data)`. */
   fitTransform<T extends ScalerInput>(data: T): T extends Dataset ? Dataset : Matrix {
     return this.fit(data).transform(data);
   }
@@ -226,6 +233,7 @@ export class StandardScaler {
     return wrap(data, { data: out, rows: x.rows, cols: x.cols });
   }
 
+  /** The scaler as plain JSON, for `StandardScaler.fromJSON`. */
   toJSON(): StandardScalerJSON {
     const m = this.moments;
     return {
@@ -242,6 +250,7 @@ export class StandardScaler {
     };
   }
 
+  /** A scaler from `toJSON()` output; throws InvalidModelError when the JSON is not one. */
   static fromJSON(json: unknown): StandardScaler {
     const o = checkJSON(json, 'minibatch.standardScaler', 'StandardScaler');
     if (typeof o.withMean !== 'boolean' || typeof o.withStd !== 'boolean') throw new InvalidModelError('StandardScaler JSON: withMean and withStd must be booleans');
@@ -258,11 +267,13 @@ export class StandardScaler {
   }
 }
 
+/** Options of the MinMaxScaler. */
 export interface MinMaxScalerOptions {
   /** The [low, high] range each column is mapped onto. Default [0, 1]. */
   featureRange?: readonly [number, number];
 }
 
+/** A MinMaxScaler as JSON (`toJSON()`). */
 export interface MinMaxScalerJSON {
   format: 'minibatch.minMaxScaler';
   version: 1;
@@ -278,6 +289,10 @@ interface Range {
   max: Float64Array;
 }
 
+/**
+ * Scales each feature linearly to `featureRange` (default [0, 1]) from the minimum and maximum seen
+ * in fit (scikit-learn's MinMaxScaler).
+ */
 export class MinMaxScaler {
   readonly featureRange: readonly [number, number];
   private range: Range | null = null;
@@ -317,11 +332,13 @@ export class MinMaxScaler {
     return this.fitted.max.slice();
   }
 
+  /** Learns each feature's minimum and maximum from `data` (forgetting earlier fits). */
   fit(data: ScalerInput): this {
     this.range = null;
     return this.partialFit(data);
   }
 
+  /** Widens the minimum and maximum with the rows of `data` (one chunk of a stream, say). */
   partialFit(data: ScalerInput): this {
     const x = matrixOf(data);
     if (x.rows === 0) return this;
@@ -341,6 +358,7 @@ export class MinMaxScaler {
     return this;
   }
 
+  /** Fits on every chunk of a stream, one pass. */
   async fitChunks(source: AsyncIterable<{ readonly x: Matrix }> | Iterable<{ readonly x: Matrix }>): Promise<this> {
     this.range = null;
     for await (const chunk of source) this.partialFit(chunk);
@@ -362,6 +380,7 @@ export class MinMaxScaler {
     return { scale, offset };
   }
 
+  /** The rows of `data` scaled (a Dataset gives a Dataset with the same targets). */
   transform<T extends ScalerInput>(data: T): T extends Dataset ? Dataset : Matrix {
     const x = matrixOf(data);
     checkWidth(x, this.fitted.min.length, 'MinMaxScaler');
@@ -374,10 +393,12 @@ export class MinMaxScaler {
     return wrap(data, { data: out, rows: x.rows, cols: x.cols });
   }
 
+  /** `fit(data)`, then `transform(data)`. */
   fitTransform<T extends ScalerInput>(data: T): T extends Dataset ? Dataset : Matrix {
     return this.fit(data).transform(data);
   }
 
+  /** The scaled rows back in their original units (up to float32 rounding). */
   inverseTransform<T extends ScalerInput>(data: T): T extends Dataset ? Dataset : Matrix {
     const x = matrixOf(data);
     checkWidth(x, this.fitted.min.length, 'MinMaxScaler');
@@ -390,6 +411,7 @@ export class MinMaxScaler {
     return wrap(data, { data: out, rows: x.rows, cols: x.cols });
   }
 
+  /** The scaler as plain JSON, for `MinMaxScaler.fromJSON`. */
   toJSON(): MinMaxScalerJSON {
     const r = this.range;
     return {
@@ -402,6 +424,7 @@ export class MinMaxScaler {
     };
   }
 
+  /** A scaler from `toJSON()` output; throws InvalidModelError when the JSON is not one. */
   static fromJSON(json: unknown): MinMaxScaler {
     const o = checkJSON(json, 'minibatch.minMaxScaler', 'MinMaxScaler');
     let s: MinMaxScaler;

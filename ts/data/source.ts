@@ -21,6 +21,7 @@ export type OneShotSource = ReadableStream<Uint8Array | string> | AsyncIterable<
  * opens one of these (which lets a stream source be read again, epoch after epoch).
  */
 export type CSVSource = CSVSourceOnce | (() => CSVSourceOnce | Promise<CSVSourceOnce>);
+/** One CSV source as such (see CSVSource). */
 export type CSVSourceOnce = string | URL | { readonly text: string } | Blob | OneShotSource;
 
 /** Bytes read at a time from files; text sources are cut into pieces of this many characters. */

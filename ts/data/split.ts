@@ -15,6 +15,7 @@ import { boolean, plainObject, positiveInteger, rejectUnknown, seed as checkSeed
 import { Rng } from './random.js';
 import { show } from './encoders.js';
 
+/** Options of `trainTestSplit`. */
 export interface TrainTestSplitOptions {
   /** The test part: a fraction in (0, 1) of the rows (rounded up), or a whole number of rows (≥ 1). Default 0.25. */
   testSize?: number;
@@ -29,6 +30,7 @@ export interface TrainTestSplitOptions {
   seed?: number;
 }
 
+/** Options of `kFold`. */
 export interface KFoldOptions {
   /** Number of folds k ≥ 2: each row is in the test part of exactly one fold. Default 5. */
   folds?: number;
@@ -44,6 +46,7 @@ export interface KFoldOptions {
   seed?: number;
 }
 
+/** One fold of `kFold`: the rows to train on and the rows to test on. */
 export interface Fold {
   /** Rows to train on, ascending. */
   readonly trainIndices: Uint32Array;

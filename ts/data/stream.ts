@@ -20,6 +20,7 @@ export interface Chunk {
   readonly y: Float32Array;
 }
 
+/** Options of `Dataset.streamCSV`: the CSV options, with the target required and the chunk size. */
 export interface StreamCSVOptions extends CSVOptions {
   /** The target column (required: a stream is for training). */
   target: ColumnSelector;
@@ -145,6 +146,7 @@ export class CSVStream implements AsyncIterable<Chunk> {
     return this.lastPass;
   }
 
+  /** The chunks of one pass over the file (each pass reads it again). */
   [Symbol.asyncIterator](): AsyncIterator<Chunk> {
     return this.read();
   }
@@ -184,6 +186,7 @@ function toChunk(raw: { x: Matrix; y: Float32Array | undefined }): Chunk {
   return { x: raw.x, y: raw.y! };
 }
 
+/** Options of `shuffleBuffer`. */
 export interface ShuffleBufferOptions {
   /** Rows held in the buffer: the larger, the closer to a full shuffle. */
   bufferRows: number;

@@ -48,6 +48,7 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
+/** Whether this runtime runs WebAssembly SIMD128 (the wasm engine needs it; without it fits use the js engine). */
 export function wasmSimdSupported(): boolean {
   try {
     return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);

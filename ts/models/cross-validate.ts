@@ -12,6 +12,7 @@ import type { LinearModel } from './linear-model.js';
 import { LogisticRegression } from './logistic-regression.js';
 import { SoftmaxRegression } from './softmax-regression.js';
 
+/** Options of `crossValidate`. */
 export interface CrossValidateOptions {
   /** Number of folds. Default 5. */
   folds?: number;
@@ -25,6 +26,7 @@ export interface CrossValidateOptions {
   fit?: FitOptions;
 }
 
+/** What `crossValidate` returns: each fold's score, their mean and standard deviation. */
 export interface CrossValidateResult {
   /** The score (accuracy or R²) of each fold's test rows. */
   readonly scores: number[];
@@ -34,6 +36,11 @@ export interface CrossValidateResult {
   readonly histories: History[];
 }
 
+/**
+ * k-fold cross-validation (scikit-learn's cross_val_score): an unfitted copy of `estimator` (same
+ * options) is fit on each fold's training rows and scored on its test rows; folds are stratified
+ * for the classifiers by default.
+ */
 export async function crossValidate<M extends LinearModel & { score(X: Dataset): number }>(
   estimator: M,
   data: Dataset,

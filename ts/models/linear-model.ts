@@ -16,6 +16,7 @@ import { type Chunk, CSVStream } from '../data/stream.js';
 import { classWeights, splitValidation, toSampleWeight } from '../train/validation.js';
 import { boolean, nonNegativeFinite, plainObject, rejectUnknown } from '../train/validate.js';
 
+/** Options of a model (its penalty and preprocessing), fixed at construction. */
 export interface LinearModelOptions {
   /** λ of the (λ/2)‖W‖² penalty; the intercept is never penalized. Default 0. */
   l2?: number;
@@ -67,6 +68,10 @@ interface Fitted {
 const FORMAT = 'minibatch.model';
 const VERSION = 2;
 
+/**
+ * What the three models share: fit, partialFit, predict, score, toJSON (LinearRegression,
+ * LogisticRegression and SoftmaxRegression extend it).
+ */
 export abstract class LinearModel {
   /** The name stored in `toJSON()`, e.g. 'LogisticRegression'. */
   protected abstract readonly modelName: string;
@@ -419,6 +424,7 @@ export abstract class LinearModel {
     return { z, rows };
   }
 
+  /** The model as plain JSON (parameters, options, encoders, optimizer state), for `fromJSON`. */
   toJSON(): ModelJSON {
     const f = this.fitted;
     const classes = this.classList();
@@ -481,6 +487,7 @@ export abstract class LinearModel {
   }
 }
 
+/** Options of `partialFit`: those of `fit` but the ones about a whole training run. */
 export type PartialFitOptions = Omit<FitOptions, 'maxEpochs' | 'resume' | 'validationSplit'>;
 
 function isChunks(X: unknown): X is AsyncIterable<Chunk> {

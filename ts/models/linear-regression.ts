@@ -47,6 +47,7 @@ export class LinearRegression extends SingleOutputModel {
     return 1 - res / tot;
   }
 
+  /** A model from `toJSON()` output (an object or its JSON text); throws InvalidModelError when it is not one. */
   static fromJSON(json: ModelJSON | string): LinearRegression {
     return LinearModel.restore(LinearRegression, 'LinearRegression', json);
   }

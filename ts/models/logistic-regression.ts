@@ -53,6 +53,7 @@ export class LogisticRegression extends SingleOutputModel {
     return hits / t.length;
   }
 
+  /** A model from `toJSON()` output (an object or its JSON text); throws InvalidModelError when it is not one. */
   static fromJSON(json: ModelJSON | string): LogisticRegression {
     return LinearModel.restore(LogisticRegression, 'LogisticRegression', json);
   }

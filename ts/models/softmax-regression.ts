@@ -3,6 +3,7 @@ import { type ClassValue, LabelEncoder } from '../data/encoders.js';
 import { type Chunk, CSVStream } from '../data/stream.js';
 import { InvalidDataError, InvalidModelError } from '../errors.js';
 
+/** Options of SoftmaxRegression: those of every model, and the classes. */
 export interface SoftmaxRegressionOptions extends LinearModelOptions {
   /** The classes, in the order of their indices; by default the sorted distinct labels of y seen by fit. */
   classes?: ClassValue[];
@@ -126,6 +127,7 @@ export class SoftmaxRegression extends LinearModel {
     return hits / t.length;
   }
 
+  /** A model from `toJSON()` output (an object or its JSON text); throws InvalidModelError when it is not one. */
   static fromJSON(json: ModelJSON | string): SoftmaxRegression {
     return LinearModel.restore(SoftmaxRegression, 'SoftmaxRegression', json, (model, j) => {
       if (j.classes === undefined || j.classes === null) {

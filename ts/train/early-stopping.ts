@@ -7,8 +7,10 @@
 import { InvalidOptionError } from '../errors.js';
 import { boolean, nonNegativeFinite, oneOf, plainObject, positiveInteger, rejectUnknown } from './validate.js';
 
+/** What early stopping watches: the training loss, the validation loss or the validation score. */
 export type Monitor = 'loss' | 'valLoss' | 'valScore';
 
+/** The `earlyStopping` fit option (Keras' EarlyStopping): stop when `monitor` has not improved for `patience` epochs. */
 export interface EarlyStoppingOption {
   /** Default 'valLoss' when there is validation data, else 'loss'. valScore is accuracy or R². */
   monitor?: Monitor;

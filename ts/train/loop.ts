@@ -21,8 +21,10 @@ import { type EarlyStoppingConfig, type EarlyStoppingState, earlyStoppingStep, i
 import { type BatchInfo, type EpochInfo, type FitConfig, checkAgainstData } from './options.js';
 import { type PlateauState, type Position, type Schedule, resolveSchedule } from './schedules.js';
 
+/** Why a fit stopped. */
 export type StopReason = 'maxEpochs' | 'maxIterations' | 'tolerance' | 'earlyStopping' | 'aborted' | 'maxTime' | 'diverged';
 
+/** What `fit` returns: per-epoch losses and scores, when and why training stopped, and on which engine and threads it ran. */
 export interface History {
   /** Mean training objective of each epoch (weighted loss + penalty, each row at the parameters its batch used). */
   readonly loss: number[];

@@ -7,8 +7,10 @@ import type { OptimizerSpec } from '../engine/types.js';
 import { InvalidOptionError } from '../errors.js';
 import { boolean, oneOf, plainObject, rejectUnknown } from './validate.js';
 
+/** The optimizers, by their PyTorch names. */
 export type OptimizerName = 'sgd' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw';
 
+/** SGD with momentum (PyTorch's `torch.optim.SGD`). */
 export interface SgdOptions {
   type: 'sgd';
   /** μ. Default 0. */
@@ -20,6 +22,7 @@ export interface SgdOptions {
   /** λ added to the gradient of the weights. Default 0. */
   weightDecay?: number;
 }
+/** Adagrad (PyTorch's `torch.optim.Adagrad`). */
 export interface AdagradOptions {
   type: 'adagrad';
   lrDecay?: number;
@@ -28,6 +31,7 @@ export interface AdagradOptions {
   eps?: number;
   weightDecay?: number;
 }
+/** RMSprop (PyTorch's `torch.optim.RMSprop`). */
 export interface RmspropOptions {
   type: 'rmsprop';
   /** Smoothing constant. Default 0.99. */
@@ -38,6 +42,7 @@ export interface RmspropOptions {
   centered?: boolean;
   weightDecay?: number;
 }
+/** Adam and AdamW (PyTorch's `torch.optim.Adam`, `torch.optim.AdamW`). */
 export interface AdamOptions {
   type: 'adam' | 'adamw';
   /** Default 0.9. */
@@ -59,6 +64,7 @@ export interface ClipOptions {
   clipValue?: number;
 }
 
+/** The `optimizer` fit option: a name, or a name with its settings (and gradient clipping). */
 export type OptimizerOption = OptimizerName | ((SgdOptions | AdagradOptions | RmspropOptions | AdamOptions) & ClipOptions);
 
 export interface ResolvedOptimizer {
@@ -67,6 +73,7 @@ export interface ResolvedOptimizer {
   readonly clipValue: number;
 }
 
+/** Each optimizer's default settings (PyTorch's). */
 export const OPTIMIZER_DEFAULTS = {
   sgd: { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
   adagrad: { lrDecay: 0, initialAccumulator: 0, eps: 1e-10, weightDecay: 0 },

@@ -42,6 +42,7 @@ export interface BatchInfo {
   readonly loss: number;
 }
 
+/** Options of `fit` (batch size, epochs, learning rate, optimizer, stopping, validation, engine, threads, callbacks). */
 export interface FitOptions {
   /** Rows per update. 1 is stochastic gradient descent; the row count is batch gradient descent. Default 32. */
   batchSize?: number;
@@ -144,6 +145,7 @@ function threadCount(v: unknown): number {
   throw new InvalidOptionError('threads', v, `threads must be an integer from 1 to 256, or 'auto' (got ${String(v)})`);
 }
 
+/** The defaults of the fit options. */
 export const FIT_DEFAULTS = {
   batchSize: 32,
   maxEpochs: 100,

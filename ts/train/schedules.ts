@@ -22,8 +22,10 @@
 import { InvalidOptionError } from '../errors.js';
 import { oneOf, plainObject, positiveFinite, rejectUnknown } from './validate.js';
 
+/** Whether a schedule steps once per epoch or once per update. */
 export type StepPer = 'epoch' | 'iteration';
 
+/** A learning-rate schedule (PyTorch's lr_scheduler: constant, step, exponential, cosine, plateau, ...). */
 export type ScheduleOption =
   | { type: 'constant'; initial: number }
   | { type: 'step'; initial: number; stepSize: number; gamma?: number; stepPer?: StepPer }
@@ -40,6 +42,7 @@ export type ScheduleOption =
     }
   | { type: 'plateau'; initial: number; factor?: number; patience?: number; minimum?: number; threshold?: number; cooldown?: number };
 
+/** The `learningRate` fit option: a number, a schedule, or a function of the epoch and iteration. */
 export type LearningRateOption = number | ScheduleOption | ((epoch: number, iteration: number) => number);
 
 /** Where training is when a batch's rate is asked for. */
@@ -61,6 +64,7 @@ export interface Schedule {
   state(): PlateauState | null;
 }
 
+/** The state of a plateau schedule, kept in the TrainingState so that a resumed fit goes on from it. */
 export interface PlateauState {
   rate: number;
   best: number;
