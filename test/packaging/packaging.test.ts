@@ -1,7 +1,7 @@
 /**
  * The package as a user gets it: `npm pack` once, the tarball installed into a throw-away project
- * (a copy of test/packaging/consumer/ in a temporary directory), and the same fit (consumer/check.js:
- * one thread, then two threads) run in every runtime and bundler the package is for, with no
+ * (a copy of test/packaging/consumer/ in a temporary directory), and the same check (consumer/check.js:
+ * a CSV parse, a fit on one thread, then on two) run in every runtime and bundler the package is for, with no
  * configuration. No engine is named, so a silent fallback to the js engine, or to one thread,
  * fails: every result must equal Node's, bit for bit, on the wasm engine with 2 threads.
  *
@@ -54,7 +54,7 @@ interface Fit {
   weights: number[];
   bias: number;
 }
-type Check = { threads1: Fit; threads2: Fit };
+type Check = { csv: { rows: number; featureNames: string[]; x: number[] }; threads1: Fit; threads2: Fit };
 
 let dir = '';
 let packed: { filename: string; size: number; unpackedSize: number; files: { path: string }[] };
@@ -164,6 +164,8 @@ beforeAll(async () => {
   started.cli = run(join(dir, 'node_modules/.bin/minibatch'), ['train', '--epochs', '3'], dir);
   started.deno = run(DENO, ['run', 'node-esm.js'], dir).then(lastJson);
   started.denoRead = run(DENO, ['run', '--allow-read', 'node-esm.js'], dir).then(lastJson);
+  started.denoCsv = run(DENO, ['run', 'read-csv.js'], dir).then(lastJson);
+  started.denoCsvRead = run(DENO, ['run', '--allow-read', 'read-csv.js'], dir).then(lastJson);
   for (const [name, [files, options]] of Object.entries(TS_CONSUMERS)) {
     started[name] = run(process.execPath, [TSC, '-p', tsconfig(name.replace(/\W+/g, '-'), files, options)], dir);
   }
@@ -187,7 +189,8 @@ describe('the packed tarball', () => {
     expect(packed.unpackedSize).toBeLessThan(BUDGET.unpacked);
   });
 
-  it('Node, ES module: wasm engine, two threads, and the process ends without stopThreads()', () => {
+  it('Node, ES module: the CSV parser, wasm engine, two threads, and the process ends without stopThreads()', () => {
+    expect(reference.csv).toEqual({ rows: 2, featureNames: ['a', 'b, quoted'], x: [1, 2, 3, 4] });
     expect(reference.threads1).toMatchObject({ engine: 'wasm', threads: 1 });
     expect(reference.threads2).toMatchObject({ engine: 'wasm', threads: 2 });
     expect(reference.threads1.weights).toHaveLength(64);
@@ -207,6 +210,13 @@ describe('the packed tarball', () => {
     const { missing, ...result } = (await started.init) as Check & { missing: string };
     expect(missing).toBe('ENGINE_UNAVAILABLE');
     expect(result).toEqual(reference);
+  });
+
+  it('Deno reads a CSV file by path with --allow-read; without it, READ_FAILED saying so (no prompt, no fallback)', async () => {
+    expect(await started.denoCsvRead).toEqual({ rows: 569 });
+    const denied = (await started.denoCsv) as { code: string; message: string };
+    expect(denied.code).toBe('READ_FAILED');
+    expect(denied.message).toMatch(/--allow-read/);
   });
 
   it('Node worker_threads: a worker trains with threads and ends by itself', async () => {
