@@ -14,9 +14,6 @@ const proc = (globalThis as { process?: ProcessWithBuiltins }).process;
 /** True in Node (Deno also sets process.versions.node; it counts as Node here when `deno` is false). */
 export const hasNodeBuiltins = typeof proc === 'object' && proc !== null && typeof proc.versions?.node === 'string';
 
-/** True in Deno. */
-export const isDeno = 'Deno' in globalThis;
-
 /**
  * A Node built-in module (`node:fs`, `node:os`, ...) in Node and Deno. `process.getBuiltinModule`
  * (Node ≥ 20.16, Deno 2) needs no import at all; older Node 20 releases get an `import()` of a
