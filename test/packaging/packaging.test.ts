@@ -160,6 +160,9 @@ beforeAll(async () => {
   started.esm = node('node-esm.js');
   started.cjs = node('node-cjs.cjs');
   started.init = node('node-init.js');
+  const oldNode = (script: string) => run(process.execPath, ['--require', './without-getbuiltinmodule.cjs', script], dir).then(lastJson);
+  started.oldEsm = oldNode('node-esm.js');
+  started.oldCjs = oldNode('node-cjs.cjs');
   started.worker = node('node-worker.js');
   started.cli = run(join(dir, 'node_modules/.bin/minibatch'), ['train', '--epochs', '3'], dir);
   started.deno = run(DENO, ['run', 'node-esm.js'], dir).then(lastJson);
@@ -200,6 +203,8 @@ describe('the packed tarball', () => {
 
   it.each([
     ['Node, CommonJS require()', 'cjs'],
+    ['Node without process.getBuiltinModule (before 20.16), ES module', 'oldEsm'],
+    ['Node without process.getBuiltinModule (before 20.16), require()', 'oldCjs'],
     ['Deno, no permissions', 'deno'],
     ['Deno, --allow-read', 'denoRead'],
   ])('%s: the same bits, and the process ends by itself', async (_, key) => {
