@@ -9,12 +9,12 @@
  *
  * Both modules are inlined in the JavaScript (base64, scripts/inline-wasm.mjs), so that they
  * reach every runtime and bundler with no configuration: no file to copy or serve, no fetch, no
- * file-system permission in Deno. The module with threads is imported only when a fit asks for
- * threads. `initWasm()` can load either from elsewhere instead (the .wasm files ship in
- * `dist/wasm/` for that).
+ * file-system permission in Deno. Each is imported on first use (bundlers put each in a chunk of
+ * its own): the one-thread module by the first fit, unless `initWasm()` was given another source
+ * (the .wasm files ship in `dist/wasm/` for that), the module with threads by the first fit that
+ * asks for threads.
  */
 import * as glue from '../wasm/minibatch_wasm.js';
-import inlineModule from '../wasm/minibatch_wasm_inline.js';
 import { MinibatchError } from '../errors.js';
 import { nodeBuiltin } from '../runtime.js';
 
@@ -97,7 +97,7 @@ export function initWasm(source?: WasmSource | WasmSources): Promise<void> {
   const sources: WasmSources = isSources(source) ? source : { module: source };
   if (sources.threads !== undefined && threaded === null) threadsSource = sources.threads;
   ready ??= (async () => {
-    const module = await compile(sources.module ?? fromBase64(inlineModule));
+    const module = await compile(sources.module ?? fromBase64((await import('../wasm/minibatch_wasm_inline.js')).default));
     memory = glue.initSync({ module }).memory;
     if (!simdEnabled()) throw new Error('the module was built without SIMD128');
   })().catch((cause: unknown) => {
