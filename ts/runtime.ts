@@ -11,7 +11,7 @@ interface ProcessWithBuiltins {
 
 const proc = (globalThis as { process?: ProcessWithBuiltins }).process;
 
-/** True in Node (Deno also sets process.versions.node; it counts as Node here when `deno` is false). */
+/** True in Node and in Deno (which sets process.versions.node and implements Node's built-in modules). */
 export const hasNodeBuiltins = typeof proc === 'object' && proc !== null && typeof proc.versions?.node === 'string';
 
 /**
