@@ -23,8 +23,8 @@ const { simdEnabled } = glue;
 export type Glue = typeof glue;
 
 /**
- * Where a module comes from: a URL or path string (resolved against the package's own URL), its
- * bytes, or a compiled module.
+ * Where a module comes from: a URL, a string (a URL, or a path: resolved against the page in
+ * browsers, read from the file system in Node and Deno), its bytes, or a compiled module.
  */
 export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | CompiledWasmModule;
 
@@ -64,14 +64,19 @@ function fromBase64(text: string): Uint8Array {
   return bytes;
 }
 
-/** Compiles a module from where `source` says (file: URLs are read with node:fs: Node's fetch cannot). */
+/**
+ * Compiles a module from where `source` says. Files (file: URLs, and strings that are not URLs
+ * where there is no page) are read with node:fs: Node's fetch cannot read them.
+ */
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
   if (typeof source !== 'string' && !(source instanceof URL)) return WebAssembly.compile(source as Uint8Array<ArrayBuffer>);
-  const url = typeof source === 'string' ? new URL(source, import.meta.url) : source;
-  if (url.protocol === 'file:') {
+  const page = (globalThis as { location?: { href?: string } }).location?.href;
+  // a drive letter (C:\…) is a path, not a URL scheme
+  const url = source instanceof URL ? source : page ? new URL(source, page) : /^[a-z][a-z0-9+.-]+:/i.test(source) ? new URL(source) : null;
+  if (url === null || url.protocol === 'file:') {
     const { readFile } = await nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
-    return WebAssembly.compile((await readFile(url)) as Uint8Array<ArrayBuffer>);
+    return WebAssembly.compile((await readFile(url ?? (source as string))) as Uint8Array<ArrayBuffer>);
   }
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url.href}: HTTP ${res.status}`);

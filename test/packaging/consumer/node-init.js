@@ -3,7 +3,8 @@
 import * as minibatch from 'minibatch';
 import { check } from './check.js';
 
-const wasm = (file) => new URL(`./node_modules/minibatch/dist/wasm/${file}`, import.meta.url);
-const missing = await minibatch.initWasm({ module: wasm('missing.wasm') }).then(() => 'loaded', (e) => e.code);
-await minibatch.initWasm({ module: wasm('minibatch_wasm_bg.wasm'), threads: wasm('minibatch_wasm_threads_bg.wasm') });
+// a path (relative to the current directory) for one, a file: URL for the other
+const path = (file) => `node_modules/minibatch/dist/wasm/${file}`;
+const missing = await minibatch.initWasm({ module: path('missing.wasm') }).then(() => 'loaded', (e) => e.code);
+await minibatch.initWasm({ module: path('minibatch_wasm_bg.wasm'), threads: new URL(path('minibatch_wasm_threads_bg.wasm'), import.meta.url) });
 console.log(JSON.stringify({ missing, ...(await check(minibatch)) }));
