@@ -115,6 +115,7 @@ export function initWasm(source?: WasmSource | WasmSources): Promise<void> {
 function isSources(source: WasmSource | WasmSources | undefined): source is WasmSources {
   return (
     typeof source === 'object' &&
+    source !== null &&
     !(source instanceof URL) &&
     !(source instanceof WebAssembly.Module) &&
     !ArrayBuffer.isView(source) &&
