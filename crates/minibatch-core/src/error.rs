@@ -181,6 +181,183 @@ impl fmt::Display for CoreError {
 
 impl std::error::Error for CoreError {}
 
+/// A `CoreError` as flat fields, for the boundary: the TypeScript error the user sees keeps
+/// which data, argument, option, row, column and index the core named (ts/engine/fault.ts
+/// turns these into a `MinibatchError`; the js engine's ts/engine/js/rules.ts makes the same
+/// fields for the same refusals). A field that the variant does not have is `None`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ErrorFields {
+    /// The variant's name: "ShapeMismatch", "InvalidValue", ….
+    pub kind: &'static str,
+    /// "train" or "validation".
+    pub data: Option<&'static str>,
+    /// "x", "y", "sampleWeight".
+    pub argument: Option<&'static str>,
+    /// The TypeScript option's name (InvalidOption).
+    pub option: Option<&'static str>,
+    /// What a value should have been (InvalidValue, InvalidState, InvalidOption).
+    pub expected: Option<&'static str>,
+    /// A row of a dataset (InvalidValue, InvalidLabel), or the row an order entry names.
+    pub row: Option<f64>,
+    pub column: Option<f64>,
+    /// A position in a flat vector: the row order, the parameters, the optimizer state.
+    pub index: Option<f64>,
+    /// The offending value.
+    pub value: Option<f64>,
+    /// A length or count found (x values, weights, parameters, state values, values to allocate).
+    pub got: Option<f64>,
+    /// The length or count it should have been, or the bound it broke (rows, classes, nFeatures).
+    pub limit: Option<f64>,
+}
+
+impl CoreError {
+    /// The error as flat fields (see `ErrorFields`).
+    pub fn fields(&self) -> ErrorFields {
+        let n = |v: usize| Some(v as f64);
+        let none = ErrorFields::default();
+        match *self {
+            CoreError::ShapeMismatch {
+                data,
+                x_len,
+                y_len,
+                n_features,
+            } => ErrorFields {
+                kind: "ShapeMismatch",
+                data: Some(data),
+                argument: Some("x"),
+                got: n(x_len),
+                row: n(y_len),
+                limit: n(n_features),
+                ..none
+            },
+            CoreError::Empty {
+                data,
+                rows,
+                n_features,
+            } => ErrorFields {
+                kind: "Empty",
+                data: Some(data),
+                argument: Some(if rows == 0 { "y" } else { "x" }),
+                got: n(rows),
+                limit: n(n_features),
+                ..none
+            },
+            CoreError::SampleWeightLength {
+                data,
+                got,
+                expected,
+            } => ErrorFields {
+                kind: "SampleWeightLength",
+                data: Some(data),
+                argument: Some("sampleWeight"),
+                got: n(got),
+                limit: n(expected),
+                ..none
+            },
+            CoreError::InvalidValue {
+                data,
+                argument,
+                row,
+                column,
+                value,
+                expected,
+            } => ErrorFields {
+                kind: "InvalidValue",
+                data: Some(data),
+                argument: Some(argument),
+                row: n(row),
+                column: column.map(|c| c as f64),
+                value: Some(value),
+                expected: Some(expected),
+                ..none
+            },
+            CoreError::InvalidLabel {
+                data,
+                row,
+                value,
+                classes,
+            } => ErrorFields {
+                kind: "InvalidLabel",
+                data: Some(data),
+                argument: Some("y"),
+                row: n(row),
+                value: Some(value),
+                limit: n(classes),
+                ..none
+            },
+            CoreError::RowOutOfRange {
+                position,
+                row,
+                rows,
+            } => ErrorFields {
+                kind: "RowOutOfRange",
+                argument: Some("order"),
+                index: n(position),
+                value: Some(row as f64),
+                limit: n(rows),
+                ..none
+            },
+            CoreError::ParamsLength { got, expected } => ErrorFields {
+                kind: "ParamsLength",
+                argument: Some("params"),
+                got: n(got),
+                limit: n(expected),
+                ..none
+            },
+            CoreError::NonFiniteParam { index, value } => ErrorFields {
+                kind: "NonFiniteParam",
+                argument: Some("params"),
+                index: n(index),
+                value: Some(value),
+                ..none
+            },
+            CoreError::StateLength { got, expected } => ErrorFields {
+                kind: "StateLength",
+                argument: Some("optimizerState"),
+                got: n(got),
+                limit: n(expected),
+                ..none
+            },
+            CoreError::InvalidState {
+                index,
+                value,
+                expected,
+            } => ErrorFields {
+                kind: "InvalidState",
+                argument: Some("optimizerState"),
+                index: n(index),
+                value: Some(value),
+                expected: Some(expected),
+                ..none
+            },
+            CoreError::InvalidOption {
+                name,
+                value,
+                expected,
+            } => ErrorFields {
+                kind: "InvalidOption",
+                option: Some(name),
+                value: Some(value),
+                expected: Some(expected),
+                ..none
+            },
+            CoreError::NoOrder => ErrorFields {
+                kind: "NoOrder",
+                ..none
+            },
+            CoreError::NoValidationData => ErrorFields {
+                kind: "NoValidationData",
+                ..none
+            },
+            CoreError::OutOfMemory { values } => ErrorFields {
+                kind: "OutOfMemory",
+                got: n(values),
+                ..none
+            },
+        }
+    }
+}
+
 /// A zeroed f32 vector, or `OutOfMemory` instead of the allocator's abort (which would be a trap
 /// on wasm32).
 pub(crate) fn try_filled(n: usize, value: f32) -> Result<Vec<f32>, CoreError> {

@@ -196,8 +196,60 @@ fn count(name: &'static str, value: f64, positive: bool, max: f64) -> Result<usi
 /// 2^53: the largest step count a JavaScript number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0;
 
+/// The core's error as a JavaScript `Error` with its message; its fields wait in `LAST_ERROR`
+/// for `takeLastError`, so that the TypeScript error keeps them (ts/engine/wasm/raw.ts). A
+/// side channel rather than a class of its own as the thrown value: every export keeps
+/// returning a plain `Error`, whichever way it fails.
 fn to_js(e: CoreError) -> JsError {
-    JsError::new(&e.to_string())
+    let error = JsError::new(&e.to_string());
+    LAST_ERROR.with(|last| *last.borrow_mut() = Some(e));
+    error
+}
+
+thread_local! {
+    /// The last error `to_js` made on this thread (each worker has its own).
+    static LAST_ERROR: std::cell::RefCell<Option<CoreError>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The fields of a core error (minibatch-core's `ErrorFields`), as JavaScript reads them.
+#[wasm_bindgen(getter_with_clone)]
+pub struct RawError {
+    pub kind: String,
+    /// The core's message (its `Display`), to match the `Error` this came with.
+    pub message: String,
+    pub data: Option<String>,
+    pub argument: Option<String>,
+    pub option: Option<String>,
+    pub expected: Option<String>,
+    pub row: Option<f64>,
+    pub column: Option<f64>,
+    pub index: Option<f64>,
+    pub value: Option<f64>,
+    pub got: Option<f64>,
+    pub limit: Option<f64>,
+}
+
+/// The fields of the last error an export of this thread threw, once (None after that, or when
+/// the error did not come from the core).
+#[wasm_bindgen(js_name = takeLastError)]
+pub fn take_last_error() -> Option<RawError> {
+    let e = LAST_ERROR.with(|last| last.borrow_mut().take())?;
+    let f = e.fields();
+    let text = |t: Option<&'static str>| t.map(str::to_owned);
+    Some(RawError {
+        kind: f.kind.to_owned(),
+        message: e.to_string(),
+        data: text(f.data),
+        argument: text(f.argument),
+        option: text(f.option),
+        expected: text(f.expected),
+        row: f.row,
+        column: f.column,
+        index: f.index,
+        value: f.value,
+        got: f.got,
+        limit: f.limit,
+    })
 }
 
 /// Owns one fit's data and state in wasm memory.
