@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'INVALID_MODEL'
   | 'ENGINE_UNAVAILABLE'
   | 'ENGINE_FAILURE'
-  | 'DISPOSED';
+  | 'DISPOSED'
+  | 'MODEL_BUSY';
 
 export class MinibatchError extends Error {
   readonly code: ErrorCode;

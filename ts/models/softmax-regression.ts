@@ -27,13 +27,7 @@ export class SoftmaxRegression extends LinearModel {
   }
 
   protected encodeTargets(y: Targets, rows: number, learn: boolean, argument = 'y'): Float32Array {
-    if (typeof (y as ArrayLike<unknown>)?.length !== 'number' || (y as ArrayLike<unknown>).length !== rows) {
-      throw new InvalidDataError(
-        'SHAPE_MISMATCH',
-        `${argument} has ${String((y as ArrayLike<unknown>)?.length)} values but X has ${rows} rows: they must have one target per row`,
-        { argument },
-      );
-    }
+    checkTargetCount(y, rows, argument);
     if (learn && !this.fixedClasses) {
       const e = new LabelEncoder().fit(y, argument);
       if (e.nClasses < 2) {
@@ -46,6 +40,22 @@ export class SoftmaxRegression extends LinearModel {
       return t;
     }
     return this.encoder.transform(y, argument);
+  }
+
+  protected override targetEncoder(): (y: Targets, rows: number) => Float32Array {
+    const encoder = this.encoder;
+    return (y, rows) => {
+      checkTargetCount(y, rows, 'y');
+      return encoder.transform(y, 'y');
+    };
+  }
+
+  protected override captureExtra(): unknown {
+    return this.encoder;
+  }
+
+  protected override restoreExtra(extra: unknown): void {
+    this.encoder = extra as LabelEncoder;
   }
 
   protected outputs(): number {
@@ -138,5 +148,18 @@ export class SoftmaxRegression extends LinearModel {
         throw new InvalidModelError(`the snapshot's classes are invalid: ${e instanceof Error ? e.message : String(e)}`);
       }
     });
+  }
+}
+
+function checkTargetCount(y: Targets, rows: number, argument: string): void {
+  if (y === null || typeof y !== 'object' || typeof (y as ArrayLike<unknown>).length !== 'number' || (y as ArrayLike<unknown>).length !== rows) {
+    const n = y !== null && typeof y === 'object' ? (y as ArrayLike<unknown>).length : undefined;
+    throw new InvalidDataError(
+      typeof n === 'number' ? 'SHAPE_MISMATCH' : 'INVALID_DATA',
+      typeof n === 'number'
+        ? `${argument} has ${n} values but X has ${rows} rows: they must have one target per row`
+        : `${argument} must be an array of labels, one per row`,
+      { argument },
+    );
   }
 }
