@@ -91,7 +91,7 @@ export class NotFittedError extends MinibatchError {
 
 /** A serialized model that cannot be read back. */
 export class InvalidModelError extends MinibatchError {
-  constructor(message: string) {
-    super('INVALID_MODEL', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_MODEL', message, options);
   }
 }

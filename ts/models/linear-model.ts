@@ -11,7 +11,7 @@ import { MinMaxScaler, StandardScaler } from '../data/scaler.js';
 import { Rng } from '../data/random.js';
 import { DivergenceError, InvalidDataError, InvalidModelError, InvalidOptionError, MinibatchError, NotFittedError } from '../errors.js';
 import { type EpochInfo, type FitConfig, type FitOptions, validateFitOptions } from '../train/options.js';
-import { type History, type TrainData, type TrainStream, type TrainingState, TrainingRun } from '../train/loop.js';
+import { type History, type JsonFloat, type TrainData, type TrainStream, type TrainingState, TrainingRun } from '../train/loop.js';
 import { type Chunk, CSVStream, checkChunk, checkedChunks } from '../data/stream.js';
 import { classWeights, splitValidation, toSampleWeight } from '../train/validation.js';
 import { boolean, nonNegativeFinite, plainObject, rejectUnknown } from '../train/validate.js';
@@ -334,7 +334,19 @@ export abstract class LinearModel {
       if (!classes) throw new InvalidOptionError('classWeight', config.classWeight, `classWeight is for classifiers; ${this.modelName} is not one`);
       const cw = classWeights(config.classWeight, t, classes);
       const w = sampleWeight ?? new Float32Array(x.rows).fill(1);
-      for (let i = 0; i < w.length; i++) w[i] *= cw[t[i]];
+      let total = 0;
+      for (let i = 0; i < w.length; i++) {
+        w[i] *= cw[t[i]];
+        total += w[i];
+      }
+      // float32, as the engines hold them: 1e30 × 1e10 is Infinity there
+      if (!Number.isFinite(total) || total === 0) {
+        throw new InvalidOptionError(
+          'classWeight',
+          config.classWeight,
+          total === 0 ? 'classWeight × sampleWeight is zero for every row: nothing would be learned' : 'classWeight × sampleWeight overflows float32 (about 3.4e38): use smaller weights',
+        );
+      }
       sampleWeight = w;
     }
     let train: TrainData = { x, y: t, sampleWeight };
@@ -609,6 +621,21 @@ export abstract class LinearModel {
     json: unknown,
     restoreExtra: (model: M, j: Partial<ModelJSON>) => void = () => {},
   ): M {
+    try {
+      return LinearModel.read(ctor, name, json, restoreExtra);
+    } catch (e) {
+      if (e instanceof MinibatchError) throw e;
+      // whatever a hostile snapshot provokes (a getter that throws, nesting deeper than the stack)
+      throw new InvalidModelError(`the snapshot cannot be read: ${e instanceof Error ? e.message : describeValue(e)}`, { cause: e });
+    }
+  }
+
+  private static read<M extends LinearModel>(
+    ctor: new (o: Record<string, unknown>) => M,
+    name: string,
+    json: unknown,
+    restoreExtra: (model: M, j: Partial<ModelJSON>) => void,
+  ): M {
     const j = (typeof json === 'string' ? parseJSON(json) : json) as Partial<ModelJSON> | null;
     if (j === null || typeof j !== 'object') throw new InvalidModelError(`expected a ${name} snapshot object, got ${j === null ? 'null' : typeof j}`);
     if (j.format !== FORMAT) throw new InvalidModelError(`not a minibatch model: format is ${JSON.stringify(j.format)}, expected "${FORMAT}"`);
@@ -695,44 +722,116 @@ function isFlat(X: unknown): boolean {
   return X instanceof Float32Array || X instanceof Float64Array;
 }
 
+/** A dense array of exactly `length` finite float32 values (a hole, a string or a length of 10⁹
+ * is refused before anything is allocated). */
 function floats(v: unknown, length: number, field: string): Float32Array {
   if (!Array.isArray(v) || v.length !== length) throw new InvalidModelError(`the snapshot's ${field} must be an array of ${length} numbers`);
   const out = new Float32Array(length);
-  v.forEach((x, i) => {
-    out[i] = x;
-    if (typeof x !== 'number' || !Number.isFinite(out[i])) throw new InvalidModelError(`the snapshot's ${field}[${i}] = ${String(x)} is not a finite float32`);
-  });
+  for (let i = 0; i < length; i++) {
+    const x: unknown = v[i];
+    out[i] = typeof x === 'number' ? x : NaN;
+    if (typeof x !== 'number' || !Number.isFinite(out[i])) throw new InvalidModelError(`the snapshot's ${field}[${i}] = ${describeValue(x)} is not a finite float32`);
+  }
   return out;
 }
 
-/** Checks the shape of a snapshot's training state (its numbers are checked again by the engine). */
+function describeValue(v: unknown): string {
+  return typeof v === 'number' || typeof v === 'boolean' ? String(v) : typeof v === 'string' ? JSON.stringify(v).slice(0, 40) : v === null ? 'null' : typeof v;
+}
+
+/**
+ * Reads a snapshot's training state field by field into a new object (unknown fields dropped,
+ * nothing deep copied), so that what a resumed run reads is exactly what was checked: counts are
+ * integers ≥ 0, the generator's state is its 4 int32 words, arrays are dense and of the lengths
+ * the model implies, optimizer buffers hold numbers or ±Infinity written as strings.
+ */
 function checkTraining(t: unknown, nParams: number): TrainingState {
-  const s = t as TrainingState;
-  const ints = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
-  const ok =
-    s !== null &&
-    typeof s === 'object' &&
-    s.version === 1 &&
-    ints(s.seed) &&
-    ints(s.epoch) &&
-    ints(s.iteration) &&
-    ints(s.batch) &&
-    Array.isArray(s.rng) &&
-    s.rng.every((v) => Number.isInteger(v)) &&
-    s.optimizer !== null &&
-    typeof s.optimizer === 'object' &&
-    typeof s.optimizer.type === 'string' &&
-    ints(s.optimizer.step) &&
-    Array.isArray(s.optimizer.buffers) &&
-    s.optimizer.buffers.length % nParams === 0 &&
-    s.optimizer.buffers.every((v) => typeof v === 'number' && Number.isFinite(v)) &&
-    s.tolerance !== null &&
-    typeof s.tolerance === 'object' &&
-    s.history !== null &&
-    typeof s.history === 'object' &&
-    ['loss', 'valLoss', 'valScore', 'learningRate', 'epochTimeMs'].every((k) => Array.isArray((s.history as unknown as Record<string, unknown>)[k]));
-  if (!ok) throw new InvalidModelError('the snapshot\'s training state is malformed or truncated: load it without "training", or take a new snapshot');
-  return structuredClone(s);
+  const fail = (what: string): never => {
+    throw new InvalidModelError(`the snapshot's training state is malformed or truncated (${what}): load it without "training", or take a new snapshot`);
+  };
+  const obj = (v: unknown, what: string): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(what));
+  const count = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : fail(`${what} must be an integer ≥ 0`));
+  const finite = (v: unknown, what: string): number => (typeof v === 'number' && Number.isFinite(v) ? v : fail(`${what} must be a finite number`));
+  const finiteOrNull = (v: unknown, what: string): number | null => (v === null ? null : finite(v, what));
+  const list = <T>(v: unknown, what: string, max: number, item: (x: unknown, i: number) => T): T[] => {
+    if (!Array.isArray(v) || v.length > max) return fail(`${what} must be an array of at most ${max} values`);
+    const out: T[] = [];
+    for (let i = 0; i < v.length; i++) out.push(item(v[i], i));
+    return out;
+  };
+  const s = obj(t, 'not an object');
+  if (s.version !== 1) fail(`version ${describeValue(s.version)}`);
+  const epoch = count(s.epoch, 'epoch');
+  const partialIn = s.partial;
+  const partial =
+    partialIn === null || partialIn === undefined
+      ? null
+      : (() => {
+          const p = obj(partialIn, 'partial');
+          return { lossSum: finite(p.lossSum, 'partial.lossSum'), rows: count(p.rows, 'partial.rows') };
+        })();
+  const rng = list(s.rng, 'rng', 4, (v) => (Number.isInteger(v) && (v as number) >= -0x80000000 && (v as number) <= 0x7fffffff ? (v as number) : fail('rng holds 4 int32 words')));
+  if (rng.length !== 4 || rng.every((v) => v === 0)) fail('rng must be the 4 int32 words of a generator state, not all 0');
+  const o = obj(s.optimizer, 'optimizer');
+  const type = typeof o.type === 'string' && ['sgd', 'adagrad', 'rmsprop', 'adam', 'adamw'].includes(o.type) ? o.type : fail('optimizer.type');
+  // at most 3 buffers of θ's length (rmsprop: v, ḡ, momentum; adam: m, v, v̂)
+  const buffers = list(o.buffers, 'optimizer.buffers', 3 * nParams, (v, i): JsonFloat =>
+    v === 'Infinity' || v === '-Infinity' ? v : typeof v === 'number' && Number.isFinite(v) ? v : fail(`optimizer.buffers[${i}] must be a number or "Infinity"`),
+  );
+  if (buffers.length % nParams !== 0) fail(`optimizer.buffers has ${buffers.length} values, not whole buffers of ${nParams}`);
+  const plateauIn = s.plateau;
+  const plateau =
+    plateauIn === null || plateauIn === undefined
+      ? null
+      : (() => {
+          const p = obj(plateauIn, 'plateau');
+          const rate = finite(p.rate, 'plateau.rate');
+          if (!(rate > 0)) fail('plateau.rate must be > 0');
+          return { rate, best: finiteOrNull(p.best, 'plateau.best'), badEpochs: count(p.badEpochs, 'plateau.badEpochs'), cooldownLeft: count(p.cooldownLeft, 'plateau.cooldownLeft') };
+        })();
+  const esIn = s.earlyStopping;
+  const earlyStopping =
+    esIn === null || esIn === undefined
+      ? null
+      : (() => {
+          const e = obj(esIn, 'earlyStopping');
+          return { best: finiteOrNull(e.best, 'earlyStopping.best'), bestEpoch: count(e.bestEpoch, 'earlyStopping.bestEpoch'), wait: count(e.wait, 'earlyStopping.wait') };
+        })();
+  const params = (v: unknown, what: string): number[] | null => {
+    if (v === null || v === undefined) return null;
+    if (!Array.isArray(v) || v.length !== nParams) return fail(`${what} must hold ${nParams} numbers`);
+    return Array.from(floats(v, nParams, what));
+  };
+  const tol = obj(s.tolerance, 'tolerance');
+  const h = obj(s.history, 'history');
+  const epochs = epoch + (partial ? 1 : 0);
+  const values = (k: string, lengths: number[]) => {
+    const a = list(h[k], `history.${k}`, epochs, (v, i) => finite(v, `history.${k}[${i}]`));
+    if (!lengths.includes(a.length)) fail(`history.${k} has ${a.length} values for ${epochs} epochs`);
+    return a;
+  };
+  return {
+    version: 1,
+    seed: Number.isSafeInteger(s.seed) && (s.seed as number) >= 0 && (s.seed as number) <= 0xffffffff ? (s.seed as number) : fail('seed'),
+    epoch,
+    iteration: count(s.iteration, 'iteration'),
+    batch: count(s.batch, 'batch'),
+    rng,
+    partial,
+    optimizer: { type, step: count(o.step, 'optimizer.step'), buffers },
+    plateau,
+    earlyStopping,
+    bestParams: params(s.bestParams, 'bestParams'),
+    current: params(s.current, 'current'),
+    tolerance: { best: finiteOrNull(tol.best, 'tolerance.best'), since: count(tol.since, 'tolerance.since') },
+    history: {
+      loss: values('loss', [epochs]),
+      valLoss: values('valLoss', [0, epoch, epochs]),
+      valScore: values('valScore', [0, epoch, epochs]),
+      learningRate: values('learningRate', [epochs]),
+      epochTimeMs: values('epochTimeMs', [epochs]),
+    },
+  };
 }
 
 function parseJSON(text: string): unknown {

@@ -1,7 +1,7 @@
 import { type Dataset, type Features, LinearModel, type LinearModelOptions, type ModelJSON, type Targets } from './linear-model.js';
 import { type ClassValue, LabelEncoder } from '../data/encoders.js';
 import { type Chunk, CSVStream } from '../data/stream.js';
-import { InvalidDataError, InvalidModelError } from '../errors.js';
+import { InvalidDataError, InvalidModelError, InvalidOptionError } from '../errors.js';
 
 export interface SoftmaxRegressionOptions extends LinearModelOptions {
   /** The classes, in the order of their indices; by default the sorted distinct labels of y seen by fit. */
@@ -24,6 +24,9 @@ export class SoftmaxRegression extends LinearModel {
     super(options, ['classes']);
     this.fixedClasses = options.classes !== undefined;
     this.encoder = new LabelEncoder(options.classes);
+    if (this.fixedClasses && this.encoder.nClasses < 2) {
+      throw new InvalidOptionError('classes', options.classes, 'classes must list at least two classes: a classifier needs two');
+    }
   }
 
   protected encodeTargets(y: Targets, rows: number, learn: boolean, argument = 'y'): Float32Array {
@@ -76,7 +79,12 @@ export class SoftmaxRegression extends LinearModel {
 
   /** A Dataset's classes become the model's (in their order), unless the model fixed its own. */
   protected override takeEncoder(encoder: LabelEncoder, learn: boolean): void {
-    if (learn && !this.fixedClasses) this.encoder = LabelEncoder.fromJSON(encoder.toJSON());
+    if (learn && !this.fixedClasses) {
+      if (encoder.nClasses < 2) {
+        throw new InvalidDataError('INVALID_LABEL', `this dataset's target has ${encoder.nClasses} class: a classifier needs at least two`, { argument: 'y' });
+      }
+      this.encoder = LabelEncoder.fromJSON(encoder.toJSON());
+    }
   }
 
   protected classList(): readonly ClassValue[] | null {
@@ -144,6 +152,7 @@ export class SoftmaxRegression extends LinearModel {
       }
       try {
         model.encoder = new LabelEncoder(j.classes);
+        if (model.encoder.nClasses < 2) throw new InvalidModelError("the snapshot's classes must list at least two classes");
       } catch (e) {
         throw new InvalidModelError(`the snapshot's classes are invalid: ${e instanceof Error ? e.message : String(e)}`);
       }
