@@ -369,7 +369,9 @@ impl Trainer {
                 );
                 summary.iterations += 1;
                 summary.rows += batch.len() as u64;
-                if !loss.is_finite() {
+                // judged in float32, as the js engine judges its float64 loss: a batch loss
+                // past float32's range (an overflowing penalty, say) is divergence in both
+                if !(loss as f32).is_finite() {
                     summary.finite = false;
                     break;
                 }
