@@ -15,7 +15,7 @@ import {
   SoftmaxRegression,
   crossValidate,
 } from '../../ts/index.js';
-import { blobs, classification } from '../helpers/data.js';
+import { blobs, classification, maxRelDiff } from '../helpers/data.js';
 
 const engines = ['wasm', 'js'] as const;
 
@@ -115,7 +115,8 @@ describe('the engines agree on divergence at huge learning rates', () => {
     );
     expect(outcomes[0].r).toBe(outcomes[1].r);
     expect(outcomes[0].r).toMatch(/DIVERGED/);
-    expect(outcomes[0].w).toEqual(outcomes[1].w);
+    // the model keeps the last finite epoch's parameters: the same in both, to the engines' 1e-5
+    expect(maxRelDiff(outcomes[0].w, outcomes[1].w)).toBeLessThan(1e-5);
   });
 });
 
