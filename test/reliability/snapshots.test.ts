@@ -84,6 +84,8 @@ describe('fromJSON refuses what is not a snapshot, with INVALID_MODEL', () => {
     invalid({ ...j, options: { l2: deep } });
     invalid({ ...j, preprocessing: { type: 'StandardScaler', state: deep } });
     invalid({ ...j, training: { ...j.training, history: deep } });
+    invalid({ ...j, training: { ...j.training, plateau: deep } });
+    invalid({ ...j, training: { ...j.training, partial: { lossSum: deep, rows: 1 } } });
     expect(() => SoftmaxRegression.fromJSON({ ...j, model: 'SoftmaxRegression', classes: [deep, 1] } as ModelJSON)).toThrow(MinibatchError);
   });
 
