@@ -250,8 +250,9 @@ export abstract class LinearModel {
         }
       }
       const state = this.training;
-      // new rows: an epoch left unfinished by an earlier stop does not carry over
-      const from = state ? { ...state, batch: 0, partial: null } : null;
+      // new rows: an epoch left unfinished by an earlier stop does not carry over (nor its
+      // entry in the history)
+      const from = state ? withoutPartialEpoch(state) : null;
       const prepared = await this.prepare(X, y, { tolerance: null, ...o, maxEpochs: (state?.epoch ?? 0) + 1, resume: state !== null }, from);
       for await (const _ of prepared.run.run());
       return this.finish(prepared);
@@ -354,6 +355,10 @@ export abstract class LinearModel {
     const seed = resume ? from!.seed : (config.seed ?? Rng.freshSeed());
     if (config.validationSplit !== undefined) {
       ({ train, validation } = splitValidation(train, config.validationSplit, seed, classes));
+      if (validation.sampleWeight && !validation.sampleWeight.some((w) => w > 0)) {
+        // the validation loss, Σ s·ℓ / Σ s, would be 0 / 0
+        throw new InvalidOptionError('validationSplit', config.validationSplit, 'every held-out row has weight 0, so the validation loss is undefined: pass validationData, or weights that are not 0');
+      }
     } else if (config.validationData !== undefined) {
       validation = this.validationRows(config.validationData, x.cols);
     }
@@ -606,8 +611,9 @@ export abstract class LinearModel {
       weights: f ? Array.from(f.weights) : null,
       bias: f ? Array.from(f.bias) : null,
       ...(classes ? { classes: classes as (string | number | boolean)[] } : {}),
+      // also unfitted: the model's `standardize` option is part of what it is
       preprocessing:
-        this.scaler && this.scaler.isFitted
+        this.scaler
           ? { type: this.scaler instanceof StandardScaler ? 'StandardScaler' : 'MinMaxScaler', state: this.scaler.toJSON() }
           : null,
       training: this.training ? structuredClone(this.training) : null,
@@ -649,6 +655,12 @@ export abstract class LinearModel {
       if (e instanceof InvalidModelError) throw e;
       throw new InvalidModelError(`invalid options in the snapshot: ${e instanceof Error ? e.message : String(e)}`);
     }
+    if (j.preprocessing) {
+      const { type, state } = j.preprocessing;
+      if (type === 'StandardScaler') model.scaler = StandardScaler.fromJSON(state);
+      else if (type === 'MinMaxScaler') model.scaler = MinMaxScaler.fromJSON(state);
+      else throw new InvalidModelError(`unknown preprocessing ${JSON.stringify(type)} in the snapshot`);
+    }
     if (j.weights === null && j.bias === null) return model;
     const { nFeatures: d, nOutputs: k } = j;
     if (!Number.isInteger(d) || !Number.isInteger(k) || (d as number) < 1 || (k as number) < 1) {
@@ -659,15 +671,24 @@ export abstract class LinearModel {
     model.fitted = { weights, bias, nFeatures: d as number, nOutputs: k as number };
     if (model.outputs() !== k) throw new InvalidModelError(`the snapshot has ${String(k)} outputs, its classes make ${model.outputs()}`);
     if (j.training !== undefined && j.training !== null) model.training = checkTraining(j.training, weights.length + bias.length);
-    if (j.preprocessing) {
-      const { type, state } = j.preprocessing;
-      if (type === 'StandardScaler') model.scaler = StandardScaler.fromJSON(state);
-      else if (type === 'MinMaxScaler') model.scaler = MinMaxScaler.fromJSON(state);
-      else throw new InvalidModelError(`unknown preprocessing ${JSON.stringify(type)} in the snapshot`);
-      if (model.scaler.nFeatures !== d) throw new InvalidModelError(`the snapshot's scaler has ${model.scaler.nFeatures} columns, the model ${String(d)}`);
+    if (model.scaler && (!model.scaler.isFitted || model.scaler.nFeatures !== d)) {
+      throw new InvalidModelError(`the snapshot's scaler is ${model.scaler.isFitted ? `fitted on ${model.scaler.nFeatures} columns` : 'not fitted'}, the model on ${String(d)}`);
     }
     return model;
   }
+}
+
+/** The state as of the last completed epoch: an unfinished epoch's batches and sums dropped. */
+function withoutPartialEpoch(s: TrainingState): TrainingState {
+  if (!s.partial && s.batch === 0) return s;
+  const h = s.history;
+  const cut = s.partial ? -1 : h.loss.length;
+  return {
+    ...s,
+    batch: 0,
+    partial: null,
+    history: { ...h, loss: h.loss.slice(0, cut), learningRate: h.learningRate.slice(0, cut), epochTimeMs: h.epochTimeMs.slice(0, cut) },
+  };
 }
 
 export type PartialFitOptions = Omit<FitOptions, 'maxEpochs' | 'resume' | 'validationSplit'>;

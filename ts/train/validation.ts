@@ -29,7 +29,7 @@ export function toSampleWeight(w: unknown, rows: number, argument = 'sampleWeigh
         row: i,
       });
     }
-    total += v;
+    total += out[i]; // as float32, the engines' weights: 1e-46 is 0 there
   }
   if (total === 0) throw new InvalidDataError('INVALID_DATA', `${argument} is zero for every row: nothing would be learned`, { argument });
   return out;
