@@ -827,7 +827,9 @@ function checkTraining(t: unknown, nParams: number): TrainingState {
   const h = obj(s.history, 'history');
   const epochs = epoch + (partial ? 1 : 0);
   const values = (k: string, lengths: number[]) => {
-    const a = list(h[k], `history.${k}`, epochs, (v, i) => finite(v, `history.${k}[${i}]`));
+    const a = list(h[k], `history.${k}`, epochs, (v, i): JsonFloat =>
+      v === 'Infinity' || v === '-Infinity' || v === 'NaN' ? v : finite(v, `history.${k}[${i}]`),
+    );
     if (!lengths.includes(a.length)) fail(`history.${k} has ${a.length} values for ${epochs} epochs`);
     return a;
   };

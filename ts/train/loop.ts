@@ -87,10 +87,10 @@ export function isStream(t: TrainData | TrainStream): t is TrainStream {
 
 /** A float of the training state as JSON can hold it: ±Infinity written as a string (an
  * adagrad/rmsprop/adam accumulator may overflow float32 while θ stays finite). */
-export type JsonFloat = number | 'Infinity' | '-Infinity';
+export type JsonFloat = number | 'Infinity' | '-Infinity' | 'NaN';
 
-export const toJsonFloat = (v: number): JsonFloat => (v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v);
-export const fromJsonFloat = (v: JsonFloat): number => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v);
+export const toJsonFloat = (v: number): JsonFloat => (v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : Number.isNaN(v) ? 'NaN' : v);
+export const fromJsonFloat = (v: JsonFloat): number => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === 'NaN' ? NaN : v);
 
 /** Everything a resumed run needs besides θ and the data; JSON-safe (±Infinity as null or as a string). */
 export interface TrainingState {
@@ -116,14 +116,15 @@ export interface TrainingState {
    * `restoreBestWeights`): a resumed run continues from here, not from the best epoch. */
   current: number[] | null;
   tolerance: { best: number | null; since: number };
-  history: {
-    loss: number[];
-    valLoss: number[];
-    valScore: number[];
-    learningRate: number[];
-    epochTimeMs: number[];
-  };
+  /** Each epoch's values; a validation loss may be ±Infinity or NaN (parameters finite but
+   * huge), written as a string. */
+  history: Record<HistoryKey, JsonFloat[]>;
 }
+
+const HISTORY_KEYS = ['loss', 'valLoss', 'valScore', 'learningRate', 'epochTimeMs'] as const;
+export type HistoryKey = (typeof HISTORY_KEYS)[number];
+const mapHistory = <A, B>(h: Record<HistoryKey, A[]>, f: (v: A) => B): Record<HistoryKey, B[]> =>
+  Object.fromEntries(HISTORY_KEYS.map((k) => [k, h[k].map(f)])) as Record<HistoryKey, B[]>;
 
 /** PyTorch's nn.Linear initialization, U(−1/√d, 1/√d), or zeros (scikit-learn's). */
 function initialParams(rng: Rng, d: number, k: number, init: 'uniform' | 'zeros', fitIntercept: boolean): Float32Array {
@@ -262,7 +263,7 @@ export class TrainingRun {
     const prior = this.resumeFrom?.state ?? null;
     const seed = prior ? prior.seed : (config.seed ?? Rng.freshSeed());
     const h = prior
-      ? structuredClone(prior.history)
+      ? mapHistory(prior.history, fromJsonFloat)
       : { loss: [] as number[], valLoss: [] as number[], valScore: [] as number[], learningRate: [] as number[], epochTimeMs: [] as number[] };
     let epoch = prior?.epoch ?? 0;
     let iteration = prior?.iteration ?? 0;
@@ -593,7 +594,7 @@ export class TrainingRun {
             bestParams: bestParams ? Array.from(bestParams) : null,
             current: best ? Array.from(current) : null,
             tolerance: { best: finiteOrNull(tol.best), since: tol.since },
-            history: h,
+            history: mapHistory(h, toJsonFloat),
           };
         } finally {
           open?.dispose();
