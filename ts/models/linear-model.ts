@@ -366,8 +366,8 @@ export abstract class LinearModel {
       // fitted on the training rows only, as a new scaler (the model's own stays as it is until
       // the fit succeeds); a resumed training keeps the scaler it started with
       if (!resume) this.scaler = freshScaler(this.scaler).fit(train.x);
-      train = { ...train, x: this.scaler.transform(train.x) };
-      if (validation) validation = { ...validation, x: this.scaler.transform(validation.x) };
+      train = { ...train, x: scaled(this.scaler, train.x, 'X') };
+      if (validation) validation = { ...validation, x: scaled(this.scaler, validation.x, 'validation rows') };
     }
     const resumeFrom = resume ? { params: this.params(), state: from! } : null;
     return this.newRun(train, validation, { ...config, seed }, resumeFrom);
@@ -442,11 +442,11 @@ export abstract class LinearModel {
       chunks: checkedChunks(chunks, d),
       nFeatures: d,
       shuffleBufferRows: config.shuffleBufferRows,
-      convert: (c) => ({ x: scaler ? scaler.transform(c.x) : c.x, y: encode(this.chunkTargets(c, chunks), c.x.rows), sampleWeight: null }),
+      convert: (c) => ({ x: scaler ? scaled(scaler, c.x, 'data') : c.x, y: encode(this.chunkTargets(c, chunks), c.x.rows), sampleWeight: null }),
     };
     let validation: TrainData | null = null;
     if (config.validationData !== undefined) validation = this.validationRows(config.validationData, d);
-    if (validation && scaler) validation = { ...validation, x: scaler.transform(validation.x) };
+    if (validation && scaler) validation = { ...validation, x: scaled(scaler, validation.x, 'validationData[0]') };
     const seed = resume ? from!.seed : (config.seed ?? Rng.freshSeed());
     const resumeFrom = resume ? { params: this.params(), state: from! } : null;
     return this.newRun(stream, validation, { ...config, seed }, resumeFrom);
@@ -717,6 +717,28 @@ export abstract class SingleOutputModel extends LinearModel {
   decisionFunction(X: Features): Float64Array {
     return this.scores(X).z;
   }
+}
+
+/**
+ * The rows as the scaler maps them, checked: a column whose spread in the training rows is
+ * tiny (a standard deviation of 1e-45, say) can map other rows past float32's range, which no
+ * engine can train on.
+ */
+function scaled(scaler: StandardScaler | MinMaxScaler, m: Matrix, argument: string): Matrix {
+  const out = scaler.transform(m);
+  for (let i = 0; i < out.data.length; i++) {
+    if (!Number.isFinite(out.data[i])) {
+      const row = Math.floor(i / out.cols);
+      const column = i % out.cols;
+      throw new InvalidDataError(
+        'INVALID_DATA',
+        `${argument}[${row}][${column}] = ${m.data[i]} becomes ${out.data[i]} after the model's ${scaler.constructor.name} (fitted on the training rows): ` +
+          `column ${column} varies too little there to be scaled; drop it, rescale it, or turn standardize off (row ${row}, column ${column})`,
+        { argument, row, column },
+      );
+    }
+  }
+  return out;
 }
 
 /** An unfitted scaler with the same options. */
