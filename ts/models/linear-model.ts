@@ -15,6 +15,7 @@ import { type History, type JsonFloat, type TrainData, type TrainStream, type Tr
 import { type Chunk, CSVStream, checkChunk, checkedChunks } from '../data/stream.js';
 import { classWeights, splitValidation, toSampleWeight } from '../train/validation.js';
 import { boolean, nonNegativeFinite, plainObject, rejectUnknown } from '../train/validate.js';
+import { OPTIMIZER_DEFAULTS } from '../train/optimizers.js';
 
 export interface LinearModelOptions {
   /** λ of the (λ/2)‖W‖² penalty; the intercept is never penalized. Default 0. */
@@ -802,44 +803,31 @@ function checkTraining(t: unknown, nParams: number): TrainingState {
     for (let i = 0; i < v.length; i++) out.push(item(v[i], i));
     return out;
   };
+  const optional = <T>(v: unknown, what: string, read: (o: Record<string, unknown>) => T): T | null =>
+    v === null || v === undefined ? null : read(obj(v, what));
   const s = obj(t, 'not an object');
   if (s.version !== 1) fail(`version ${describeValue(s.version)}`);
   const epoch = count(s.epoch, 'epoch');
-  const partialIn = s.partial;
-  const partial =
-    partialIn === null || partialIn === undefined
-      ? null
-      : (() => {
-          const p = obj(partialIn, 'partial');
-          return { lossSum: finite(p.lossSum, 'partial.lossSum'), rows: count(p.rows, 'partial.rows') };
-        })();
+  const partial = optional(s.partial, 'partial', (p) => ({ lossSum: finite(p.lossSum, 'partial.lossSum'), rows: count(p.rows, 'partial.rows') }));
   const rng = list(s.rng, 'rng', 4, (v) => (Number.isInteger(v) && (v as number) >= -0x80000000 && (v as number) <= 0x7fffffff ? (v as number) : fail('rng holds 4 int32 words')));
   if (rng.length !== 4 || rng.every((v) => v === 0)) fail('rng must be the 4 int32 words of a generator state, not all 0');
   const o = obj(s.optimizer, 'optimizer');
-  const type = typeof o.type === 'string' && ['sgd', 'adagrad', 'rmsprop', 'adam', 'adamw'].includes(o.type) ? o.type : fail('optimizer.type');
+  const type = typeof o.type === 'string' && Object.hasOwn(OPTIMIZER_DEFAULTS, o.type) ? o.type : fail('optimizer.type');
   // at most 3 buffers of θ's length (rmsprop: v, ḡ, momentum; adam: m, v, v̂)
   const buffers = list(o.buffers, 'optimizer.buffers', 3 * nParams, (v, i): JsonFloat =>
     v === 'Infinity' || v === '-Infinity' ? v : typeof v === 'number' && Number.isFinite(v) ? v : fail(`optimizer.buffers[${i}] must be a number or "Infinity"`),
   );
   if (buffers.length % nParams !== 0) fail(`optimizer.buffers has ${buffers.length} values, not whole buffers of ${nParams}`);
-  const plateauIn = s.plateau;
-  const plateau =
-    plateauIn === null || plateauIn === undefined
-      ? null
-      : (() => {
-          const p = obj(plateauIn, 'plateau');
-          const rate = finite(p.rate, 'plateau.rate');
-          if (!(rate > 0)) fail('plateau.rate must be > 0');
-          return { rate, best: finiteOrNull(p.best, 'plateau.best'), badEpochs: count(p.badEpochs, 'plateau.badEpochs'), cooldownLeft: count(p.cooldownLeft, 'plateau.cooldownLeft') };
-        })();
-  const esIn = s.earlyStopping;
-  const earlyStopping =
-    esIn === null || esIn === undefined
-      ? null
-      : (() => {
-          const e = obj(esIn, 'earlyStopping');
-          return { best: finiteOrNull(e.best, 'earlyStopping.best'), bestEpoch: count(e.bestEpoch, 'earlyStopping.bestEpoch'), wait: count(e.wait, 'earlyStopping.wait') };
-        })();
+  const plateau = optional(s.plateau, 'plateau', (p) => {
+    const rate = finite(p.rate, 'plateau.rate');
+    if (!(rate > 0)) fail('plateau.rate must be > 0');
+    return { rate, best: finiteOrNull(p.best, 'plateau.best'), badEpochs: count(p.badEpochs, 'plateau.badEpochs'), cooldownLeft: count(p.cooldownLeft, 'plateau.cooldownLeft') };
+  });
+  const earlyStopping = optional(s.earlyStopping, 'earlyStopping', (e) => ({
+    best: finiteOrNull(e.best, 'earlyStopping.best'),
+    bestEpoch: count(e.bestEpoch, 'earlyStopping.bestEpoch'),
+    wait: count(e.wait, 'earlyStopping.wait'),
+  }));
   const params = (v: unknown, what: string): number[] | null => {
     if (v === null || v === undefined) return null;
     if (!Array.isArray(v) || v.length !== nParams) return fail(`${what} must hold ${nParams} numbers`);
