@@ -221,6 +221,31 @@ describe.each(engines)('fitIter iterators can be disposed (%s engine)', (engine)
   });
 });
 
+describe.each(engines)('parked sessions resume bit-identically (%s engine)', (engine) => {
+  it('7 fitIters advanced in turn (more than the 4 sessions kept waiting) end as each fit alone, also on a stream with validation', async () => {
+    const { X, y } = blobs(932, 120, 3, 3, 0.8);
+    const options = (seed: number): FitOptions => ({ engine, seed, maxEpochs: 6, learningRate: 0.2, tolerance: null, validationData: [X.slice(0, 20), y.slice(0, 20)], optimizer: 'adam' });
+    const stream = chunksOf([matrixChunk(X.slice(0, 60), y.slice(0, 60)), matrixChunk(X.slice(60), y.slice(60))]);
+    const alone: SoftmaxRegression[] = [];
+    for (let i = 0; i < 7; i++) {
+      const m = new SoftmaxRegression();
+      await (i === 6 ? m.fit(stream, options(i)) : m.fit(X, y, options(i)));
+      alone.push(m);
+    }
+    const models = Array.from({ length: 7 }, () => new SoftmaxRegression());
+    const its = models.map((m, i) => (i === 6 ? m.fitIter(stream, options(i)) : m.fitIter(X, y, options(i))));
+    let open = its.length;
+    while (open > 0) {
+      open = 0;
+      for (const it of its) if (!(await it.next()).done) open++;
+    }
+    models.forEach((m, i) => {
+      expect(m.weights).toEqual(alone[i].weights);
+      expect(m.bias).toEqual(alone[i].bias);
+    });
+  });
+});
+
 describe('abandoned fitIter iterators do not hold wasm memory', () => {
   it('200 iterators left after their first epoch, with no turn of the event loop: wasm memory stays bounded', async () => {
     // 200 × 40 000 × 32 float32 = 1 GB if each kept its session

@@ -26,9 +26,16 @@ fn vector(max: usize) -> impl Strategy<Value = Vec<f32>> {
 }
 
 fn runner() -> TestRunner {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(256);
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(256);
     TestRunner::new_with_rng(
-        Config { cases, failure_persistence: None, ..Config::default() },
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        },
         TestRng::deterministic_rng(RngAlgorithm::ChaCha),
     )
 }
@@ -89,18 +96,31 @@ fn dot_gives_the_bits_of_its_order() {
 #[test]
 fn axpy_and_scale_add_are_the_scalar_operations_lane_by_lane() {
     runner()
-        .run(&(value(), value(), vector(40), vector(40)), |(alpha, beta, x, y)| {
-            let n = x.len().min(y.len());
-            let mut got = y.clone();
-            kernels::axpy(alpha, &x, &mut got);
-            let want: Vec<f32> = (0..y.len()).map(|i| if i < n { y[i] + alpha * x[i] } else { y[i] }).collect();
-            prop_assert!(same_all(&got, &want));
-            let mut got = y.clone();
-            kernels::scale_add(alpha, &mut got, beta, &x);
-            let want: Vec<f32> = (0..y.len()).map(|i| if i < n { alpha * y[i] + beta * x[i] } else { y[i] }).collect();
-            prop_assert!(same_all(&got, &want));
-            Ok(())
-        })
+        .run(
+            &(value(), value(), vector(40), vector(40)),
+            |(alpha, beta, x, y)| {
+                let n = x.len().min(y.len());
+                let mut got = y.clone();
+                kernels::axpy(alpha, &x, &mut got);
+                let want: Vec<f32> = (0..y.len())
+                    .map(|i| if i < n { y[i] + alpha * x[i] } else { y[i] })
+                    .collect();
+                prop_assert!(same_all(&got, &want));
+                let mut got = y.clone();
+                kernels::scale_add(alpha, &mut got, beta, &x);
+                let want: Vec<f32> = (0..y.len())
+                    .map(|i| {
+                        if i < n {
+                            alpha * y[i] + beta * x[i]
+                        } else {
+                            y[i]
+                        }
+                    })
+                    .collect();
+                prop_assert!(same_all(&got, &want));
+                Ok(())
+            },
+        )
         .unwrap();
 }
 
@@ -132,7 +152,13 @@ fn dot_row_reference(w: &[f32], x: &[f32]) -> f32 {
 
 #[test]
 fn dot_rows_and_dot_rows_2_give_each_rows_bits() {
-    let rows = (0usize..40).prop_flat_map(|n| (prop::collection::vec(value(), n), prop::collection::vec(value(), n), prop::collection::vec(prop::collection::vec(value(), n), 4)));
+    let rows = (0usize..40).prop_flat_map(|n| {
+        (
+            prop::collection::vec(value(), n),
+            prop::collection::vec(value(), n),
+            prop::collection::vec(prop::collection::vec(value(), n), 4),
+        )
+    });
     runner()
         .run(&rows, |(w0, w1, x)| {
             let r: [&[f32]; 4] = std::array::from_fn(|k| x[k].as_slice());
@@ -152,14 +178,23 @@ fn dot_rows_and_dot_rows_2_give_each_rows_bits() {
 #[test]
 fn axpy_rows_and_axpy_rows_2_sum_the_rows_left_to_right() {
     let cases = (0usize..40).prop_flat_map(|n| {
-        (prop::collection::vec(value(), 3), prop::collection::vec(value(), 3), prop::collection::vec(prop::collection::vec(value(), n), 3), prop::collection::vec(value(), n))
+        (
+            prop::collection::vec(value(), 3),
+            prop::collection::vec(value(), 3),
+            prop::collection::vec(prop::collection::vec(value(), n), 3),
+            prop::collection::vec(value(), n),
+        )
     });
     runner()
         .run(&cases, |(a0, a1, x, y)| {
             let a0: [f32; 3] = [a0[0], a0[1], a0[2]];
             let a1: [f32; 3] = [a1[0], a1[1], a1[2]];
             let r: [&[f32]; 3] = std::array::from_fn(|k| x[k].as_slice());
-            let want = |a: &[f32; 3]| -> Vec<f32> { (0..y.len()).map(|i| y[i] + ((a[0] * x[0][i] + a[1] * x[1][i]) + a[2] * x[2][i])).collect() };
+            let want = |a: &[f32; 3]| -> Vec<f32> {
+                (0..y.len())
+                    .map(|i| y[i] + ((a[0] * x[0][i] + a[1] * x[1][i]) + a[2] * x[2][i]))
+                    .collect()
+            };
             let mut got = y.clone();
             kernels::axpy_rows::<3>(&a0, &r, &mut got);
             prop_assert!(same_all(&got, &want(&a0)));
@@ -174,7 +209,16 @@ fn axpy_rows_and_axpy_rows_2_sum_the_rows_left_to_right() {
 
 #[test]
 fn sgd_step_dot_is_the_generic_update_then_dot() {
-    let cases = (0usize..50).prop_flat_map(|n| (value(), value(), -1.0f32..1.0, prop::collection::vec(value(), n), prop::collection::vec(value(), n), prop::collection::vec(value(), n)));
+    let cases = (0usize..50).prop_flat_map(|n| {
+        (
+            value(),
+            value(),
+            -1.0f32..1.0,
+            prop::collection::vec(value(), n),
+            prop::collection::vec(value(), n),
+            prop::collection::vec(value(), n),
+        )
+    });
     runner()
         .run(&cases, |(a, l2, neg_lr, x, w, next)| {
             for with_l2 in [false, true] {
@@ -204,27 +248,36 @@ fn sgd_step_dot_is_the_generic_update_then_dot() {
 #[test]
 fn lane_operations_follow_webassembly_semantics() {
     runner()
-        .run(&(prop::collection::vec(value(), 4), prop::collection::vec(value(), 4)), |(a, b)| {
-            let (va, vb) = (F32x4::load(&a, 0), F32x4::load(&b, 0));
-            let lanes = |v: F32x4| {
-                let mut out = [0.0f32; 4];
-                v.store(&mut out, 0);
-                out
-            };
-            prop_assert!(same(va.sum(), lane_sum([a[0], a[1], a[2], a[3]])));
-            for l in 0..4 {
-                // wasm's f32x4.pmax(a, b) = a < b ? b : a, and pmin(a, b) = b < a ? b : a
-                let (pmax, pmin) = (if a[l] < b[l] { b[l] } else { a[l] }, if b[l] < a[l] { b[l] } else { a[l] });
-                prop_assert!(same(lanes(va.pmax(vb))[l], pmax));
-                prop_assert!(same(lanes(va.pmin(vb))[l], pmin));
-                prop_assert!(same(lanes(va.abs())[l], a[l].abs()));
-                prop_assert!(same(lanes(va.sqrt())[l], a[l].sqrt()));
-                prop_assert!(same(lanes(va.round_ties_even())[l], a[l].round_ties_even()));
-                prop_assert!(same(lanes(va + vb)[l], a[l] + b[l]));
-                prop_assert!(same(lanes(va * vb)[l], a[l] * b[l]));
-            }
-            Ok(())
-        })
+        .run(
+            &(
+                prop::collection::vec(value(), 4),
+                prop::collection::vec(value(), 4),
+            ),
+            |(a, b)| {
+                let (va, vb) = (F32x4::load(&a, 0), F32x4::load(&b, 0));
+                let lanes = |v: F32x4| {
+                    let mut out = [0.0f32; 4];
+                    v.store(&mut out, 0);
+                    out
+                };
+                prop_assert!(same(va.sum(), lane_sum([a[0], a[1], a[2], a[3]])));
+                for l in 0..4 {
+                    // wasm's f32x4.pmax(a, b) = a < b ? b : a, and pmin(a, b) = b < a ? b : a
+                    let (pmax, pmin) = (
+                        if a[l] < b[l] { b[l] } else { a[l] },
+                        if b[l] < a[l] { b[l] } else { a[l] },
+                    );
+                    prop_assert!(same(lanes(va.pmax(vb))[l], pmax));
+                    prop_assert!(same(lanes(va.pmin(vb))[l], pmin));
+                    prop_assert!(same(lanes(va.abs())[l], a[l].abs()));
+                    prop_assert!(same(lanes(va.sqrt())[l], a[l].sqrt()));
+                    prop_assert!(same(lanes(va.round_ties_even())[l], a[l].round_ties_even()));
+                    prop_assert!(same(lanes(va + vb)[l], a[l] + b[l]));
+                    prop_assert!(same(lanes(va * vb)[l], a[l] * b[l]));
+                }
+                Ok(())
+            },
+        )
         .unwrap();
 }
 
