@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'INVALID_MODEL'
   | 'ENGINE_UNAVAILABLE'
   | 'ENGINE_FAILURE'
-  | 'DISPOSED';
+  | 'DISPOSED'
+  | 'MODEL_BUSY';
 
 /** Every error minibatch throws: a stable `code` to branch on, and a message that says what to do. */
 export class MinibatchError extends Error {
@@ -92,7 +93,7 @@ export class NotFittedError extends MinibatchError {
 
 /** A serialized model that cannot be read back. */
 export class InvalidModelError extends MinibatchError {
-  constructor(message: string) {
-    super('INVALID_MODEL', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_MODEL', message, options);
   }
 }

@@ -194,6 +194,22 @@ function countLineBreaks(s: string): number {
   return n;
 }
 
+/** Values of the first block of a table (4 MB of float32). */
+const INITIAL_VALUES = 1 << 20;
+
+/** A Float32Array, or a typed error when it is larger than this runtime can allocate. */
+function floatArray(length: number): Float32Array<ArrayBuffer> {
+  try {
+    return new Float32Array(length);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new InvalidDataError('INVALID_DATA', `the CSV needs ${length} float32 values in one table, more than this runtime can allocate: read it with Dataset.streamCSV`, {
+      argument: 'source',
+      cause: e,
+    });
+  }
+}
+
 /**
  * Reads CSV text pushed chunk by chunk. In table mode (`chunkRows` null) the rows go into one
  * growing Float32Array (capacity doubled when full, trimmed at the end); in streaming mode into
@@ -438,14 +454,16 @@ export class CSVReader {
   }
 
   private allocate(rows: number): void {
-    this.capacity = rows;
-    this.data = new Float32Array(rows * this.width);
-    this.y = this.plan!.targetCol >= 0 ? new Float32Array(rows) : null;
+    // a first block of at most INITIAL_VALUES values (a header of millions of columns would
+    // otherwise ask for rows × width floats at once); grow() doubles it as rows come
+    this.capacity = Math.max(1, Math.min(rows, Math.floor(INITIAL_VALUES / Math.max(1, this.width))));
+    this.data = floatArray(this.capacity * this.width);
+    this.y = this.plan!.targetCol >= 0 ? new Float32Array(this.capacity) : null;
   }
 
   private grow(): void {
     const capacity = this.capacity * 2;
-    const data = new Float32Array(capacity * this.width);
+    const data = floatArray(capacity * this.width);
     data.set(this.data);
     this.data = data;
     if (this.y) {

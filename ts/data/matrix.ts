@@ -113,8 +113,10 @@ export function toMatrix(X: unknown, nFeatures?: number, argument = 'X'): Matrix
     const o = r * cols;
     for (let c = 0; c < cols; c++) {
       const v = (row as ArrayLike<unknown>)[c];
-      data[o + c] = v as number;
-      if (typeof v !== 'number' || !Number.isFinite(data[o + c])) throw badValue(argument, r, c, v, Number.isFinite(v));
+      // typeof first: storing a BigInt or a Symbol would throw a TypeError of its own
+      if (typeof v !== 'number') throw badValue(argument, r, c, v, false);
+      data[o + c] = v;
+      if (!Number.isFinite(data[o + c])) throw badValue(argument, r, c, v, Number.isFinite(v));
     }
   }
   return { data, rows, cols };
@@ -136,8 +138,9 @@ export function toVector(y: unknown, rows: number, argument = 'y'): Float32Array
   const out = new Float32Array(rows);
   for (let i = 0; i < rows; i++) {
     const v = src[i];
-    out[i] = v as number;
-    if (typeof v !== 'number' || !Number.isFinite(out[i])) throw badValue(argument, i, undefined, v, Number.isFinite(v));
+    if (typeof v !== 'number') throw badValue(argument, i, undefined, v, false);
+    out[i] = v;
+    if (!Number.isFinite(out[i])) throw badValue(argument, i, undefined, v, Number.isFinite(v));
   }
   return out;
 }

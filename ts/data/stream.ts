@@ -20,6 +20,56 @@ export interface Chunk {
   readonly y: Float32Array;
 }
 
+/**
+ * Checks a chunk that a stream gave (the `index`-th of its pass): `x` a row-major float32 matrix
+ * whose values are all finite, `nFeatures` wide when that is known, and one target per row.
+ * Chunks come from user code, so nothing about them is taken on trust before it reaches an engine.
+ */
+export function checkChunk(c: unknown, index: number, nFeatures?: number): Chunk {
+  const where = `chunk ${index} of the stream`;
+  const fail = (message: string, code: 'INVALID_DATA' | 'SHAPE_MISMATCH' = 'INVALID_DATA') =>
+    new InvalidDataError(code, `${where}: ${message}`, { argument: 'data' });
+  if (c === null || typeof c !== 'object') throw fail(`expected { x, y }, got ${show(c)}`);
+  const { x, y } = c as { x?: unknown; y?: unknown };
+  if (x === null || typeof x !== 'object') throw fail(`x must be a matrix { data: Float32Array, rows, cols }, got ${show(x)}`);
+  const { data, rows, cols } = x as { data?: unknown; rows?: unknown; cols?: unknown };
+  if (!(data instanceof Float32Array) || !Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || (rows as number) < 0 || (cols as number) < 1) {
+    throw fail('x must be a matrix { data: Float32Array, rows: integer ≥ 0, cols: integer ≥ 1 }');
+  }
+  if (data.length !== (rows as number) * (cols as number)) {
+    throw fail(`x has ${data.length} values, not rows × cols = ${String(rows)} × ${String(cols)}`, 'SHAPE_MISMATCH');
+  }
+  if (nFeatures !== undefined && cols !== nFeatures) {
+    throw fail(`x has ${String(cols)} features per row, the stream ${nFeatures}`, 'SHAPE_MISMATCH');
+  }
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      const row = Math.floor(i / (cols as number));
+      const column = i % (cols as number);
+      throw new InvalidDataError('INVALID_DATA', `${where}: x[${row}][${column}] = ${data[i]} is not finite (row ${row}, column ${column})`, {
+        argument: 'data',
+        row,
+        column,
+      });
+    }
+  }
+  const ok = y instanceof Float32Array || (Array.isArray(y) && y.every((v) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'));
+  if (!ok || (y as ArrayLike<unknown>).length !== rows) {
+    throw fail(`y must be a Float32Array (or an array of labels) of one target per row (${String(rows)}), got ${ok ? `${(y as ArrayLike<unknown>).length} values` : show(y)}`, ok ? 'SHAPE_MISMATCH' : 'INVALID_DATA');
+  }
+  return c as Chunk;
+}
+
+/** The chunks of `source`, each checked (checkChunk) as it passes. */
+export function checkedChunks(source: AsyncIterable<Chunk>, nFeatures: number): AsyncIterable<Chunk> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      let index = 0;
+      for await (const c of source) yield checkChunk(c, index++, nFeatures);
+    },
+  };
+}
+
 /** Options of `Dataset.streamCSV`: the CSV options, with the target required and the chunk size. */
 export interface StreamCSVOptions extends CSVOptions {
   /** The target column (required: a stream is for training). */

@@ -4,11 +4,11 @@
  */
 import { Dataset } from '../data/dataset.js';
 import { kFold } from '../data/split.js';
-import { InvalidDataError } from '../errors.js';
+import { InvalidDataError, InvalidOptionError } from '../errors.js';
 import type { History } from '../train/loop.js';
 import type { FitOptions } from '../train/options.js';
 import { boolean, plainObject, positiveInteger, rejectUnknown, seed as checkSeed } from '../train/validate.js';
-import type { LinearModel } from './linear-model.js';
+import { LinearModel } from './linear-model.js';
 import { LogisticRegression } from './logistic-regression.js';
 import { SoftmaxRegression } from './softmax-regression.js';
 
@@ -46,6 +46,9 @@ export async function crossValidate<M extends LinearModel & { score(X: Dataset):
   data: Dataset,
   options: CrossValidateOptions = {},
 ): Promise<CrossValidateResult> {
+  if (!(estimator instanceof LinearModel)) {
+    throw new InvalidOptionError('estimator', estimator, 'crossValidate takes a minibatch model (new LogisticRegression(), …) as its first argument');
+  }
   const o = plainObject('crossValidate options', options);
   rejectUnknown(o, ['folds', 'shuffle', 'stratify', 'seed', 'fit'], 'crossValidate');
   if (!(data instanceof Dataset) || !data.y) {

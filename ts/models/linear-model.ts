@@ -9,10 +9,11 @@ import { Dataset } from '../data/dataset.js';
 import type { LabelEncoder } from '../data/encoders.js';
 import { MinMaxScaler, StandardScaler } from '../data/scaler.js';
 import { Rng } from '../data/random.js';
-import { InvalidDataError, InvalidModelError, InvalidOptionError, NotFittedError } from '../errors.js';
+import { DivergenceError, InvalidDataError, InvalidModelError, InvalidOptionError, MinibatchError, NotFittedError } from '../errors.js';
 import { type EpochInfo, type FitConfig, type FitOptions, validateFitOptions } from '../train/options.js';
 import { type History, type TrainData, type TrainStream, type TrainingState, TrainingRun } from '../train/loop.js';
-import { type Chunk, CSVStream } from '../data/stream.js';
+import { checkTraining, describeValue, floats, parseJSON } from './snapshot.js';
+import { type Chunk, CSVStream, checkChunk, checkedChunks } from '../data/stream.js';
 import { classWeights, splitValidation, toSampleWeight } from '../train/validation.js';
 import { boolean, nonNegativeFinite, plainObject, rejectUnknown } from '../train/validate.js';
 
@@ -65,6 +66,38 @@ interface Fitted {
   readonly nOutputs: number;
 }
 
+/** The parts of a model that a fit replaces, captured together. */
+interface ModelParts {
+  readonly fitted: Fitted | null;
+  readonly training: TrainingState | null;
+  readonly scaler: StandardScaler | MinMaxScaler | null;
+  readonly extra: unknown;
+}
+
+/** A run ready to start, with the model parts it installs when it ends well. */
+interface Prepared {
+  readonly run: TrainingRun;
+  readonly parts: ModelParts;
+}
+
+interface FirstPass {
+  readonly chunks: AsyncIterable<Chunk>;
+  readonly nFeatures: number;
+  /** The labels seen, in order of appearance, when the classes must be learned. */
+  readonly labels: number[] | null;
+  /** A scaler fitted on the whole stream, when the fit fits one. */
+  readonly scaler: StandardScaler | MinMaxScaler | null;
+}
+
+/** `fitIter`'s iterator: an async generator of the epochs that can also be disposed. */
+export interface FitIterator extends AsyncGenerator<EpochInfo, History, undefined> {
+  /** Ends training now (as breaking out of the loop): the model keeps what it learned and the
+   * wasm memory of the fit is freed at once. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
 const FORMAT = 'minibatch.model';
 const VERSION = 2;
 
@@ -84,6 +117,8 @@ export abstract class LinearModel {
   protected training: TrainingState | null = null;
   /** The `standardize` scaler (fitted by the first fit), or null. */
   protected scaler: StandardScaler | MinMaxScaler | null;
+  /** True while a fit, partialFit or fitIter trains this model. */
+  private busy = false;
 
   constructor(options: LinearModelOptions = {}, extra: readonly string[] = []) {
     const o = plainObject('model options', options);
@@ -129,28 +164,79 @@ export abstract class LinearModel {
   async fit(data: Dataset | AsyncIterable<Chunk>, options?: FitOptions): Promise<History>;
   async fit(X: FeaturesInput, y: Targets, options?: FitOptions): Promise<History>;
   async fit(a: FeaturesInput | Dataset | AsyncIterable<Chunk>, b?: Targets | FitOptions, c?: FitOptions): Promise<History> {
-    const { X, y, options } = splitArgs(a, b, c);
-    const run = await this.prepare(X, y, options, this.training);
-    for await (const _ of run.run());
-    return this.finish(run);
+    const release = this.claim();
+    try {
+      const { X, y, options } = splitArgs(a, b, c);
+      const prepared = await this.prepare(X, y, options, this.training);
+      for await (const _ of prepared.run.run());
+      return this.finish(prepared);
+    } finally {
+      release();
+    }
   }
 
   /**
    * The same training as `fit`, as an async iterator of the epochs:
    * `for await (const e of model.fitIter(X, y, options)) console.log(e.epoch, e.loss)`.
-   * Breaking out of the loop stops training; the model keeps what it learned.
+   * Breaking out of the loop stops training; the model keeps what it learned. The model is
+   * busy (MODEL_BUSY) from the first `next()` until the loop ends; `dispose()` (or `using`)
+   * ends it at once and frees its wasm memory, as breaking out does.
    */
-  fitIter(data: Dataset | AsyncIterable<Chunk>, options?: FitOptions): AsyncGenerator<EpochInfo, History, undefined>;
-  fitIter(X: FeaturesInput, y: Targets, options?: FitOptions): AsyncGenerator<EpochInfo, History, undefined>;
-  async *fitIter(a: FeaturesInput | Dataset | AsyncIterable<Chunk>, b?: Targets | FitOptions, c?: FitOptions): AsyncGenerator<EpochInfo, History, undefined> {
-    const { X, y, options } = splitArgs(a, b, c);
-    const run = await this.prepare(X, y, options, this.training);
-    try {
-      yield* run.run();
-    } finally {
-      this.adopt(run);
+  fitIter(data: Dataset | AsyncIterable<Chunk>, options?: FitOptions): FitIterator;
+  fitIter(X: FeaturesInput, y: Targets, options?: FitOptions): FitIterator;
+  fitIter(a: FeaturesInput | Dataset | AsyncIterable<Chunk>, b?: Targets | FitOptions, c?: FitOptions): FitIterator {
+    let current: TrainingRun | null = null;
+    let disposed = false;
+    const self = this;
+    const gen = (async function* (): AsyncGenerator<EpochInfo, History, undefined> {
+      if (disposed) throw new MinibatchError('DISPOSED', 'this fitIter was disposed before it started');
+      const release = self.claim();
+      try {
+        const { X, y, options } = splitArgs(a, b, c);
+        const prepared = await self.prepare(X, y, options, self.training);
+        current = prepared.run;
+        if (disposed) prepared.run.stop();
+        try {
+          yield* prepared.run.run();
+        } finally {
+          self.adopt(prepared);
+        }
+        return self.finish(prepared);
+      } finally {
+        current = null;
+        release();
+      }
+    })();
+    const dispose = (): void => {
+      disposed = true;
+      current?.stop();
+      // the generator's own return() runs its cleanup (the model adopts what was learned)
+      void gen.return(undefined as unknown as History).catch(() => {});
+    };
+    return Object.assign(gen, {
+      dispose,
+      [Symbol.dispose]: dispose,
+      [Symbol.asyncDispose]: async () => {
+        disposed = true;
+        current?.stop();
+        await gen.return(undefined as unknown as History);
+      },
+    });
+  }
+
+  /** Marks the model busy for one fit; a second fit, fitIter or partialFit meanwhile is refused. */
+  private claim(): () => void {
+    if (this.busy) {
+      throw new MinibatchError(
+        'MODEL_BUSY',
+        `this ${this.modelName} is already training (a fit, partialFit or an open fitIter): wait for it, or end the fitIter (break, return() or dispose()); ` +
+          'predict and toJSON meanwhile see the model as it was before that training',
+      );
     }
-    return this.finish(run);
+    this.busy = true;
+    return () => {
+      this.busy = false;
+    };
   }
 
   /**
@@ -160,32 +246,79 @@ export abstract class LinearModel {
   async partialFit(data: Dataset, options?: PartialFitOptions): Promise<History>;
   async partialFit(X: FeaturesInput, y: Targets, options?: PartialFitOptions): Promise<History>;
   async partialFit(a: FeaturesInput | Dataset, b?: Targets | PartialFitOptions, c?: PartialFitOptions): Promise<History> {
-    const { X, y, options } = splitArgs(a, b, c);
-    for (const k of ['maxEpochs', 'resume', 'validationSplit'] as const) {
-      if ((options as FitOptions)[k] !== undefined) {
-        throw new InvalidOptionError(k, (options as FitOptions)[k], `partialFit runs one epoch over the rows it is given and takes no ${k}`);
+    const release = this.claim();
+    try {
+      const { X, y, options } = splitArgs(a, b, c);
+      const o = plainObject('partialFit options', options);
+      for (const k of ['maxEpochs', 'resume', 'validationSplit'] as const) {
+        if (o[k] !== undefined) {
+          throw new InvalidOptionError(k, o[k], `partialFit runs one epoch over the rows it is given and takes no ${k}`);
+        }
       }
+      const state = this.training;
+      // new rows: an epoch left unfinished by an earlier stop does not carry over (nor its
+      // entry in the history)
+      const from = state ? withoutPartialEpoch(state) : null;
+      const prepared = await this.prepare(X, y, { tolerance: null, ...o, maxEpochs: (state?.epoch ?? 0) + 1, resume: state !== null }, from);
+      for await (const _ of prepared.run.run());
+      return this.finish(prepared);
+    } finally {
+      release();
     }
-    const state = this.training;
-    // new rows: an epoch left unfinished by an earlier stop does not carry over
-    const from = state ? { ...state, batch: 0, partial: null } : null;
-    const run = await this.prepare(X, y, { tolerance: null, ...options, maxEpochs: (state?.epoch ?? 0) + 1, resume: state !== null }, from);
-    for await (const _ of run.run());
-    return this.finish(run);
   }
 
+  /** What the model is, as one value: taken before a fit, put back when it fails. */
+  private capture(): ModelParts {
+    return { fitted: this.fitted, training: this.training, scaler: this.scaler, extra: this.captureExtra() };
+  }
+
+  private restoreParts(p: ModelParts): void {
+    this.fitted = p.fitted;
+    this.training = p.training;
+    this.scaler = p.scaler;
+    this.restoreExtra(p.extra);
+  }
+
+  /** A subclass's own part of the model (SoftmaxRegression: its classes). */
+  protected captureExtra(): unknown {
+    return null;
+  }
+
+  protected restoreExtra(extra: unknown): void {
+    void extra;
+  }
+
+  /**
+   * Checks everything and builds the run. The model itself does not change: what the run will
+   * install (a refitted scaler, new classes) is staged in `parts`, and the model keeps its
+   * current parts until the run ends well (`adopt`), so a failure leaves it exactly as it was
+   * and predict during training sees the model as it was before.
+   */
   private async prepare(
     X: FeaturesInput | Dataset | AsyncIterable<Chunk>,
     y: Targets | undefined,
     options: FitOptions,
     from: TrainingState | null,
-  ): Promise<TrainingRun> {
+  ): Promise<Prepared> {
     const config = validateFitOptions(options);
     const resume = config.resume;
     if (resume && (!this.fitted || !from)) {
       throw new InvalidOptionError('resume', true, `this ${this.modelName} has no training to resume: fit it first, or load a snapshot taken after fit`);
     }
-    if (isChunks(X)) return this.prepareStream(X, config, from);
+    // the only awaits: a stream's first pass, which reads and checks the source without
+    // touching the model; everything after it is synchronous, so nothing sees the staged parts
+    const pass = isChunks(X) ? await this.firstPass(X, config) : null;
+    const before = this.capture();
+    try {
+      const run = pass ? this.prepareStream(pass, config, from) : this.prepareArrays(X as FeaturesInput | Dataset, y, config, from);
+      return { run, parts: this.capture() };
+    } finally {
+      this.restoreParts(before);
+    }
+  }
+
+  private prepareArrays(X: FeaturesInput | Dataset, y: Targets | undefined, config: FitConfig, from: TrainingState | null): TrainingRun {
+    const resume = config.resume;
     const dataset = X instanceof Dataset ? X : null;
     if (dataset && !dataset.y) throw new InvalidDataError('INVALID_DATA', 'this Dataset has no targets: give it a target column to train on', { argument: 'data' });
     if (!dataset && y === undefined) throw new InvalidDataError('INVALID_DATA', 'fit(X, y) needs the targets y', { argument: 'y' });
@@ -208,7 +341,19 @@ export abstract class LinearModel {
       if (!classes) throw new InvalidOptionError('classWeight', config.classWeight, `classWeight is for classifiers; ${this.modelName} is not one`);
       const cw = classWeights(config.classWeight, t, classes);
       const w = sampleWeight ?? new Float32Array(x.rows).fill(1);
-      for (let i = 0; i < w.length; i++) w[i] *= cw[t[i]];
+      let total = 0;
+      for (let i = 0; i < w.length; i++) {
+        w[i] *= cw[t[i]];
+        total += w[i];
+      }
+      // float32, as the engines hold them: 1e30 × 1e10 is Infinity there
+      if (!Number.isFinite(total) || total === 0) {
+        throw new InvalidOptionError(
+          'classWeight',
+          config.classWeight,
+          total === 0 ? 'classWeight × sampleWeight is zero for every row: nothing would be learned' : 'classWeight × sampleWeight overflows float32 (about 3.4e38): use smaller weights',
+        );
+      }
       sampleWeight = w;
     }
     let train: TrainData = { x, y: t, sampleWeight };
@@ -216,26 +361,30 @@ export abstract class LinearModel {
     const seed = resume ? from!.seed : (config.seed ?? Rng.freshSeed());
     if (config.validationSplit !== undefined) {
       ({ train, validation } = splitValidation(train, config.validationSplit, seed, classes));
+      if (validation.sampleWeight && !validation.sampleWeight.some((w) => w > 0)) {
+        // the validation loss, Σ s·ℓ / Σ s, would be 0 / 0
+        throw new InvalidOptionError('validationSplit', config.validationSplit, 'every held-out row has weight 0, so the validation loss is undefined: pass validationData, or weights that are not 0');
+      }
     } else if (config.validationData !== undefined) {
       validation = this.validationRows(config.validationData, x.cols);
     }
     if (this.scaler) {
-      // fitted on the training rows only; a resumed training keeps the scaler it started with
-      if (!resume) this.scaler.fit(train.x);
-      train = { ...train, x: this.scaler.transform(train.x) };
-      if (validation) validation = { ...validation, x: this.scaler.transform(validation.x) };
+      // fitted on the training rows only, as a new scaler (the model's own stays as it is until
+      // the fit succeeds); a resumed training keeps the scaler it started with
+      if (!resume) this.scaler = freshScaler(this.scaler).fit(train.x);
+      train = { ...train, x: scaled(this.scaler, train.x, 'X') };
+      if (validation) validation = { ...validation, x: scaled(this.scaler, validation.x, 'validation rows') };
     }
     const resumeFrom = resume ? { params: this.params(), state: from! } : null;
     return this.newRun(train, validation, { ...config, seed }, resumeFrom);
   }
 
   /**
-   * A fit on a stream of chunks (Dataset.streamCSV, shuffleBuffer, or any re-iterable async
-   * iterable of { x, y }): each epoch reads the source again; the rows pass through a seeded
-   * shuffle buffer; the scaler is fitted in a first pass; memory stays bounded by the chunk,
-   * the buffer and one block of rows.
+   * A stream fit's first look at the source (before the model changes): the options that do not
+   * apply to streams, the width, and, when the fit needs them, the classes a classifier has not
+   * been told and the scaler's statistics (one pass). Every chunk is checked on the way.
    */
-  private async prepareStream(chunks: AsyncIterable<Chunk>, config: FitConfig, from: TrainingState | null): Promise<TrainingRun> {
+  private async firstPass(chunks: AsyncIterable<Chunk>, config: FitConfig): Promise<FirstPass> {
     const resume = config.resume;
     for (const k of ['sampleWeight', 'classWeight', 'validationSplit'] as const) {
       if (config[k] !== undefined) {
@@ -243,15 +392,17 @@ export abstract class LinearModel {
       }
     }
     let nFeatures = chunks instanceof CSVStream ? chunks.nFeatures : undefined;
-    if (chunks instanceof CSVStream && chunks.labelEncoder) this.takeEncoder(chunks.labelEncoder, !resume);
     const needClasses = !resume && this.needsClasses(chunks);
+    const labels: number[] = [];
+    let scaler: StandardScaler | MinMaxScaler | null = null;
     if (nFeatures === undefined || needClasses || (this.scaler && !resume)) {
       // one first pass: the width, the classes a classifier has not been told, the scaler
-      const labels: number[] = [];
       const seen = new Set<number>();
       const fresh = this.scaler && !resume ? freshScaler(this.scaler) : null;
       let rows = 0;
-      for await (const c of chunks) {
+      let index = 0;
+      for await (const raw of chunks) {
+        const c = checkChunk(raw, index++, nFeatures);
         nFeatures ??= c.x.cols;
         rows += c.x.rows;
         if (needClasses) {
@@ -264,32 +415,52 @@ export abstract class LinearModel {
         }
         fresh?.partialFit(c);
       }
-      if (fresh) this.scaler = fresh;
       if (rows === 0) throw new InvalidDataError('EMPTY_DATA', 'the stream has no rows', { argument: 'data' });
-      if (needClasses) this.encodeTargets(labels, labels.length, true);
+      scaler = fresh;
     }
-    const d = nFeatures!;
+    return { chunks, nFeatures: nFeatures!, labels: needClasses ? labels : null, scaler };
+  }
+
+  /**
+   * A fit on a stream of chunks (Dataset.streamCSV, shuffleBuffer, or any re-iterable async
+   * iterable of { x, y }): each epoch reads the source again; the rows pass through a seeded
+   * shuffle buffer; the scaler is fitted in a first pass; memory stays bounded by the chunk,
+   * the buffer and one block of rows. Every chunk is checked again in every epoch.
+   */
+  private prepareStream(pass: FirstPass, config: FitConfig, from: TrainingState | null): TrainingRun {
+    const resume = config.resume;
+    const { chunks, nFeatures: d } = pass;
+    if (chunks instanceof CSVStream && chunks.labelEncoder) this.takeEncoder(chunks.labelEncoder, !resume);
+    if (pass.scaler) this.scaler = pass.scaler;
+    if (pass.labels) this.encodeTargets(pass.labels, pass.labels.length, true);
     if (resume && d !== this.fitted!.nFeatures) {
       throw new InvalidDataError('SHAPE_MISMATCH', `the stream has ${d} features per row but the training to resume has ${this.fitted!.nFeatures}`, { argument: 'data' });
     }
+    if (resume && this.outputs() !== this.fitted!.nOutputs) {
+      throw new InvalidDataError('INVALID_LABEL', `the training to resume has ${this.fitted!.nOutputs} outputs, this stream's classes make ${this.outputs()}`, {
+        argument: 'data',
+      });
+    }
     const scaler = this.scaler;
+    // the encoder as it is now (staged): the model may put its old one back while training runs
+    const encode = this.targetEncoder();
     const stream: TrainStream = {
-      chunks,
+      chunks: checkedChunks(chunks, d),
       nFeatures: d,
       shuffleBufferRows: config.shuffleBufferRows,
-      convert: (c) => {
-        if (c.x.cols !== d) {
-          throw new InvalidDataError('SHAPE_MISMATCH', `a chunk of the stream has ${c.x.cols} features per row, the first had ${d}`, { argument: 'data' });
-        }
-        return { x: scaler ? scaler.transform(c.x) : c.x, y: this.encodeTargets(this.chunkTargets(c, chunks), c.x.rows, false), sampleWeight: null };
-      },
+      convert: (c) => ({ x: scaler ? scaled(scaler, c.x, 'data') : c.x, y: encode(this.chunkTargets(c, chunks), c.x.rows), sampleWeight: null }),
     };
     let validation: TrainData | null = null;
     if (config.validationData !== undefined) validation = this.validationRows(config.validationData, d);
-    if (validation && scaler) validation = { ...validation, x: scaler.transform(validation.x) };
+    if (validation && scaler) validation = { ...validation, x: scaled(scaler, validation.x, 'validationData[0]') };
     const seed = resume ? from!.seed : (config.seed ?? Rng.freshSeed());
     const resumeFrom = resume ? { params: this.params(), state: from! } : null;
     return this.newRun(stream, validation, { ...config, seed }, resumeFrom);
+  }
+
+  /** encodeTargets of the model's current classes, fixed: for a stream's chunks, read while training runs. */
+  protected targetEncoder(): (y: Targets, rows: number) => Float32Array {
+    return (y, rows) => this.encodeTargets(y, rows, false);
   }
 
   /** Whether a fresh fit must learn the classes from the targets (SoftmaxRegression without `classes`). */
@@ -334,19 +505,28 @@ export abstract class LinearModel {
     );
   }
 
-  /** Takes what a run ended with (also when it ended early); the run's error is left to the caller. */
-  private adopt(run: TrainingRun): void {
+  /**
+   * Installs what a run ended with, with the parts it was prepared with: when it ran to a stop
+   * (also an early one: abort, time, a fitIter left) or diverged (the last finite epoch's θ, as
+   * documented). A run that failed otherwise (a stream that errors, a callback that throws, a
+   * schedule's bad rate) leaves the model as it was. The run's error is left to the caller.
+   */
+  private adopt({ run, parts }: Prepared): void {
     if (!run.params || !run.state) return;
+    if (run.error !== null && !(run.error instanceof DivergenceError)) return;
+    if (run.adopted) return;
+    run.adopted = true;
+    this.restoreParts(parts);
     const k = this.outputs();
     const d = run.params.length / k - 1;
     this.fitted = { weights: run.params.slice(0, k * d), bias: run.params.slice(k * d), nFeatures: d, nOutputs: k };
     this.training = run.state;
   }
 
-  private finish(run: TrainingRun): History {
-    this.adopt(run);
-    if (run.error) throw run.error;
-    return run.history!;
+  private finish(prepared: Prepared): History {
+    this.adopt(prepared);
+    if (prepared.run.error) throw prepared.run.error;
+    return prepared.run.history!;
   }
 
   get isFitted(): boolean {
@@ -438,8 +618,9 @@ export abstract class LinearModel {
       weights: f ? Array.from(f.weights) : null,
       bias: f ? Array.from(f.bias) : null,
       ...(classes ? { classes: classes as (string | number | boolean)[] } : {}),
+      // also unfitted: the model's `standardize` option is part of what it is
       preprocessing:
-        this.scaler && this.scaler.isFitted
+        this.scaler
           ? { type: this.scaler instanceof StandardScaler ? 'StandardScaler' : 'MinMaxScaler', state: this.scaler.toJSON() }
           : null,
       training: this.training ? structuredClone(this.training) : null,
@@ -452,6 +633,21 @@ export abstract class LinearModel {
     name: string,
     json: unknown,
     restoreExtra: (model: M, j: Partial<ModelJSON>) => void = () => {},
+  ): M {
+    try {
+      return LinearModel.read(ctor, name, json, restoreExtra);
+    } catch (e) {
+      if (e instanceof MinibatchError) throw e;
+      // whatever a hostile snapshot provokes (a getter that throws, nesting deeper than the stack)
+      throw new InvalidModelError(`the snapshot cannot be read: ${e instanceof Error ? e.message : describeValue(e)}`, { cause: e });
+    }
+  }
+
+  private static read<M extends LinearModel>(
+    ctor: new (o: Record<string, unknown>) => M,
+    name: string,
+    json: unknown,
+    restoreExtra: (model: M, j: Partial<ModelJSON>) => void,
   ): M {
     const j = (typeof json === 'string' ? parseJSON(json) : json) as Partial<ModelJSON> | null;
     if (j === null || typeof j !== 'object') throw new InvalidModelError(`expected a ${name} snapshot object, got ${j === null ? 'null' : typeof j}`);
@@ -466,6 +662,12 @@ export abstract class LinearModel {
       if (e instanceof InvalidModelError) throw e;
       throw new InvalidModelError(`invalid options in the snapshot: ${e instanceof Error ? e.message : String(e)}`);
     }
+    if (j.preprocessing) {
+      const { type, state } = j.preprocessing;
+      if (type === 'StandardScaler') model.scaler = StandardScaler.fromJSON(state);
+      else if (type === 'MinMaxScaler') model.scaler = MinMaxScaler.fromJSON(state);
+      else throw new InvalidModelError(`unknown preprocessing ${JSON.stringify(type)} in the snapshot`);
+    }
     if (j.weights === null && j.bias === null) return model;
     const { nFeatures: d, nOutputs: k } = j;
     if (!Number.isInteger(d) || !Number.isInteger(k) || (d as number) < 1 || (k as number) < 1) {
@@ -476,15 +678,24 @@ export abstract class LinearModel {
     model.fitted = { weights, bias, nFeatures: d as number, nOutputs: k as number };
     if (model.outputs() !== k) throw new InvalidModelError(`the snapshot has ${String(k)} outputs, its classes make ${model.outputs()}`);
     if (j.training !== undefined && j.training !== null) model.training = checkTraining(j.training, weights.length + bias.length);
-    if (j.preprocessing) {
-      const { type, state } = j.preprocessing;
-      if (type === 'StandardScaler') model.scaler = StandardScaler.fromJSON(state);
-      else if (type === 'MinMaxScaler') model.scaler = MinMaxScaler.fromJSON(state);
-      else throw new InvalidModelError(`unknown preprocessing ${JSON.stringify(type)} in the snapshot`);
-      if (model.scaler.nFeatures !== d) throw new InvalidModelError(`the snapshot's scaler has ${model.scaler.nFeatures} columns, the model ${String(d)}`);
+    if (model.scaler && (!model.scaler.isFitted || model.scaler.nFeatures !== d)) {
+      throw new InvalidModelError(`the snapshot's scaler is ${model.scaler.isFitted ? `fitted on ${model.scaler.nFeatures} columns` : 'not fitted'}, the model on ${String(d)}`);
     }
     return model;
   }
+}
+
+/** The state as of the last completed epoch: an unfinished epoch's batches and sums dropped. */
+function withoutPartialEpoch(s: TrainingState): TrainingState {
+  if (!s.partial && s.batch === 0) return s;
+  const h = s.history;
+  const cut = s.partial ? -1 : h.loss.length;
+  return {
+    ...s,
+    batch: 0,
+    partial: null,
+    history: { ...h, loss: h.loss.slice(0, cut), learningRate: h.learningRate.slice(0, cut), epochTimeMs: h.epochTimeMs.slice(0, cut) },
+  };
 }
 
 /** Options of `partialFit`: those of `fit` but the ones about a whole training run. */
@@ -516,6 +727,28 @@ export abstract class SingleOutputModel extends LinearModel {
   }
 }
 
+/**
+ * The rows as the scaler maps them, checked: a column whose spread in the training rows is
+ * tiny (a standard deviation of 1e-45, say) can map other rows past float32's range, which no
+ * engine can train on.
+ */
+function scaled(scaler: StandardScaler | MinMaxScaler, m: Matrix, argument: string): Matrix {
+  const out = scaler.transform(m);
+  for (let i = 0; i < out.data.length; i++) {
+    if (!Number.isFinite(out.data[i])) {
+      const row = Math.floor(i / out.cols);
+      const column = i % out.cols;
+      throw new InvalidDataError(
+        'INVALID_DATA',
+        `${argument}[${row}][${column}] = ${m.data[i]} becomes ${out.data[i]} after the model's ${scaler.constructor.name} (fitted on the training rows): ` +
+          `column ${column} varies too little there to be scaled; drop it, rescale it, or turn standardize off (row ${row}, column ${column})`,
+        { argument, row, column },
+      );
+    }
+  }
+  return out;
+}
+
 /** An unfitted scaler with the same options. */
 function freshScaler(s: StandardScaler | MinMaxScaler): StandardScaler | MinMaxScaler {
   return s instanceof StandardScaler
@@ -538,52 +771,4 @@ function splitArgs<O>(
 
 function isFlat(X: unknown): boolean {
   return X instanceof Float32Array || X instanceof Float64Array;
-}
-
-function floats(v: unknown, length: number, field: string): Float32Array {
-  if (!Array.isArray(v) || v.length !== length) throw new InvalidModelError(`the snapshot's ${field} must be an array of ${length} numbers`);
-  const out = new Float32Array(length);
-  v.forEach((x, i) => {
-    out[i] = x;
-    if (typeof x !== 'number' || !Number.isFinite(out[i])) throw new InvalidModelError(`the snapshot's ${field}[${i}] = ${String(x)} is not a finite float32`);
-  });
-  return out;
-}
-
-/** Checks the shape of a snapshot's training state (its numbers are checked again by the engine). */
-function checkTraining(t: unknown, nParams: number): TrainingState {
-  const s = t as TrainingState;
-  const ints = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
-  const ok =
-    s !== null &&
-    typeof s === 'object' &&
-    s.version === 1 &&
-    ints(s.seed) &&
-    ints(s.epoch) &&
-    ints(s.iteration) &&
-    ints(s.batch) &&
-    Array.isArray(s.rng) &&
-    s.rng.every((v) => Number.isInteger(v)) &&
-    s.optimizer !== null &&
-    typeof s.optimizer === 'object' &&
-    typeof s.optimizer.type === 'string' &&
-    ints(s.optimizer.step) &&
-    Array.isArray(s.optimizer.buffers) &&
-    s.optimizer.buffers.length % nParams === 0 &&
-    s.optimizer.buffers.every((v) => typeof v === 'number' && Number.isFinite(v)) &&
-    s.tolerance !== null &&
-    typeof s.tolerance === 'object' &&
-    s.history !== null &&
-    typeof s.history === 'object' &&
-    ['loss', 'valLoss', 'valScore', 'learningRate', 'epochTimeMs'].every((k) => Array.isArray((s.history as unknown as Record<string, unknown>)[k]));
-  if (!ok) throw new InvalidModelError('the snapshot\'s training state is malformed or truncated: load it without "training", or take a new snapshot');
-  return structuredClone(s);
-}
-
-function parseJSON(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InvalidModelError(`the snapshot is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-  }
 }

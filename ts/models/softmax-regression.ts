@@ -1,7 +1,7 @@
 import { type Dataset, type Features, LinearModel, type LinearModelOptions, type ModelJSON, type Targets } from './linear-model.js';
 import { type ClassValue, LabelEncoder } from '../data/encoders.js';
 import { type Chunk, CSVStream } from '../data/stream.js';
-import { InvalidDataError, InvalidModelError } from '../errors.js';
+import { InvalidDataError, InvalidModelError, InvalidOptionError } from '../errors.js';
 
 /** Options of SoftmaxRegression: those of every model, and the classes. */
 export interface SoftmaxRegressionOptions extends LinearModelOptions {
@@ -25,16 +25,13 @@ export class SoftmaxRegression extends LinearModel {
     super(options, ['classes']);
     this.fixedClasses = options.classes !== undefined;
     this.encoder = new LabelEncoder(options.classes);
+    if (this.fixedClasses && this.encoder.nClasses < 2) {
+      throw new InvalidOptionError('classes', options.classes, 'classes must list at least two classes: a classifier needs two');
+    }
   }
 
   protected encodeTargets(y: Targets, rows: number, learn: boolean, argument = 'y'): Float32Array {
-    if (typeof (y as ArrayLike<unknown>)?.length !== 'number' || (y as ArrayLike<unknown>).length !== rows) {
-      throw new InvalidDataError(
-        'SHAPE_MISMATCH',
-        `${argument} has ${String((y as ArrayLike<unknown>)?.length)} values but X has ${rows} rows: they must have one target per row`,
-        { argument },
-      );
-    }
+    checkTargetCount(y, rows, argument);
     if (learn && !this.fixedClasses) {
       const e = new LabelEncoder().fit(y, argument);
       if (e.nClasses < 2) {
@@ -47,6 +44,22 @@ export class SoftmaxRegression extends LinearModel {
       return t;
     }
     return this.encoder.transform(y, argument);
+  }
+
+  protected override targetEncoder(): (y: Targets, rows: number) => Float32Array {
+    const encoder = this.encoder;
+    return (y, rows) => {
+      checkTargetCount(y, rows, 'y');
+      return encoder.transform(y, 'y');
+    };
+  }
+
+  protected override captureExtra(): unknown {
+    return this.encoder;
+  }
+
+  protected override restoreExtra(extra: unknown): void {
+    this.encoder = extra as LabelEncoder;
   }
 
   protected outputs(): number {
@@ -67,7 +80,12 @@ export class SoftmaxRegression extends LinearModel {
 
   /** A Dataset's classes become the model's (in their order), unless the model fixed its own. */
   protected override takeEncoder(encoder: LabelEncoder, learn: boolean): void {
-    if (learn && !this.fixedClasses) this.encoder = LabelEncoder.fromJSON(encoder.toJSON());
+    if (learn && !this.fixedClasses) {
+      if (encoder.nClasses < 2) {
+        throw new InvalidDataError('INVALID_LABEL', `this dataset's target has ${encoder.nClasses} class: a classifier needs at least two`, { argument: 'y' });
+      }
+      this.encoder = LabelEncoder.fromJSON(encoder.toJSON());
+    }
   }
 
   protected classList(): readonly ClassValue[] | null {
@@ -136,9 +154,23 @@ export class SoftmaxRegression extends LinearModel {
       }
       try {
         model.encoder = new LabelEncoder(j.classes);
+        if (model.encoder.nClasses < 2) throw new InvalidModelError("the snapshot's classes must list at least two classes");
       } catch (e) {
         throw new InvalidModelError(`the snapshot's classes are invalid: ${e instanceof Error ? e.message : String(e)}`);
       }
     });
+  }
+}
+
+function checkTargetCount(y: Targets, rows: number, argument: string): void {
+  if (y === null || typeof y !== 'object' || typeof (y as ArrayLike<unknown>).length !== 'number' || (y as ArrayLike<unknown>).length !== rows) {
+    const n = y !== null && typeof y === 'object' ? (y as ArrayLike<unknown>).length : undefined;
+    throw new InvalidDataError(
+      typeof n === 'number' ? 'SHAPE_MISMATCH' : 'INVALID_DATA',
+      typeof n === 'number'
+        ? `${argument} has ${n} values but X has ${rows} rows: they must have one target per row`
+        : `${argument} must be an array of labels, one per row`,
+      { argument },
+    );
   }
 }

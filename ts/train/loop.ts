@@ -11,7 +11,7 @@
  * Training state is plain JSON-safe data (TrainingState), so a model snapshot can carry it and
  * a resumed run continues bit-identically.
  */
-import type { EngineName, ObjectiveName, Session } from '../engine/types.js';
+import type { EngineName, ObjectiveName, OptimizerState, Session, SessionSpec } from '../engine/types.js';
 import { resolveEngine, resolveThreads } from '../engine/index.js';
 import type { Matrix } from '../data/matrix.js';
 import { type Chunk, shuffleBuffer } from '../data/stream.js';
@@ -87,7 +87,14 @@ export function isStream(t: TrainData | TrainStream): t is TrainStream {
   return (t as TrainStream).chunks !== undefined;
 }
 
-/** Everything a resumed run needs besides θ and the data; JSON-safe (±Infinity as null). */
+/** A float of the training state as JSON can hold it: ±Infinity written as a string (an
+ * adagrad/rmsprop/adam accumulator may overflow float32 while θ stays finite). */
+export type JsonFloat = number | 'Infinity' | '-Infinity' | 'NaN';
+
+export const toJsonFloat = (v: number): JsonFloat => (v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : Number.isNaN(v) ? 'NaN' : v);
+export const fromJsonFloat = (v: JsonFloat): number => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === 'NaN' ? NaN : v);
+
+/** Everything a resumed run needs besides θ and the data; JSON-safe (±Infinity as null or as a string). */
 export interface TrainingState {
   version: 1;
   seed: number;
@@ -101,20 +108,25 @@ export interface TrainingState {
   rng: number[];
   /** Loss sums of the unfinished epoch. */
   partial: { lossSum: number; rows: number } | null;
-  optimizer: { type: string; step: number; buffers: number[] };
-  plateau: PlateauState | null;
+  optimizer: { type: string; step: number; buffers: JsonFloat[] };
+  /** `best` is null where it is still Infinity (no epoch ended yet). */
+  plateau: (Omit<PlateauState, 'best'> & { best: number | null }) | null;
   /** `best` is null where it is still ±Infinity (JSON has no infinities). */
   earlyStopping: { best: number | null; bestEpoch: number; wait: number } | null;
   bestParams: number[] | null;
+  /** θ where training stopped, when the model holds other parameters (the best ones, restored by
+   * `restoreBestWeights`): a resumed run continues from here, not from the best epoch. */
+  current: number[] | null;
   tolerance: { best: number | null; since: number };
-  history: {
-    loss: number[];
-    valLoss: number[];
-    valScore: number[];
-    learningRate: number[];
-    epochTimeMs: number[];
-  };
+  /** Each epoch's values; a validation loss may be ±Infinity or NaN (parameters finite but
+   * huge), written as a string. */
+  history: Record<HistoryKey, JsonFloat[]>;
 }
+
+const HISTORY_KEYS = ['loss', 'valLoss', 'valScore', 'learningRate', 'epochTimeMs'] as const;
+export type HistoryKey = (typeof HISTORY_KEYS)[number];
+const mapHistory = <A, B>(h: Record<HistoryKey, A[]>, f: (v: A) => B): Record<HistoryKey, B[]> =>
+  Object.fromEntries(HISTORY_KEYS.map((k) => [k, h[k].map(f)])) as Record<HistoryKey, B[]>;
 
 /** PyTorch's nn.Linear initialization, U(−1/√d, 1/√d), or zeros (scikit-learn's). */
 function initialParams(rng: Rng, d: number, k: number, init: 'uniform' | 'zeros', fitIntercept: boolean): Float32Array {
@@ -168,6 +180,31 @@ const CALL_WORK = 1 << 21;
 const STREAM_BLOCK_VALUES = 1 << 20;
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+const plateauJSON = (p: PlateauState | null): TrainingState['plateau'] => (p ? { ...p, best: finiteOrNull(p.best) } : null);
+
+function badRate(rate: number, epoch: number, iteration: number): InvalidOptionError {
+  return new InvalidOptionError(
+    'learningRate',
+    rate,
+    `the learning rate of epoch ${epoch + 1}, iteration ${iteration + 1} is ${rate}: it must be a finite float32 ≥ 0 (at most about 3.4e38); ` +
+      'check the learningRate schedule and its options',
+  );
+}
+
+/**
+ * Runs waiting at a yield (a fitIter between epochs) that still hold an engine session. Before a
+ * session is opened, all but the newest MAX_SUSPENDED are parked (θ and the optimizer state
+ * copied to JS, the session freed): however many iterators are abandoned, and whether or not the
+ * event loop turns (a FinalizationRegistry needs it to), at most MAX_SUSPENDED sessions wait.
+ */
+const suspended = new Set<() => void>();
+const MAX_SUSPENDED = 4;
+function reclaimSuspended(): void {
+  for (const park of suspended) {
+    if (suspended.size < MAX_SUSPENDED) break;
+    park();
+  }
+}
 const fromNullable = (v: number | null, fallback: number): number => (v === null ? fallback : v);
 
 /**
@@ -179,6 +216,8 @@ export class TrainingRun {
   state: TrainingState | null = null;
   history: History | null = null;
   error: unknown = null;
+  /** Set once a model has installed this run's outcome. */
+  adopted = false;
 
   private readonly earlyStopping: EarlyStoppingConfig | null;
   private readonly schedule: Schedule;
@@ -198,7 +237,23 @@ export class TrainingRun {
       );
     }
     this.earlyStopping = resolveEarlyStopping(config.earlyStopping, problem.validation !== null);
-    this.schedule = resolveSchedule(config.learningRate, config.maxEpochs, resumeFrom?.state.plateau ?? null);
+    const plateau = resumeFrom?.state.plateau ?? null;
+    this.schedule = resolveSchedule(config.learningRate, config.maxEpochs, plateau && { ...plateau, best: fromNullable(plateau.best, Infinity) });
+  }
+
+  /** Set by `stop()`: training ends at the next batch, as on an abort (stopReason 'aborted'). */
+  private stopRequested = false;
+  /** While the run waits at a `yield`, what frees its engine session (its state kept in JS). */
+  private parkSession: (() => void) | null = null;
+
+  /**
+   * Asks the run to end as soon as it can, keeping what it learned (fitIter's `dispose()`). When
+   * the run waits at an epoch's end, its engine session (the data and θ in wasm memory) is freed
+   * at once, not when the run is next resumed or collected.
+   */
+  stop(): void {
+    this.stopRequested = true;
+    this.parkSession?.();
   }
 
   async *run(): AsyncGenerator<EpochInfo, void, undefined> {
@@ -210,7 +265,7 @@ export class TrainingRun {
     const prior = this.resumeFrom?.state ?? null;
     const seed = prior ? prior.seed : (config.seed ?? Rng.freshSeed());
     const h = prior
-      ? structuredClone(prior.history)
+      ? mapHistory(prior.history, fromJsonFloat)
       : { loss: [] as number[], valLoss: [] as number[], valScore: [] as number[], learningRate: [] as number[], epochTimeMs: [] as number[] };
     let epoch = prior?.epoch ?? 0;
     let iteration = prior?.iteration ?? 0;
@@ -229,13 +284,15 @@ export class TrainingRun {
     let engineName: EngineName = config.engine ?? 'wasm';
     let threads = 1;
     let session: Session | null = null;
+    // θ and the optimizer state of a session freed while the run waited at a yield (park())
+    let parked: { params: Float32Array; optimizer: OptimizerState } | null = null;
     const valTotal = problem.validation && problem.score === 'r2' ? weightedTotalSquares(problem.validation) : 0;
 
     try {
       const engine = await resolveEngine(config.engine);
       engineName = engine.name;
       threads = await resolveThreads(config.threads, engine);
-      session = engine.createSession({
+      const spec: SessionSpec = {
         threads,
         objective: problem.objective,
         nFeatures: d,
@@ -253,16 +310,18 @@ export class TrainingRun {
         validation: problem.validation
           ? { x: problem.validation.x.data, y: problem.validation.y, sampleWeight: problem.validation.sampleWeight }
           : null,
-      });
-      const live = session;
+      };
+      reclaimSuspended();
+      session = engine.createSession(spec);
+      let live = session;
       if (this.resumeFrom && prior) {
         if (prior.optimizer.type !== config.optimizer.spec.type) {
           throw new InvalidModelError(
             `cannot resume: the snapshot's optimizer is '${prior.optimizer.type}', this fit asks for '${config.optimizer.spec.type}'`,
           );
         }
-        live.setParams(this.resumeFrom.params);
-        live.setOptimizerState({ step: prior.optimizer.step, buffers: new Float32Array(prior.optimizer.buffers) });
+        live.setParams(prior.current ? new Float32Array(prior.current) : this.resumeFrom.params);
+        live.setOptimizerState({ step: prior.optimizer.step, buffers: Float32Array.from(prior.optimizer.buffers, fromJsonFloat) });
       } else {
         const rng = Rng.stream(seed, 0);
         live.setParams(initialParams(rng, d, problem.nOutputs, config.init, problem.fitIntercept));
@@ -296,7 +355,7 @@ export class TrainingRun {
         let at = from;
         while (at < to) {
           if (iteration >= config.maxIterations) stopReason = 'maxIterations';
-          else if (config.signal?.aborted) stopReason = 'aborted';
+          else if (config.signal?.aborted || this.stopRequested) stopReason = 'aborted';
           else if (performance.now() - started >= config.maxTimeMs) stopReason = 'maxTime';
           if (stopReason !== 'maxEpochs') return false;
           const e = offset + at;
@@ -310,7 +369,11 @@ export class TrainingRun {
           for (let i = 0; i < n; i++) {
             position.batch = e + i;
             position.iteration = iteration + i;
-            rates[i] = schedule.rate(position);
+            const r = schedule.rate(position);
+            rates[i] = r;
+            // a rate the engine cannot take (NaN, negative, or beyond float32 such as 1e39) is the
+            // option's fault: say so here, before it reaches the engine
+            if (!(rates[i] >= 0 && rates[i] < Infinity)) throw badRate(r, epoch, iteration + i);
           }
           const s = live.runBatches({ batchSize: config.batchSize, startBatch: at, learningRates: rates, dropLast });
           if (!s.finite) {
@@ -466,7 +529,32 @@ export class TrainingRun {
           timeMs: performance.now() - started,
         };
         if (config.onEpochEnd) await config.onEpochEnd(info);
-        yield info;
+        // While the caller holds the epoch, the session may be freed (stop(), or too many
+        // suspended runs: an abandoned fitIter must not hold wasm memory until it is collected);
+        // a resumed run then opens a new one from θ and the optimizer state kept in JS.
+        const park = () => {
+          if (!session) return;
+          parked = { params: session.params(), optimizer: session.optimizerState() };
+          session.dispose();
+          session = null;
+          suspended.delete(park);
+        };
+        this.parkSession = park;
+        suspended.add(park);
+        try {
+          yield info;
+        } finally {
+          suspended.delete(park);
+          this.parkSession = null;
+        }
+        const wasParked = parked as { params: Float32Array; optimizer: OptimizerState } | null;
+        if (wasParked) {
+          reclaimSuspended();
+          session = live = engine.createSession(spec);
+          live.setParams(wasParked.params);
+          live.setOptimizerState(wasParked.optimizer);
+          parked = null;
+        }
 
         if (iteration >= config.maxIterations) {
           stopReason = 'maxIterations';
@@ -484,11 +572,16 @@ export class TrainingRun {
     } catch (e) {
       this.error = e;
     } finally {
-      if (session) {
+      // (read through a cast: TypeScript cannot see that park() assigns these)
+      const open = session as Session | null;
+      const saved = parked as { params: Float32Array; optimizer: OptimizerState } | null;
+      if (open || saved) {
         try {
-          if (bestParams && earlyStopping?.restoreBestWeights && (stopReason as StopReason) !== 'diverged') session.setParams(bestParams);
-          this.params = session.params();
-          const opt = session.optimizerState();
+          const current = open ? open.params() : saved!.params;
+          const opt = open ? open.optimizerState() : saved!.optimizer;
+          // the model ends with the best weights; a resumed run continues from where training stopped
+          const best = bestParams && earlyStopping?.restoreBestWeights && (stopReason as StopReason) !== 'diverged' ? bestParams : null;
+          this.params = best ?? current;
           this.state = {
             version: 1,
             seed,
@@ -497,15 +590,18 @@ export class TrainingRun {
             batch,
             rng: rngState ?? [],
             partial,
-            optimizer: { type: config.optimizer.spec.type, step: opt.step, buffers: Array.from(opt.buffers) },
-            plateau: schedule.state(),
+            optimizer: { type: config.optimizer.spec.type, step: opt.step, buffers: Array.from(opt.buffers, toJsonFloat) },
+            plateau: plateauJSON(schedule.state()),
             earlyStopping: es ? { ...es, best: finiteOrNull(es.best) } : null,
             bestParams: bestParams ? Array.from(bestParams) : null,
+            current: best ? Array.from(current) : null,
             tolerance: { best: finiteOrNull(tol.best), since: tol.since },
-            history: h,
+            history: mapHistory(h, toJsonFloat),
           };
         } finally {
-          session.dispose();
+          open?.dispose();
+          session = null;
+          parked = null;
         }
       }
       this.history = {

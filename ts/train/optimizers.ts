@@ -5,7 +5,7 @@
  */
 import type { OptimizerSpec } from '../engine/types.js';
 import { InvalidOptionError } from '../errors.js';
-import { boolean, oneOf, plainObject, rejectUnknown } from './validate.js';
+import { boolean, oneOf, plainObject, rejectUnknown, show } from './validate.js';
 
 /** The optimizers, by their PyTorch names. */
 export type OptimizerName = 'sgd' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw';
@@ -86,7 +86,7 @@ const NAMES = Object.keys(OPTIMIZER_DEFAULTS) as OptimizerName[];
 
 function num(name: string, v: unknown, ok: (x: number) => boolean, rule: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
-    throw new InvalidOptionError(`optimizer.${name}`, v, `optimizer.${name} must be ${rule}, got ${String(v)}`);
+    throw new InvalidOptionError(`optimizer.${name}`, v, `optimizer.${name} must be ${rule}, got ${show(v)}`);
   }
   return v;
 }

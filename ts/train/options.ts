@@ -13,6 +13,7 @@ import {
   positiveInteger,
   rejectUnknown,
   seed,
+  show,
 } from './validate.js';
 
 /** What `onEpochEnd` receives (and `fitIter` yields) after every epoch. */
@@ -142,7 +143,7 @@ export interface FitConfig {
 /** A number of threads: an integer in [1, 256] (the option may also be 'auto'). */
 function threadCount(v: unknown): number {
   if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 256) return v;
-  throw new InvalidOptionError('threads', v, `threads must be an integer from 1 to 256, or 'auto' (got ${String(v)})`);
+  throw new InvalidOptionError('threads', v, `threads must be an integer from 1 to 256, or 'auto' (got ${show(v)})`);
 }
 
 /** The defaults of the fit options. */
@@ -206,13 +207,17 @@ export function validateFitOptions(options: unknown): FitConfig {
   rejectUnknown(o, KNOWN, 'fit');
   const pick = <K extends keyof typeof FIT_DEFAULTS>(k: K): unknown => (o[k] === undefined ? FIT_DEFAULTS[k] : o[k]);
   const lr = pick('learningRate');
-  if (typeof lr === 'number') positiveFinite('learningRate', lr);
+  if (typeof lr === 'number') {
+    positiveFinite('learningRate', lr);
+    // the engines take float32 rates: 1e39 would become Infinity there
+    if (Math.fround(lr) === Infinity) throw new InvalidOptionError('learningRate', lr, `learningRate must be at most about 3.4e38 (float32), got ${lr}`);
+  }
   else if (typeof lr !== 'function' && (lr === null || typeof lr !== 'object')) {
-    throw new InvalidOptionError('learningRate', lr, `learningRate must be a number, a schedule object or a function, got ${String(lr)}`);
+    throw new InvalidOptionError('learningRate', lr, `learningRate must be a number, a schedule object or a function, got ${show(lr)}`);
   }
   const split = o.validationSplit;
   if (split !== undefined && (typeof split !== 'number' || !(split > 0 && split < 1))) {
-    throw new InvalidOptionError('validationSplit', split, `validationSplit must be a fraction in (0, 1), got ${String(split)}`);
+    throw new InvalidOptionError('validationSplit', split, `validationSplit must be a fraction in (0, 1), got ${show(split)}`);
   }
   if (o.validationData !== undefined && (!Array.isArray(o.validationData) || o.validationData.length < 2 || o.validationData.length > 3)) {
     throw new InvalidOptionError('validationData', o.validationData, 'validationData must be [X, y] or [X, y, sampleWeight]');

@@ -20,7 +20,7 @@
  *   a function   (epoch, iteration) => rate, called with e's completed epochs and t
  */
 import { InvalidOptionError } from '../errors.js';
-import { oneOf, plainObject, positiveFinite, rejectUnknown } from './validate.js';
+import { oneOf, plainObject, positiveFinite, rejectUnknown, show } from './validate.js';
 
 /** Whether a schedule steps once per epoch or once per update. */
 export type StepPer = 'epoch' | 'iteration';
@@ -75,7 +75,7 @@ export interface PlateauState {
 const SCHEDULES = ['constant', 'step', 'exponential', 'invscaling', 'cosine', 'plateau'] as const;
 
 function bad(field: string, v: unknown, rule: string): never {
-  throw new InvalidOptionError(`learningRate.${field}`, v, `learningRate.${field} must be ${rule}, got ${String(v)}`);
+  throw new InvalidOptionError(`learningRate.${field}`, v, `learningRate.${field} must be ${rule}, got ${show(v)}`);
 }
 function finite(field: string, v: unknown, ok: (x: number) => boolean, rule: string, fallback?: number): number {
   const x = v === undefined ? fallback : v;
@@ -102,7 +102,7 @@ export function resolveSchedule(option: unknown, maxEpochs: number, restored?: P
           throw new InvalidOptionError(
             'learningRate',
             r,
-            `the learningRate function returned ${String(r)} at epoch ${at.epoch}, iteration ${at.iteration}: it must return a finite number > 0`,
+            `the learningRate function returned ${show(r)} at epoch ${at.epoch}, iteration ${at.iteration}: it must return a finite number > 0`,
           );
         }
         return r;

@@ -4,10 +4,11 @@
  */
 import { InvalidOptionError } from '../errors.js';
 
-function show(v: unknown): string {
+export function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'function') return 'a function';
   if (Array.isArray(v)) return 'an array';
+  if (v !== null && typeof v === 'object') return Object.prototype.toString.call(v);
   return String(v);
 }
 

@@ -6,6 +6,7 @@
 import type { Matrix } from '../data/matrix.js';
 import { Rng } from '../data/random.js';
 import { InvalidDataError, InvalidOptionError } from '../errors.js';
+import { show } from './validate.js';
 import type { TrainData } from './loop.js';
 
 /** Checks sampleWeight: one finite weight ≥ 0 per row, not all zero. */
@@ -21,14 +22,14 @@ export function toSampleWeight(w: unknown, rows: number, argument = 'sampleWeigh
   let total = 0;
   for (let i = 0; i < rows; i++) {
     const v = src[i];
-    out[i] = v as number;
+    out[i] = typeof v === 'number' ? v : NaN;
     if (typeof v !== 'number' || !Number.isFinite(out[i]) || v < 0) {
-      throw new InvalidDataError('INVALID_DATA', `${argument}[${i}] = ${String(v)}: weights must be finite numbers ≥ 0 (row ${i})`, {
+      throw new InvalidDataError('INVALID_DATA', `${argument}[${i}] = ${typeof v === 'number' ? v : typeof v}: weights must be finite numbers ≥ 0 (row ${i})`, {
         argument,
         row: i,
       });
     }
-    total += v;
+    total += out[i]; // as float32, the engines' weights: 1e-46 is 0 there
   }
   if (total === 0) throw new InvalidDataError('INVALID_DATA', `${argument} is zero for every row: nothing would be learned`, { argument });
   return out;
@@ -53,7 +54,7 @@ export function classWeights(option: 'balanced' | Record<string, number>, labels
     const c = names.indexOf(key);
     if (c < 0) throw new InvalidOptionError('classWeight', option, `classWeight names class ${JSON.stringify(key)}, which is not one of ${names.join(', ')}`);
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new InvalidOptionError('classWeight', option, `classWeight[${JSON.stringify(key)}] = ${String(v)} must be a finite number ≥ 0`);
+      throw new InvalidOptionError('classWeight', option, `classWeight[${JSON.stringify(key)}] = ${show(v)} must be a finite number ≥ 0`);
     }
     out[c] = v;
   }

@@ -420,7 +420,8 @@ fn single_rows<O: OneOutput, const L2: bool>(
         b[0] += -lr * gb;
         let loss = data_loss + 1.0 * penalty;
         run.rows += 1;
-        if !loss.is_finite() {
+        // judged in float32, as in Trainer::run_batches
+        if !(loss as f32).is_finite() {
             run.finite = false;
             break;
         }
@@ -488,7 +489,8 @@ fn single_rows_outputs<const L2: bool>(
         }
         let loss = data_loss + 1.0 * penalty;
         run.rows += 1;
-        if !loss.is_finite() {
+        // judged in float32, as in Trainer::run_batches
+        if !(loss as f32).is_finite() {
             run.finite = false;
             break;
         }

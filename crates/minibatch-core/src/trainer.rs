@@ -369,7 +369,9 @@ impl Trainer {
                 );
                 summary.iterations += 1;
                 summary.rows += batch.len() as u64;
-                if !loss.is_finite() {
+                // judged in float32, as the js engine judges its float64 loss: a batch loss
+                // past float32's range (an overflowing penalty, say) is divergence in both
+                if !(loss as f32).is_finite() {
                     summary.finite = false;
                     break;
                 }
@@ -947,6 +949,23 @@ mod single_row_tests {
             );
             assert_eq!(fused.params(), generic.params());
             assert_eq!(fused.optimizer_steps(), 0);
+        }
+    }
+
+    #[test]
+    fn a_batch_loss_past_the_float32_range_is_divergence_on_both_paths() {
+        // w = 3e19 (finite in f32): (l2/2)‖W‖² = 2.25e39 is finite in f64 but not in f32, where
+        // the js engine judges it; both engines must call it divergence
+        for generic in [false, true] {
+            let mut t = trainer(Objective::LogLoss, 5, 1.0, true, generic);
+            let mut p = vec![3.0e19f32; 5];
+            p.push(0.0);
+            t.set_params(&p).unwrap();
+            t.set_order((0..41).collect()).unwrap();
+            let s = t.run_batches(1, 0, &[0.0; 3], false).unwrap();
+            assert!(!s.finite, "generic = {generic}");
+            assert_eq!(s.iterations, 1);
+            assert_eq!(t.params(), &p[..]);
         }
     }
 }
