@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import wabtInit from 'wabt';
-import { RawConfig, RawObjective, RawOptimizer, RawTrainer, initThreadedWasm, initWasm, wasmMemoryBytes } from '../ts/engine/raw.js';
+import { RawConfig, RawObjective, RawOptimizer, RawTrainer, initThreadedWasm, initWasm, wasmMemoryBytes } from '../ts/engine/wasm/raw.js';
 import { resolveEngine } from '../ts/engine/index.js';
 import { simdEnabled } from '../ts/wasm/minibatch_wasm.js';
 

@@ -50,16 +50,19 @@ export class InvalidDataError extends MinibatchError {
   readonly row?: number;
   readonly column?: number;
   readonly line?: number;
+  /** A position in a flat vector the engine was given: a row order, parameters, an optimizer state (0-based). */
+  readonly index?: number;
   constructor(
     code: 'INVALID_DATA' | 'SHAPE_MISMATCH' | 'EMPTY_DATA' | 'INVALID_LABEL' | 'READ_FAILED',
     message: string,
-    where: { argument: string; row?: number; column?: number; line?: number; cause?: unknown },
+    where: { argument: string; row?: number; column?: number; line?: number; index?: number; cause?: unknown },
   ) {
     super(code, message, where.cause === undefined ? undefined : { cause: where.cause });
     this.argument = where.argument;
     if (where.row !== undefined) this.row = where.row;
     if (where.column !== undefined) this.column = where.column;
     if (where.line !== undefined) this.line = where.line;
+    if (where.index !== undefined) this.index = where.index;
   }
 }
 

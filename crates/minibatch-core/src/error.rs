@@ -206,7 +206,9 @@ pub struct ErrorFields {
     pub value: Option<f64>,
     /// A length or count found (x values, weights, parameters, state values, values to allocate).
     pub got: Option<f64>,
-    /// The length or count it should have been, or the bound it broke (rows, classes, nFeatures).
+    /// The rows of the dataset (ShapeMismatch: the rows y makes; Empty; RowOutOfRange).
+    pub rows: Option<f64>,
+    /// The length or count it should have been, or the bound it broke (classes, nFeatures).
     pub limit: Option<f64>,
 }
 
@@ -226,7 +228,7 @@ impl CoreError {
                 data: Some(data),
                 argument: Some("x"),
                 got: n(x_len),
-                row: n(y_len),
+                rows: n(y_len),
                 limit: n(n_features),
                 ..none
             },
@@ -238,7 +240,7 @@ impl CoreError {
                 kind: "Empty",
                 data: Some(data),
                 argument: Some(if rows == 0 { "y" } else { "x" }),
-                got: n(rows),
+                rows: n(rows),
                 limit: n(n_features),
                 ..none
             },
@@ -294,7 +296,7 @@ impl CoreError {
                 argument: Some("order"),
                 index: n(position),
                 value: Some(row as f64),
-                limit: n(rows),
+                rows: n(rows),
                 ..none
             },
             CoreError::ParamsLength { got, expected } => ErrorFields {

@@ -175,10 +175,15 @@ impl RawConfig {
 
 /// A JavaScript number that must be an integer ≥ 1 (`positive`) or ≥ 0, and ≤ max.
 fn count(name: &'static str, value: f64, positive: bool, max: f64) -> Result<usize, CoreError> {
+    // saturating: max may exceed usize::MAX on wasm32 (a start batch past any order)
+    whole(name, value, positive, max).map(|v| v as usize)
+}
+
+/// `count`'s check, the value kept whole (a step count up to 2⁵³ does not fit wasm32's usize).
+fn whole(name: &'static str, value: f64, positive: bool, max: f64) -> Result<f64, CoreError> {
     let min = if positive { 1.0 } else { 0.0 };
     if value >= min && value <= max && value.fract() == 0.0 {
-        // saturating: max may exceed usize::MAX on wasm32 (a start batch past any order)
-        Ok(value as usize)
+        Ok(value)
     } else {
         Err(CoreError::InvalidOption {
             name,
@@ -226,6 +231,7 @@ pub struct RawError {
     pub index: Option<f64>,
     pub value: Option<f64>,
     pub got: Option<f64>,
+    pub rows: Option<f64>,
     pub limit: Option<f64>,
 }
 
@@ -248,6 +254,7 @@ pub fn take_last_error() -> Option<RawError> {
         index: f.index,
         value: f.value,
         got: f.got,
+        rows: f.rows,
         limit: f.limit,
     })
 }
@@ -368,7 +375,7 @@ impl RawTrainer {
 
     #[wasm_bindgen(js_name = setOptimizerState)]
     pub fn set_optimizer_state(&mut self, step: f64, buffers: &[f32]) -> Result<(), JsError> {
-        let step = count("step", step, false, MAX_SAFE_INTEGER).map_err(to_js)?;
+        let step = whole("step", step, false, MAX_SAFE_INTEGER).map_err(to_js)?;
         self.inner
             .set_optimizer_state(step as u64, buffers)
             .map_err(to_js)

@@ -14,7 +14,7 @@ import type {
   OptimizerState,
   Session,
   SessionSpec,
-} from './types.js';
+} from '../types.js';
 import {
   RawObjective,
   RawOptimizer,
@@ -25,7 +25,7 @@ import {
   type RawConfig,
   type RawTrainer,
 } from './raw.js';
-import { MinibatchError } from '../errors.js';
+import { MinibatchError } from '../../errors.js';
 
 const OBJECTIVES: Record<ObjectiveName, RawObjective> = {
   squaredError: RawObjective.SquaredError,
@@ -42,7 +42,7 @@ const OPTIMIZERS: Record<OptimizerSpec['type'], RawOptimizer> = {
 };
 
 function lookup<K extends string, V>(table: Record<K, V>, key: K, what: string): V {
-  if (!Object.hasOwn(table, key)) throw engineFailure(new Error(`unknown ${what} ${String(key)}`));
+  if (!Object.hasOwn(table, key)) throw new MinibatchError('ENGINE_FAILURE', `unknown ${what} ${String(key)}`);
   return table[key];
 }
 
