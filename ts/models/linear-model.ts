@@ -94,7 +94,9 @@ export interface FitIterator extends AsyncGenerator<EpochInfo, History, undefine
   /** Ends training now (as breaking out of the loop): the model keeps what it learned and the
    * wasm memory of the fit is freed at once. */
   dispose(): void;
+  /** The same as `dispose()`, for `using`. */
   [Symbol.dispose](): void;
+  /** The same as `dispose()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
