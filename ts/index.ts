@@ -2,7 +2,7 @@
 export { LinearRegression } from './models/linear-regression.js';
 export { LogisticRegression } from './models/logistic-regression.js';
 export { SoftmaxRegression, type SoftmaxRegressionOptions } from './models/softmax-regression.js';
-export type { LinearModel, LinearModelOptions, ModelJSON, Targets, Features, PartialFitOptions, FitIterator } from './models/linear-model.js';
+export type { LinearModel, LinearModelOptions, ModelJSON, Targets, Features, PartialFitOptions, FitIterator, DisposeKey, AsyncDisposeKey } from './models/linear-model.js';
 export { crossValidate, type CrossValidateOptions, type CrossValidateResult } from './models/cross-validate.js';
 export type { FitOptions, EpochInfo, BatchInfo } from './train/options.js';
 export { FIT_DEFAULTS } from './train/options.js';
