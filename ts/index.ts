@@ -2,7 +2,7 @@
 export { LinearRegression } from './models/linear-regression.js';
 export { LogisticRegression } from './models/logistic-regression.js';
 export { SoftmaxRegression, type SoftmaxRegressionOptions } from './models/softmax-regression.js';
-export type { LinearModel, LinearModelOptions, ModelJSON, Targets, Features, PartialFitOptions, FitIterator } from './models/linear-model.js';
+export type { LinearModel, LinearModelOptions, ModelJSON, Targets, Features, PartialFitOptions, FitIterator, DisposeKey, AsyncDisposeKey } from './models/linear-model.js';
 export { crossValidate, type CrossValidateOptions, type CrossValidateResult } from './models/cross-validate.js';
 export type { FitOptions, EpochInfo, BatchInfo } from './train/options.js';
 export { FIT_DEFAULTS } from './train/options.js';
@@ -10,7 +10,7 @@ export { OPTIMIZER_DEFAULTS, type OptimizerOption, type OptimizerName, type Clip
 export type { SgdOptions, AdagradOptions, RmspropOptions, AdamOptions } from './train/optimizers.js';
 export type { LearningRateOption, ScheduleOption, StepPer, PlateauState } from './train/schedules.js';
 export type { EarlyStoppingOption, Monitor } from './train/early-stopping.js';
-export type { History, StopReason, TrainingState } from './train/loop.js';
+export type { History, StopReason, TrainingState, HistoryKey, JsonFloat } from './train/loop.js';
 export type { FeaturesInput, Matrix } from './data/matrix.js';
 export { Dataset, type DatasetInit, type FromArraysOptions, type FromObjectsOptions } from './data/dataset.js';
 export { CSVStream, shuffleBuffer, type Chunk, type StreamCSVOptions, type ShuffleBufferOptions, type ScanResult } from './data/stream.js';

@@ -89,14 +89,22 @@ interface FirstPass {
   readonly scaler: StandardScaler | MinMaxScaler | null;
 }
 
-/** `fitIter`'s iterator: an async generator of the epochs that can also be disposed. */
-export interface FitIterator extends AsyncGenerator<EpochInfo, History, undefined> {
+/** `Symbol.dispose`'s type where the consumer's lib declares it (esnext, or Node's types), else never. */
+export type DisposeKey = SymbolConstructor extends { readonly dispose: infer S extends symbol } ? S : never;
+/** `Symbol.asyncDispose`'s type where the consumer's lib declares it, else never. */
+export type AsyncDisposeKey = SymbolConstructor extends { readonly asyncDispose: infer S extends symbol } ? S : never;
+
+/**
+ * `fitIter`'s iterator: an async generator of the epochs that can also be disposed. It has
+ * `[Symbol.dispose]` and `[Symbol.asyncDispose]` (the same as `dispose()`, for `using` and
+ * `await using`); their types appear where the consumer's lib declares those symbols, so the
+ * declarations also type-check under a plain ES2022 lib.
+ */
+export type FitIterator = AsyncGenerator<EpochInfo, History, undefined> & {
   /** Ends training now (as breaking out of the loop): the model keeps what it learned and the
    * wasm memory of the fit is freed at once. */
   dispose(): void;
-  [Symbol.dispose](): void;
-  [Symbol.asyncDispose](): Promise<void>;
-}
+} & { [K in DisposeKey]: () => void } & { [K in AsyncDisposeKey]: () => Promise<void> };
 
 const FORMAT = 'minibatch.model';
 const VERSION = 2;

@@ -123,8 +123,9 @@ export interface TrainingState {
   history: Record<HistoryKey, JsonFloat[]>;
 }
 
-const HISTORY_KEYS = ['loss', 'valLoss', 'valScore', 'learningRate', 'epochTimeMs'] as const;
-export type HistoryKey = (typeof HISTORY_KEYS)[number];
+/** The per-epoch series of a training history that a snapshot keeps. */
+export type HistoryKey = 'loss' | 'valLoss' | 'valScore' | 'learningRate' | 'epochTimeMs';
+const HISTORY_KEYS: readonly HistoryKey[] = ['loss', 'valLoss', 'valScore', 'learningRate', 'epochTimeMs'];
 const mapHistory = <A, B>(h: Record<HistoryKey, A[]>, f: (v: A) => B): Record<HistoryKey, B[]> =>
   Object.fromEntries(HISTORY_KEYS.map((k) => [k, h[k].map(f)])) as Record<HistoryKey, B[]>;
 
