@@ -11,7 +11,7 @@
 import * as glue from '../wasm/minibatch_wasm.js';
 import { MinibatchError } from '../errors.js';
 
-export { RawConfig, RawObjective, RawOptimizer, RawTrainer } from '../wasm/minibatch_wasm.js';
+export { RawConfig, RawFeatures, RawObjective, RawOptimizer, RawTrainer } from '../wasm/minibatch_wasm.js';
 const { default: initGlue, simdEnabled } = glue;
 export type Glue = typeof glue;
 
@@ -65,6 +65,13 @@ export function initWasm(source?: WasmSource): Promise<void> {
     throw new MinibatchError('ENGINE_UNAVAILABLE', `could not load the minibatch wasm module: ${String(cause)}`, { cause });
   });
   return ready;
+}
+
+/** The linear memory of a loaded module (for views on data being copied in; re-create them after any call that may allocate). */
+export function wasmMemory(g: Glue): WebAssembly.Memory {
+  const m = g === glue ? memory : g === threadedGlue ? threadedMemory : null;
+  if (!m) throw engineFailure(new Error('the module is not loaded'));
+  return m;
 }
 
 /** The module (one thread), once initWasm() has resolved. */

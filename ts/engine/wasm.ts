@@ -14,6 +14,7 @@ import type {
   OptimizerState,
   Session,
   SessionSpec,
+  StagedFeatures,
 } from './types.js';
 import {
   RawObjective,
@@ -21,11 +22,14 @@ import {
   engineFailure,
   loadedThreadedGlue,
   singleThreadGlue,
+  wasmMemory,
   type Glue,
   type RawConfig,
+  type RawFeatures,
   type RawTrainer,
 } from './raw.js';
 import { MinibatchError } from '../errors.js';
+import { badValue } from '../data/matrix.js';
 
 const OBJECTIVES: Record<ObjectiveName, RawObjective> = {
   squaredError: RawObjective.SquaredError,
@@ -89,31 +93,166 @@ function rawConfig(glue: Glue, spec: SessionSpec): RawConfig {
   return c;
 }
 
+/**
+ * Values copied per block when features come in: 32 768 (128 KB of f32, and 256 KB of f64 in
+ * the scratch block when converting), so that a block is checked while it is still in the L2
+ * cache: the copy and the check are one pass over memory.
+ */
+const BLOCK = 1 << 15;
+
+function glueFor(threads: number): Glue {
+  // a session with threads lives in the threaded module's shared memory (engine/threads.ts
+  // starts it and its workers); the classes of the two modules are the same
+  const glue = threads > 1 ? loadedThreadedGlue() : singleThreadGlue();
+  if (!glue) throw engineFailure(new Error('threads > 1 needs startThreads() first'));
+  return glue;
+}
+
+/**
+ * Copies `x` into a new RawFeatures block by block: a Float32Array by `TypedArray.set` (a
+ * memcpy), a Float64Array into an f64 scratch block that Rust converts to f32; Rust checks each
+ * block while it is in the cache. The first bad value throws the data layer's InvalidDataError.
+ */
+function copyIn(glue: Glue, x: Float32Array | Float64Array, cols: number, argument: string): RawFeatures {
+  let raw: RawFeatures;
+  try {
+    raw = new glue.RawFeatures(x.length);
+  } catch (e) {
+    throw engineFailure(e);
+  }
+  try {
+    const mem = wasmMemory(glue);
+    let bad = -1;
+    if (x instanceof Float32Array) {
+      const ptr = raw.ptr();
+      const heap = new Float32Array(mem.buffer, ptr, x.length);
+      for (let a = 0; a < x.length && bad < 0; a += BLOCK) {
+        const b = Math.min(x.length, a + BLOCK);
+        heap.set(x.subarray(a, b), a);
+        bad = raw.checkFilled(a, b);
+      }
+    } else {
+      const block = Math.min(BLOCK, x.length);
+      const ptr = raw.scratchPtr(block); // may grow the memory: the view comes after
+      const scratch = new Float64Array(mem.buffer, ptr, block);
+      for (let a = 0; a < x.length && bad < 0; a += BLOCK) {
+        const n = Math.min(BLOCK, x.length - a);
+        scratch.set(x.subarray(a, a + n));
+        bad = raw.fillFromF64(a, n);
+      }
+      raw.dropScratch();
+    }
+    if (bad >= 0) throw badValue(argument, Math.floor(bad / cols), bad % cols, x[bad], Number.isFinite(x[bad]));
+    return raw;
+  } catch (e) {
+    raw.free();
+    throw e instanceof MinibatchError ? e : engineFailure(e);
+  }
+}
+
+/**
+ * The one copy kept across fits: the features of the last fit on an array this package
+ * allocated and never changes (a Dataset's), so that fitting it again (a search over learning
+ * rates, several models on one dataset) skips the copy and the check. One copy at most: staging
+ * other features frees it first, so wasm memory is reused, not doubled.
+ */
+let kept: { key: Float32Array; glue: Glue; raw: RawFeatures } | null = null;
+
+function dropKept(): void {
+  kept?.raw.free();
+  kept = null;
+}
+
+class WasmStaged implements StagedFeatures {
+  readonly engine = 'wasm';
+  constructor(
+    readonly glue: Glue,
+    private raw: RawFeatures | null,
+    readonly rows: number,
+    readonly cols: number,
+    /** The array to keep the copy for after the fit, or null. */
+    readonly key: Float32Array | null,
+  ) {}
+
+  /** Hands the features to a session (once). */
+  take(): RawFeatures {
+    const raw = this.raw;
+    if (!raw) throw engineFailure(new Error('staged features used twice'));
+    this.raw = null;
+    if (untaken === this) untaken = null;
+    return raw;
+  }
+
+  dispose(): void {
+    this.raw?.free();
+    this.raw = null;
+    if (untaken === this) untaken = null;
+  }
+}
+
+/**
+ * The last features staged and not yet taken by a session: a fit that failed between staging
+ * and training (a bad target, say) leaves them here, and the next staging frees them, so that
+ * wasm memory holds at most one such copy besides `kept`.
+ */
+let untaken: WasmStaged | null = null;
+
+function stageFeatures(x: Float32Array | Float64Array, cols: number, threads: number, argument: string, reuse: boolean): StagedFeatures {
+  const glue = glueFor(threads);
+  const key = reuse && x instanceof Float32Array ? x : null;
+  const rows = x.length / cols;
+  if (kept && key && kept.key === key && kept.glue === glue) {
+    const raw = kept.raw;
+    kept = null;
+    untaken?.dispose();
+    untaken = new WasmStaged(glue, raw, rows, cols, key);
+    return untaken;
+  }
+  dropKept();
+  untaken?.dispose();
+  untaken = new WasmStaged(glue, copyIn(glue, x, cols, argument), rows, cols, key);
+  return untaken;
+}
+
+function staged(x: Float32Array | StagedFeatures, glue: Glue): WasmStaged | null {
+  if (x instanceof Float32Array) return null;
+  if (!(x instanceof WasmStaged) || x.glue !== glue) throw engineFailure(new Error('features staged for another engine or module'));
+  return x;
+}
+
 // Frees the wasm memory of a session that was dropped without dispose().
 const registry = new FinalizationRegistry<RawTrainer>((raw) => raw.free());
 
 class WasmSession implements Session {
   private raw: RawTrainer | null;
+  /** The array whose features this session holds, to keep them after it (see `kept`). */
+  private readonly keep: Float32Array | null;
+  private readonly glue: Glue;
 
   constructor(spec: SessionSpec) {
-    // a session with threads lives in the threaded module's shared memory (engine/threads.ts
-    // starts it and its workers); the classes of the two modules are the same
-    const threads = spec.threads ?? 1;
-    const glue = threads > 1 ? loadedThreadedGlue() : singleThreadGlue();
-    if (!glue) throw engineFailure(new Error('threads > 1 needs startThreads() first'));
+    const glue = glueFor(spec.threads ?? 1);
     const config = rawConfig(glue, spec);
     let raw: RawTrainer | null = null;
     try {
       const { train, validation } = spec;
-      raw = new glue.RawTrainer(config, train.x, train.y, train.sampleWeight);
-      if (validation) raw.setValidation(validation.x, validation.y, validation.sampleWeight);
-      if (threads > 1) raw.setThreads(threads);
+      const st = staged(train.x, glue);
+      raw = st
+        ? glue.RawTrainer.withFeatures(config, st.take(), train.y, train.sampleWeight)
+        : new glue.RawTrainer(config, train.x as Float32Array, train.y, train.sampleWeight);
+      this.keep = st?.key ?? null;
+      if (validation) {
+        const vs = staged(validation.x, glue);
+        if (vs) raw.setValidationFeatures(vs.take(), validation.y, validation.sampleWeight);
+        else raw.setValidation(validation.x as Float32Array, validation.y, validation.sampleWeight);
+      }
+      if ((spec.threads ?? 1) > 1) raw.setThreads(spec.threads!);
     } catch (e) {
       raw?.free();
       throw engineFailure(e);
     } finally {
       config.free();
     }
+    this.glue = glue;
     this.raw = raw;
     registry.register(this, raw, this);
   }
@@ -137,7 +276,9 @@ class WasmSession implements Session {
   }
 
   setTrainingData(train: EngineData): void {
-    this.call((raw) => raw.setTrainingData(train.x, train.y, train.sampleWeight));
+    if (!(train.x instanceof Float32Array)) throw engineFailure(new Error('setTrainingData takes a Float32Array'));
+    const x = train.x;
+    this.call((raw) => raw.setTrainingData(x, train.y, train.sampleWeight));
   }
 
   setOrder(order: Uint32Array): void {
@@ -170,8 +311,12 @@ class WasmSession implements Session {
   dispose(): void {
     if (this.raw) {
       registry.unregister(this);
-      this.raw.free();
+      const raw = this.raw;
       this.raw = null;
+      if (this.keep) {
+        dropKept();
+        kept = { key: this.keep, glue: this.glue, raw: raw.intoFeatures() };
+      } else raw.free();
     }
   }
 
@@ -184,4 +329,10 @@ class WasmSession implements Session {
 export const wasmEngine: Engine = {
   name: 'wasm',
   createSession: (spec) => new WasmSession(spec),
+  stageFeatures,
 };
+
+/** Frees the copy of features kept for the next fit (see `kept`); for tests and memory-conscious callers. */
+export function releaseKeptFeatures(): void {
+  dropKept();
+}

@@ -3,15 +3,15 @@
  * training through the one fit loop (fit, fitIter, partialFit, resume), the decision function
  * W·x + b, and a versioned snapshot that carries the training state.
  */
-import type { ObjectiveName } from '../engine/types.js';
-import { type FeaturesInput, type Matrix, toMatrix } from '../data/matrix.js';
+import type { ObjectiveName, StagedFeatures } from '../engine/types.js';
+import { type FeaturesInput, type Matrix, checkedElsewhere, flatShape, isOwnArray, toMatrix } from '../data/matrix.js';
 import { Dataset } from '../data/dataset.js';
 import type { LabelEncoder } from '../data/encoders.js';
 import { MinMaxScaler, StandardScaler } from '../data/scaler.js';
 import { Rng } from '../data/random.js';
 import { InvalidDataError, InvalidModelError, InvalidOptionError, NotFittedError } from '../errors.js';
 import { type EpochInfo, type FitConfig, type FitOptions, validateFitOptions } from '../train/options.js';
-import { type History, type TrainData, type TrainStream, type TrainingState, TrainingRun } from '../train/loop.js';
+import { type History, type TrainData, type TrainStream, type TrainingState, TrainingRun, stageForFit } from '../train/loop.js';
 import { type Chunk, CSVStream } from '../data/stream.js';
 import { classWeights, splitValidation, toSampleWeight } from '../train/validation.js';
 import { boolean, nonNegativeFinite, plainObject, rejectUnknown } from '../train/validate.js';
@@ -184,7 +184,21 @@ export abstract class LinearModel {
     const dataset = X instanceof Dataset ? X : null;
     if (dataset && !dataset.y) throw new InvalidDataError('INVALID_DATA', 'this Dataset has no targets: give it a target column to train on', { argument: 'data' });
     if (!dataset && y === undefined) throw new InvalidDataError('INVALID_DATA', 'fit(X, y) needs the targets y', { argument: 'y' });
-    const x = dataset ? dataset.x : toMatrix(X, config.nFeatures ?? (resume && isFlat(X) ? this.fitted!.nFeatures : undefined));
+    const nFeatures = config.nFeatures ?? (resume && isFlat(X) ? this.fitted!.nFeatures : undefined);
+    // Features that reach the engine untransformed are copied into its memory here, checked in
+    // the same pass (the wasm engine; a Dataset's own arrays may keep that copy for the next fit)
+    const direct = !this.scaler && config.validationSplit === undefined;
+    let staged: StagedFeatures | null = null;
+    let x: Matrix;
+    if (dataset) {
+      x = dataset.x;
+      if (direct) staged = await stageForFit(x.data, x.cols, config, 'X', isOwnArray(x.data));
+    } else if (direct && isFlat(X)) {
+      const flat = X as Float32Array | Float64Array;
+      const { rows, cols } = flatShape(flat, nFeatures);
+      staged = await stageForFit(flat, cols, config, 'X', false);
+      x = staged ? checkedElsewhere(flat, rows, cols) : toMatrix(X, nFeatures);
+    } else x = toMatrix(X, nFeatures);
     if (resume && x.cols !== this.fitted!.nFeatures) {
       throw new InvalidDataError('SHAPE_MISMATCH', `X has ${x.cols} features per row but the training to resume has ${this.fitted!.nFeatures}`, {
         argument: 'X',
@@ -206,7 +220,7 @@ export abstract class LinearModel {
       for (let i = 0; i < w.length; i++) w[i] *= cw[t[i]];
       sampleWeight = w;
     }
-    let train: TrainData = { x, y: t, sampleWeight };
+    let train: TrainData = { x, y: t, sampleWeight, staged };
     let validation: TrainData | null = null;
     const seed = resume ? from!.seed : (config.seed ?? Rng.freshSeed());
     if (config.validationSplit !== undefined) {

@@ -11,7 +11,7 @@
  * Training state is plain JSON-safe data (TrainingState), so a model snapshot can carry it and
  * a resumed run continues bit-identically.
  */
-import type { EngineName, ObjectiveName, Session } from '../engine/types.js';
+import type { EngineName, ObjectiveName, Session, StagedFeatures } from '../engine/types.js';
 import { resolveEngine, resolveThreads } from '../engine/index.js';
 import type { Matrix } from '../data/matrix.js';
 import { type Chunk, shuffleBuffer } from '../data/stream.js';
@@ -56,6 +56,44 @@ export interface TrainData {
   readonly x: Matrix;
   readonly y: Float32Array;
   readonly sampleWeight: Float32Array | null;
+  /** `x`, already copied into the engine's memory and checked there (stageForFit). */
+  readonly staged?: StagedFeatures | null;
+}
+
+/**
+ * Bytes of training features (float32) that the wasm engine holds whole; larger in-memory data
+ * is trained block by block (as a stream is, with the same batches as whole: bit-identical), so
+ * that wasm memory stays bounded (a wasm32 instance addresses 4 GiB at most, and one allocation
+ * can be 2 GiB at most). Validation data larger than this is refused with a typed error.
+ */
+let residentLimitBytes = 1 << 30;
+
+/** For tests: lowers the limit above, to train small data block by block. Returns the old value. */
+export function setResidentLimitBytes(bytes: number): number {
+  const old = residentLimitBytes;
+  residentLimitBytes = bytes;
+  return old;
+}
+
+/**
+ * For an engine with memory of its own (wasm), copies flat features into it now, checking every
+ * value in the same pass (engine/wasm.ts), so that the session takes them without a second copy
+ * or check; null for the js engine and for data the engine will train block by block. Called
+ * where the features are checked, before anything of the model changes. `reuse`: an array this
+ * package allocated, that never changes (a Dataset's), whose copy may be kept for the next fit.
+ */
+export async function stageForFit(
+  x: Float32Array | Float64Array,
+  cols: number,
+  config: FitConfig,
+  argument: string,
+  reuse: boolean,
+): Promise<StagedFeatures | null> {
+  if (x.length * 4 > residentLimitBytes) return null;
+  const engine = await resolveEngine(config.engine);
+  if (!engine.stageFeatures) return null;
+  const threads = await resolveThreads(config.threads, engine);
+  return engine.stageFeatures(x, cols, threads, argument, reuse);
 }
 
 export interface TrainProblem {
@@ -195,6 +233,16 @@ export class TrainingRun {
         `a training on a stream resumes from an epoch boundary only, and this one stopped inside epoch ${resumeFrom.state.epoch + 1}; fit afresh, or resume on data in memory`,
       );
     }
+    const v = problem.validation;
+    if (v && config.engine !== 'js' && v.x.data.length * 4 > residentLimitBytes) {
+      const option = config.validationSplit !== undefined ? 'validationSplit' : 'validationData';
+      throw new InvalidOptionError(
+        option,
+        config[option],
+        `the validation rows take ${v.x.data.length * 4} bytes as float32, more than the wasm engine holds (${residentLimitBytes}): ` +
+          `validate on fewer rows (a smaller ${option}), or train with engine: 'js'`,
+      );
+    }
     this.earlyStopping = resolveEarlyStopping(config.earlyStopping, problem.validation !== null);
     this.schedule = resolveSchedule(config.learningRate, config.maxEpochs, resumeFrom?.state.plateau ?? null);
   }
@@ -228,11 +276,15 @@ export class TrainingRun {
     let threads = 1;
     let session: Session | null = null;
     const valTotal = problem.validation && problem.score === 'r2' ? weightedTotalSquares(problem.validation) : 0;
+    const staged = streaming ? null : (train.staged ?? null);
+    // in-memory rows too large to hold whole in wasm memory: trained block by block
+    let blocked = false;
 
     try {
       const engine = await resolveEngine(config.engine);
       engineName = engine.name;
       threads = await resolveThreads(config.threads, engine);
+      blocked = !streaming && !staged && engine.name === 'wasm' && train.x.rows * train.x.cols * 4 > residentLimitBytes;
       session = engine.createSession({
         threads,
         objective: problem.objective,
@@ -244,10 +296,12 @@ export class TrainingRun {
         optimizer: config.optimizer.spec,
         clipNorm: config.optimizer.clipNorm,
         clipValue: config.optimizer.clipValue,
-        // a stream's chunks are loaded block by block; one zero row (label 0) stands in until then
-        train: streaming
-          ? { x: new Float32Array(d), y: new Float32Array(1), sampleWeight: null }
-          : { x: train.x.data, y: train.y, sampleWeight: train.sampleWeight },
+        // a stream's chunks (and blocked rows) are loaded block by block; one zero row (label 0)
+        // stands in until then
+        train:
+          streaming || blocked
+            ? { x: new Float32Array(d), y: new Float32Array(1), sampleWeight: null }
+            : { x: staged ?? train.x.data, y: train.y, sampleWeight: train.sampleWeight },
         validation: problem.validation
           ? { x: problem.validation.x.data, y: problem.validation.y, sampleWeight: problem.validation.sampleWeight }
           : null,
@@ -276,7 +330,7 @@ export class TrainingRun {
       const chunk = watched ? Math.max(1, Math.floor(CALL_WORK / (config.batchSize * d * problem.nOutputs))) : Infinity;
       // A stream is trained in blocks of whole batches (about STREAM_BLOCK_VALUES values), so that
       // only the epoch's last batch can be short, wherever the chunks of the source end.
-      const blockRows = streaming ? config.batchSize * Math.max(1, Math.floor(STREAM_BLOCK_VALUES / (d * config.batchSize))) : 0;
+      const blockRows = streaming || blocked ? config.batchSize * Math.max(1, Math.floor(STREAM_BLOCK_VALUES / (d * config.batchSize))) : 0;
       // rows of the previous epoch: a stream's epoch length, for schedules stepped per iteration
       let epochRows = streaming ? 0 : train.x.rows;
       let lastYield = performance.now();
@@ -344,6 +398,8 @@ export class TrainingRun {
       const mark = () => ({ batch, iteration, partial: sums.rows > 0 ? { lossSum: sums.loss, rows: sums.rows } : null });
 
       const order = streaming ? new Uint32Array(blockRows) : new Uint32Array(train.x.rows);
+      const block = blocked ? { x: new Float32Array(blockRows * d), y: new Float32Array(blockRows), w: (train as TrainData).sampleWeight ? new Float32Array(blockRows) : null, order: new Uint32Array(blockRows) } : null;
+      block?.order.forEach((_, i, o) => (o[i] = i));
       training: while (epoch < config.maxEpochs) {
         const epochStarted = performance.now();
         const rng = new Rng(seed, rngState!);
@@ -361,13 +417,45 @@ export class TrainingRun {
           const rows = train.x.rows;
           for (let i = 0; i < rows; i++) order[i] = i;
           if (config.shuffle) rng.shuffle(order);
-          live.setOrder(order);
-          const restore = mark();
           const batches = config.dropLast ? Math.floor(rows / config.batchSize) : Math.ceil(rows / config.batchSize);
-          complete = await drive(batch, batches, 0, config.dropLast);
-          if ((stopReason as StopReason) === 'diverged') {
-            ({ batch, iteration, partial } = restore);
-            break training;
+          if (!block) {
+            live.setOrder(order);
+            const restore = mark();
+            complete = await drive(batch, batches, 0, config.dropLast);
+            if ((stopReason as StopReason) === 'diverged') {
+              ({ batch, iteration, partial } = restore);
+              break training;
+            }
+          } else {
+            // the same batches in the same order, a block of them at a time: the rows of each
+            // block gathered into wasm memory (bit-identical to training on the rows held whole)
+            const restore = mark();
+            const saved = { params: live.params(), optimizer: live.optimizerState() };
+            const perBlock = blockRows / config.batchSize;
+            const xd = train.x.data;
+            const sw = train.sampleWeight;
+            complete = true;
+            for (let first = Math.floor(batch / perBlock) * perBlock; first < batches && complete; first += perBlock) {
+              const last = Math.min(batches, first + perBlock);
+              const p0 = first * config.batchSize;
+              const filled = Math.min(rows, last * config.batchSize) - p0;
+              for (let i = 0; i < filled; i++) {
+                const r = order[p0 + i];
+                block.x.set(xd.subarray(r * d, (r + 1) * d), i * d);
+                block.y[i] = train.y[r];
+                if (block.w) block.w[i] = sw![r];
+              }
+              live.setTrainingData({ x: block.x.subarray(0, filled * d), y: block.y.subarray(0, filled), sampleWeight: block.w ? block.w.subarray(0, filled) : null });
+              live.setOrder(block.order.subarray(0, filled));
+              complete = await drive(batch - first, last - first, first, false);
+            }
+            if ((stopReason as StopReason) === 'diverged') {
+              // back to the epoch's start, as when the rows are held whole
+              live.setParams(saved.params);
+              live.setOptimizerState(saved.optimizer);
+              ({ batch, iteration, partial } = restore);
+              break training;
+            }
           }
         } else {
           // the shuffle buffer's seed comes from the epoch's generator, so a resumed run repeats it
@@ -482,6 +570,7 @@ export class TrainingRun {
     } catch (e) {
       this.error = e;
     } finally {
+      staged?.dispose();
       if (session) {
         try {
           if (bestParams && earlyStopping?.restoreBestWeights && (stopReason as StopReason) !== 'diverged') session.setParams(bestParams);
