@@ -330,7 +330,9 @@ export class TrainingRun {
       const chunk = watched ? Math.max(1, Math.floor(CALL_WORK / (config.batchSize * d * problem.nOutputs))) : Infinity;
       // A stream is trained in blocks of whole batches (about STREAM_BLOCK_VALUES values), so that
       // only the epoch's last batch can be short, wherever the chunks of the source end.
-      const blockRows = streaming || blocked ? config.batchSize * Math.max(1, Math.floor(STREAM_BLOCK_VALUES / (d * config.batchSize))) : 0;
+      // (never more than the wasm engine holds whole)
+      const blockValues = Math.min(STREAM_BLOCK_VALUES, Math.floor(residentLimitBytes / 4));
+      const blockRows = streaming || blocked ? config.batchSize * Math.max(1, Math.floor(blockValues / (d * config.batchSize))) : 0;
       // rows of the previous epoch: a stream's epoch length, for schedules stepped per iteration
       let epochRows = streaming ? 0 : train.x.rows;
       let lastYield = performance.now();

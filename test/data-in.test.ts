@@ -1,0 +1,250 @@
+/**
+ * The data-in path of issue 12 (and item 3 of issue 9): flat features copied into wasm memory
+ * block by block and checked (or converted from float64) in the same pass; a Dataset's copy kept
+ * for the next fit; in-memory data larger than the wasm engine holds whole, trained block by
+ * block. Every result is held to the path it replaces, bit for bit: the rows checked and copied
+ * by the data layer (number[][]), the rows held whole, or a stream of the same rows.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Dataset, initWasm, InvalidDataError, InvalidOptionError, LinearRegression, LogisticRegression, MinibatchError, SoftmaxRegression } from '../ts/index.js';
+import { setResidentLimitBytes } from '../ts/train/loop.js';
+import { releaseKeptFeatures, wasmEngine } from '../ts/engine/wasm.js';
+import { classification, gaussian, regression } from './helpers/data.js';
+
+/** 32 768 values a block (engine/wasm.ts): data of 5 000 × 7 spans two blocks. */
+const BLOCK = 1 << 15;
+
+async function rejection(p: Promise<unknown>): Promise<MinibatchError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(MinibatchError);
+    return e as MinibatchError;
+  }
+  throw new Error('expected a rejection');
+}
+
+const flat = (X: number[][]): Float32Array => new Float32Array(X.flat());
+const params = (m: LinearRegression | LogisticRegression): number[] => [...m.weights, m.bias];
+
+describe('bad values in flat features, checked while they are copied in', () => {
+  const { X, y } = classification(31, 5000, 7);
+  const d = 7;
+  // positions: the first value, both sides of the block boundary, the last value
+  const positions = [0, BLOCK - 1, BLOCK, BLOCK + 1, 5000 * d - 1];
+
+  it.each([NaN, Infinity, -Infinity])('%s in a Float32Array names the row and column, as the js engine does', async (bad) => {
+    for (const at of positions) {
+      const x = flat(X);
+      x[at] = bad;
+      const wasm = (await rejection(new LogisticRegression().fit(x, y, { nFeatures: d, engine: 'wasm', maxEpochs: 1 }))) as InvalidDataError;
+      const js = (await rejection(new LogisticRegression().fit(x, y, { nFeatures: d, engine: 'js', maxEpochs: 1 }))) as InvalidDataError;
+      expect([wasm.code, wasm.argument, wasm.row, wasm.column]).toEqual(['INVALID_DATA', 'X', Math.floor(at / d), at % d]);
+      expect(wasm.message).toBe(js.message);
+      expect(wasm.message).toMatch(/is not finite/);
+    }
+  });
+
+  it.each([
+    [NaN, /is not finite/],
+    [-Infinity, /is not finite/],
+    [1e39, /overflows float32/],
+    [-3.5e38, /overflows float32/],
+  ])('%s in a Float64Array names the row and column and says why', async (bad, why) => {
+    for (const at of positions) {
+      const x = Float64Array.from(X.flat());
+      x[at] = bad;
+      const wasm = (await rejection(new LogisticRegression().fit(x, y, { nFeatures: d, engine: 'wasm', maxEpochs: 1 }))) as InvalidDataError;
+      const js = (await rejection(new LogisticRegression().fit(x, y, { nFeatures: d, engine: 'js', maxEpochs: 1 }))) as InvalidDataError;
+      expect([wasm.row, wasm.column]).toEqual([Math.floor(at / d), at % d]);
+      expect(wasm.message).toMatch(why);
+      expect(wasm.message).toBe(js.message);
+    }
+  });
+
+  it('the first bad value is the one reported, and a rejected fit leaves a fitted model as it was', async () => {
+    const m = new LogisticRegression();
+    await m.fit(flat(X), y, { nFeatures: d, maxEpochs: 2, seed: 3 });
+    const before = params(m);
+    const x = flat(X);
+    x[BLOCK + 5] = NaN;
+    x[3] = Infinity;
+    const e = (await rejection(m.fit(x, y, { nFeatures: d, maxEpochs: 2, seed: 4 }))) as InvalidDataError;
+    expect([e.row, e.column]).toEqual([0, 3]);
+    expect(params(m)).toEqual(before);
+  });
+
+  it('the largest float32 values are accepted from both array types', async () => {
+    await initWasm();
+    for (const x of [Float64Array.from(X.flat()), flat(X)]) {
+      x[BLOCK] = 3.4028234663852886e38; // float32's largest finite value
+      x[BLOCK + 1] = -3.4028234663852886e38;
+      wasmEngine.stageFeatures!(x, d, 1, 'X', false).dispose();
+    }
+  });
+});
+
+describe('the same bits as the path it replaces', () => {
+  const { X, y } = regression(41, 3000, 12, 0.1);
+  const options = { batchSize: 64, maxEpochs: 3, learningRate: 0.02, seed: 9, tolerance: null, engine: 'wasm' } as const;
+
+  it('a Float32Array (copied in and checked by wasm) trains as number[][] (checked by the data layer)', async () => {
+    const a = new LinearRegression();
+    await a.fit(flat(X), y, { ...options, nFeatures: 12 });
+    const b = new LinearRegression();
+    await b.fit(X, y, options);
+    expect(params(a)).toEqual(params(b));
+  });
+
+  it('a Float64Array is rounded to float32 by wasm exactly as by JavaScript', async () => {
+    const g = gaussian(5);
+    // values that float32 cannot hold exactly, so every one is rounded
+    const X64 = Float64Array.from({ length: 3000 * 12 }, () => g() / 3);
+    const rows = Array.from({ length: 3000 }, (_, r) => Array.from(new Float32Array(X64.subarray(r * 12, (r + 1) * 12))));
+    const a = new LinearRegression();
+    await a.fit(X64, y, { ...options, nFeatures: 12 });
+    const b = new LinearRegression();
+    await b.fit(rows, y, options);
+    expect(params(a)).toEqual(params(b));
+  });
+
+  it('a Dataset fitted again reuses its copy in wasm memory, with the same result as a fresh copy', async () => {
+    const ds = Dataset.fromArrays(X, y);
+    const first = new LinearRegression();
+    await first.fit(ds, { ...options, learningRate: 0.05 });
+    const again = new LinearRegression();
+    await again.fit(ds, options); // the copy kept from the fit above
+    releaseKeptFeatures();
+    const fresh = new LinearRegression();
+    await fresh.fit(Dataset.fromArrays(X, y), options);
+    expect(params(again)).toEqual(params(fresh));
+    expect(params(again)).not.toEqual(params(first));
+  });
+
+  it('validation data and a softmax model on staged features match the js engine within the engines\' tolerance', async () => {
+    const c = classification(43, 2000, 8);
+    const labels = c.y.map((v, i) => (v === 1 ? 2 : i % 2));
+    const fitWith = async (engine: 'wasm' | 'js') => {
+      const m = new SoftmaxRegression();
+      const h = await m.fit(flat(c.X), labels, { nFeatures: 8, engine, batchSize: 50, maxEpochs: 2, seed: 2, validationData: [c.X.slice(0, 100), labels.slice(0, 100)] });
+      return { w: m.weights.flatMap((r) => Array.from(r)), v: h.valLoss };
+    };
+    const w = await fitWith('wasm');
+    const j = await fitWith('js');
+    for (let i = 0; i < w.w.length; i++) expect(Math.abs(w.w[i] - j.w[i])).toBeLessThan(1e-4 * (1 + Math.abs(j.w[i])));
+    expect(Math.abs(w.v[1] - j.v[1]) / j.v[1]).toBeLessThan(1e-5);
+  });
+});
+
+describe('in-memory data larger than the wasm engine holds whole: trained block by block', () => {
+  afterEach(() => {
+    setResidentLimitBytes(1 << 30);
+  });
+  const { X, y } = classification(51, 4000, 16);
+  const x = flat(X);
+  const base = { nFeatures: 16, batchSize: 48, learningRate: 0.1, seed: 12, tolerance: null, engine: 'wasm' } as const;
+  /** Fits, counting the blocks loaded into the session (none when the rows are held whole). */
+  const run = async (limit: number | null, options: object) => {
+    if (limit !== null) setResidentLimitBytes(limit);
+    const create = wasmEngine.createSession;
+    let blocksLoaded = 0;
+    const spy = vi.spyOn(wasmEngine, 'createSession').mockImplementation((spec) => {
+      const session = create(spec);
+      const load = session.setTrainingData.bind(session);
+      session.setTrainingData = (data) => {
+        blocksLoaded++;
+        load(data);
+      };
+      return session;
+    });
+    try {
+      const m = new LogisticRegression();
+      const h = await m.fit(x, y, { ...base, ...options });
+      return { m, h, p: params(m), blocksLoaded };
+    } finally {
+      spy.mockRestore();
+      setResidentLimitBytes(1 << 30);
+    }
+  };
+  // 4 000 rows × 16 values × 4 bytes = 256 000 bytes: a limit of 100 000 forces blocks
+  const SMALL = 100_000;
+
+  it.each([
+    ['shuffled', { maxEpochs: 3 }],
+    ['with sample weights and dropLast', { maxEpochs: 2, dropLast: true, sampleWeight: Array.from({ length: 4000 }, (_, i) => 0.5 + (i % 3)) }],
+    ['with momentum and a schedule stepped per iteration', { maxEpochs: 2, optimizer: { type: 'sgd', momentum: 0.9 }, learningRate: { type: 'cosine', initial: 0.1 } }],
+    ['with two threads', { maxEpochs: 2, threads: 2 }],
+  ])('bit-identical to the rows held whole: %s', async (_, options) => {
+    const whole = await run(null, options);
+    const blocks = await run(SMALL, options);
+    expect(whole.blocksLoaded).toBe(0);
+    expect(blocks.blocksLoaded).toBeGreaterThanOrEqual(2 * 2); // at least two blocks an epoch
+    expect(blocks.p).toEqual(whole.p);
+    expect(blocks.h.loss).toEqual(whole.h.loss);
+  });
+
+  it('stopped inside an epoch and resumed, bit-identical to the rows held whole', async () => {
+    const go = async (limit: number | null) => {
+      if (limit !== null) setResidentLimitBytes(limit);
+      try {
+        const m = new LogisticRegression();
+        await m.fit(x, y, { ...base, maxEpochs: 3, maxIterations: 100 }); // 84 batches an epoch: stops in epoch 2
+        await m.fit(x, y, { ...base, maxEpochs: 3, resume: true });
+        return params(m);
+      } finally {
+        setResidentLimitBytes(1 << 30);
+      }
+    };
+    expect(await go(SMALL)).toEqual(await go(null));
+  });
+
+  it('trains the same as a stream of the same rows (no shuffle)', async () => {
+    const blocks = await run(SMALL, { maxEpochs: 2, shuffle: false });
+    expect(blocks.blocksLoaded).toBeGreaterThanOrEqual(2 * 2);
+    const chunks = {
+      async *[Symbol.asyncIterator]() {
+        for (let s = 0; s < 4000; s += 900) {
+          const rows = Math.min(900, 4000 - s);
+          yield { x: { data: x.slice(s * 16, (s + rows) * 16), rows, cols: 16 }, y: new Float32Array(y.slice(s, s + rows)) };
+        }
+      },
+    };
+    const m = new LogisticRegression();
+    await m.fit(chunks, { ...base, nFeatures: undefined, maxEpochs: 2, shuffle: false });
+    expect(params(m)).toEqual(blocks.p);
+  });
+
+  it('a divergence keeps the parameters of the last finite epoch, as with the rows held whole', async () => {
+    const go = async (limit: number | null) => {
+      if (limit !== null) setResidentLimitBytes(limit);
+      const m = new LinearRegression();
+      try {
+        const e = await rejection(m.fit(x, y, { ...base, maxEpochs: 6, learningRate: { type: 'exponential', initial: 0.05, gamma: 1e3 } }));
+        return { e, p: m.isFitted ? params(m) : null };
+      } finally {
+        setResidentLimitBytes(1 << 30);
+      }
+    };
+    const whole = await go(null);
+    const blocks = await go(SMALL);
+    expect(whole.e.code).toBe('DIVERGED');
+    expect(whole.p).not.toBeNull();
+    expect(blocks.e.message).toBe(whole.e.message);
+    expect(blocks.p).toEqual(whole.p);
+  });
+
+  it('validation rows beyond the limit are refused with a typed error that says what to do', async () => {
+    setResidentLimitBytes(SMALL);
+    try {
+      const e = (await rejection(new LogisticRegression().fit(x, y, { ...base, maxEpochs: 1, validationData: [X, y] }))) as InvalidOptionError;
+      expect(e).toBeInstanceOf(InvalidOptionError);
+      expect(e.option).toBe('validationData');
+      expect(e.message).toMatch(/engine: 'js'/);
+      // the js engine has no such limit
+      const h = await new LogisticRegression().fit(x, y, { ...base, engine: 'js', maxEpochs: 1, validationData: [X, y] });
+      expect(h.valLoss.length).toBe(1);
+    } finally {
+      setResidentLimitBytes(1 << 30);
+    }
+  });
+});
