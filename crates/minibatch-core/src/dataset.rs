@@ -6,7 +6,7 @@
 //! from f64 and checked) while it is still in the cache: one pass over the data, not a copy
 //! followed by a second pass that checks it.
 
-use crate::error::{try_filled, CoreError};
+use crate::error::CoreError;
 use crate::objective::Objective;
 
 /// Values checked per step of [`first_non_finite`]: a non-finite value is looked for with one
@@ -65,11 +65,27 @@ impl From<Vec<f32>> for Features {
 
 impl Features {
     /// `len` zeros, or `OutOfMemory` when the memory cannot hold them (never an abort).
+    ///
+    /// Allocated zeroed rather than filled: memory the allocator takes fresh from the system
+    /// (wasm's `memory.grow`) is zero already, so a large buffer is not written twice (once
+    /// with zeros, once with the data) on a process's first fit.
     pub fn new(len: usize) -> Result<Self, CoreError> {
-        Ok(Features {
-            values: try_filled(len, 0.0)?,
-            checked: 0,
-        })
+        if len == 0 {
+            return Ok(Features::default());
+        }
+        let oom = CoreError::OutOfMemory { values: len };
+        let layout = std::alloc::Layout::array::<f32>(len).map_err(|_| oom.clone())?;
+        // SAFETY: the layout has a non-zero size; a null result is handled; the block is
+        // `len` zeroed f32 values (0.0), allocated by the global allocator with Vec's layout for
+        // that capacity, so Vec may own and free it.
+        let values = unsafe {
+            let ptr = std::alloc::alloc_zeroed(layout) as *mut f32;
+            if ptr.is_null() {
+                return Err(oom);
+            }
+            Vec::from_raw_parts(ptr, len, len)
+        };
+        Ok(Features { values, checked: 0 })
     }
 
     pub fn len(&self) -> usize {
