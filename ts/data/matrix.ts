@@ -58,6 +58,19 @@ export function toMatrix(X: unknown, nFeatures?: number, argument = 'X'): Matrix
     if (data !== X) OWNED.add(data);
     return { data, rows: data.length / nFeatures!, cols: nFeatures! };
   }
+  const { rows, cols } = rowsShape(X, nFeatures, argument);
+  const data = new Float32Array(rows * cols);
+  copyRows(X as readonly unknown[], cols, data, argument);
+  OWNED.add(data);
+  return { data, rows, cols };
+}
+
+/**
+ * The shape of features given as rows (number[][]): checks that X is a non-empty array whose
+ * first row has ≥ 1 values (and nFeatures of them, when given). The other rows are checked by
+ * copyRows.
+ */
+export function rowsShape(X: unknown, nFeatures: number | undefined, argument = 'X'): { rows: number; cols: number } {
   if (!Array.isArray(X)) {
     throw new InvalidDataError(
       'INVALID_DATA',
@@ -79,10 +92,18 @@ export function toMatrix(X: unknown, nFeatures?: number, argument = 'X'): Matrix
   if (cols === 0) {
     throw new InvalidDataError('EMPTY_DATA', `${argument} has rows with no features`, { argument, row: 0 });
   }
+  return { rows: X.length, cols };
+}
+
+/**
+ * Checks every row of X (rowsShape first) and writes it, row-major, into `data` (rows × cols
+ * values; a view on wasm memory when the wasm engine takes the rows in directly): each value must
+ * be a number that stays finite in float32.
+ */
+export function copyRows(X: readonly unknown[], cols: number, data: Float32Array, argument = 'X'): void {
   const rows = X.length;
-  const data = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
-    const row = X[r] as unknown;
+    const row = X[r];
     if (row === null || typeof row !== 'object' || (row as ArrayLike<number>).length !== cols) {
       const len = row !== null && typeof row === 'object' ? (row as ArrayLike<number>).length : undefined;
       throw new InvalidDataError(
@@ -100,8 +121,6 @@ export function toMatrix(X: unknown, nFeatures?: number, argument = 'X'): Matrix
       if (typeof v !== 'number' || !Number.isFinite(data[o + c])) throw badValue(argument, r, c, v, Number.isFinite(v));
     }
   }
-  OWNED.add(data);
-  return { data, rows, cols };
 }
 
 /**
@@ -132,11 +151,11 @@ export function flatShape(X: Float32Array | Float64Array, nFeatures: number | un
 
 /**
  * Flat features whose values were checked elsewhere (the wasm engine checks them while copying
- * them into its memory, engine/wasm.ts): a Float32Array is used as it is; a Float64Array is
- * converted (and checked again) only if something reads `data`, which the fit's direct path
- * does not.
+ * them into its memory, engine/wasm.ts): a Float32Array is used as it is; a Float64Array or
+ * rows are converted (and checked again) only if something reads `data`, which the fit's direct
+ * path does not.
  */
-export function checkedElsewhere(X: Float32Array | Float64Array, rows: number, cols: number, argument = 'X'): Matrix {
+export function checkedElsewhere(X: Float32Array | Float64Array | readonly unknown[], rows: number, cols: number, argument = 'X'): Matrix {
   if (X instanceof Float32Array) return { data: X, rows, cols };
   let data: Float32Array | null = null;
   return {

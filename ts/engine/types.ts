@@ -91,6 +91,13 @@ export interface StagedFeatures {
   dispose(): void;
 }
 
+/**
+ * Features to stage: flat row-major values (a Float64Array is converted to float32), or rows that
+ * `write` checks and writes into the engine's buffer of `length` values (throwing the data
+ * layer's InvalidDataError on a bad value).
+ */
+export type FeatureSource = Float32Array | Float64Array | { readonly length: number; write(dst: Float32Array): void };
+
 /** A dataset as the engine holds it. */
 export interface EngineData {
   /** Row-major rows × nFeatures (the engine may take ownership of it), or features this engine staged. */
@@ -195,12 +202,11 @@ export interface Engine {
   readonly name: EngineName;
   createSession(spec: SessionSpec): Session;
   /**
-   * Copies flat row-major features into the engine's memory for a session with `threads`,
-   * checking every value (finite, and finite in float32) in the same pass, and converting a
-   * Float64Array; a bad value throws the same InvalidDataError (argument, row, column) as the
-   * data layer's check. `reuse`: the array is one this package allocated and never changes
+   * Copies features into the engine's memory for a session with `threads`, checking every value
+   * (finite, and finite in float32) in the same pass, and converting a Float64Array; a bad value
+   * throws the same InvalidDataError (argument, row, column) as the data layer's check. `reuse`: the array is one this package allocated and never changes
    * (a Dataset's), so a copy may be kept and handed to the next fit on it. Engines without
    * memory of their own (js) do not have it.
    */
-  stageFeatures?(x: Float32Array | Float64Array, cols: number, threads: number, argument: string, reuse: boolean): StagedFeatures;
+  stageFeatures?(x: FeatureSource, cols: number, threads: number, argument: string, reuse: boolean): StagedFeatures;
 }

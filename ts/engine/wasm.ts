@@ -12,6 +12,7 @@ import type {
   ObjectiveName,
   OptimizerSpec,
   OptimizerState,
+  FeatureSource,
   Session,
   SessionSpec,
   StagedFeatures,
@@ -109,19 +110,16 @@ function glueFor(threads: number): Glue {
 }
 
 /**
- * Copies `x` into a new RawFeatures block by block: a Float32Array by `TypedArray.set` (a
- * memcpy), a Float64Array into an f64 scratch block that Rust converts to f32; Rust checks each
- * block while it is in the cache. The first bad value throws the data layer's InvalidDataError.
+ * Copies `x` into `raw` (a new buffer, or a spare one of the same length) block by block: a
+ * Float32Array by `TypedArray.set` (a memcpy), a Float64Array into an f64 scratch block that
+ * Rust converts to f32; Rust checks each block while it is in the cache. Rows are written by
+ * their own checking loop straight into wasm memory. The first bad value throws the data
+ * layer's InvalidDataError; `raw` is freed then.
  */
-function copyIn(glue: Glue, x: Float32Array | Float64Array, cols: number, argument: string): RawFeatures {
-  let raw: RawFeatures;
-  try {
-    raw = new glue.RawFeatures(x.length);
-  } catch (e) {
-    throw engineFailure(e);
-  }
+function copyIn(glue: Glue, raw: RawFeatures, x: FeatureSource, cols: number, argument: string): RawFeatures {
   try {
     const mem = wasmMemory(glue);
+    raw.forgetChecks();
     let bad = -1;
     if (x instanceof Float32Array) {
       const ptr = raw.ptr();
@@ -131,7 +129,7 @@ function copyIn(glue: Glue, x: Float32Array | Float64Array, cols: number, argume
         heap.set(x.subarray(a, b), a);
         bad = raw.checkFilled(a, b);
       }
-    } else {
+    } else if (x instanceof Float64Array) {
       const block = Math.min(BLOCK, x.length);
       const ptr = raw.scratchPtr(block); // may grow the memory: the view comes after
       const scratch = new Float64Array(mem.buffer, ptr, block);
@@ -141,8 +139,15 @@ function copyIn(glue: Glue, x: Float32Array | Float64Array, cols: number, argume
         bad = raw.fillFromF64(a, n);
       }
       raw.dropScratch();
+    } else {
+      const ptr = raw.ptr();
+      x.write(new Float32Array(mem.buffer, ptr, x.length)); // checks as it writes (no allocation in between)
+      bad = raw.checkFilled(0, x.length);
     }
-    if (bad >= 0) throw badValue(argument, Math.floor(bad / cols), bad % cols, x[bad], Number.isFinite(x[bad]));
+    if (bad >= 0) {
+      const v = x instanceof Float32Array || x instanceof Float64Array ? x[bad] : NaN;
+      throw badValue(argument, Math.floor(bad / cols), bad % cols, v, Number.isFinite(v));
+    }
     return raw;
   } catch (e) {
     raw.free();
@@ -151,12 +156,14 @@ function copyIn(glue: Glue, x: Float32Array | Float64Array, cols: number, argume
 }
 
 /**
- * The one copy kept across fits: the features of the last fit on an array this package
- * allocated and never changes (a Dataset's), so that fitting it again (a search over learning
- * rates, several models on one dataset) skips the copy and the check. One copy at most: staging
- * other features frees it first, so wasm memory is reused, not doubled.
+ * The one feature buffer kept across fits, that of the last fit that staged its features. With
+ * a key (an array this package allocated and never changes: a Dataset's), fitting that array
+ * again (a search over learning rates, several models on one dataset) skips the copy and the
+ * check. Without, it is a spare: the next features of the same length are copied into it (no
+ * allocation, no zeroing). One buffer at most: staging other features frees it first, so wasm
+ * memory is reused, not doubled, and stays bounded by the largest fit's features.
  */
-let kept: { key: Float32Array; glue: Glue; raw: RawFeatures } | null = null;
+let kept: { key: Float32Array | null; glue: Glue; raw: RawFeatures } | null = null;
 
 function dropKept(): void {
   kept?.raw.free();
@@ -197,20 +204,30 @@ class WasmStaged implements StagedFeatures {
  */
 let untaken: WasmStaged | null = null;
 
-function stageFeatures(x: Float32Array | Float64Array, cols: number, threads: number, argument: string, reuse: boolean): StagedFeatures {
+function stageFeatures(x: FeatureSource, cols: number, threads: number, argument: string, reuse: boolean): StagedFeatures {
   const glue = glueFor(threads);
   const key = reuse && x instanceof Float32Array ? x : null;
   const rows = x.length / cols;
-  if (kept && key && kept.key === key && kept.glue === glue) {
-    const raw = kept.raw;
-    kept = null;
-    untaken?.dispose();
-    untaken = new WasmStaged(glue, raw, rows, cols, key);
-    return untaken;
-  }
-  dropKept();
   untaken?.dispose();
-  untaken = new WasmStaged(glue, copyIn(glue, x, cols, argument), rows, cols, key);
+  let raw: RawFeatures | null = null;
+  if (kept && kept.glue === glue) {
+    if (key && kept.key === key) {
+      raw = kept.raw; // the same never-changing array: its copy, checked, as it is
+      kept = null;
+      untaken = new WasmStaged(glue, raw, rows, cols, key);
+      return untaken;
+    }
+    // a buffer of the right length is refilled (no allocation, no zeroing); any other is freed first
+    if (kept.raw.length() === x.length) raw = kept.raw;
+    else kept.raw.free();
+    kept = null;
+  } else dropKept();
+  try {
+    raw ??= new glue.RawFeatures(x.length);
+  } catch (e) {
+    throw engineFailure(e);
+  }
+  untaken = new WasmStaged(glue, copyIn(glue, raw, x, cols, argument), rows, cols, key);
   return untaken;
 }
 
@@ -225,8 +242,8 @@ const registry = new FinalizationRegistry<RawTrainer>((raw) => raw.free());
 
 class WasmSession implements Session {
   private raw: RawTrainer | null;
-  /** The array whose features this session holds, to keep them after it (see `kept`). */
-  private readonly keep: Float32Array | null;
+  /** Whether this session's features were staged (then kept after it, see `kept`), and for which array. */
+  private readonly keep: { key: Float32Array | null } | null;
   private readonly glue: Glue;
 
   constructor(spec: SessionSpec) {
@@ -239,7 +256,7 @@ class WasmSession implements Session {
       raw = st
         ? glue.RawTrainer.withFeatures(config, st.take(), train.y, train.sampleWeight)
         : new glue.RawTrainer(config, train.x as Float32Array, train.y, train.sampleWeight);
-      this.keep = st?.key ?? null;
+      this.keep = st ? { key: st.key } : null;
       if (validation) {
         const vs = staged(validation.x, glue);
         if (vs) raw.setValidationFeatures(vs.take(), validation.y, validation.sampleWeight);
@@ -315,7 +332,7 @@ class WasmSession implements Session {
       this.raw = null;
       if (this.keep) {
         dropKept();
-        kept = { key: this.keep, glue: this.glue, raw: raw.intoFeatures() };
+        kept = { key: this.keep.key, glue: this.glue, raw: raw.intoFeatures() };
       } else raw.free();
     }
   }

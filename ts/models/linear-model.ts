@@ -4,7 +4,7 @@
  * W·x + b, and a versioned snapshot that carries the training state.
  */
 import type { ObjectiveName, StagedFeatures } from '../engine/types.js';
-import { type FeaturesInput, type Matrix, checkedElsewhere, flatShape, isOwnArray, toMatrix } from '../data/matrix.js';
+import { type FeaturesInput, type Matrix, checkedElsewhere, copyRows, flatShape, isOwnArray, rowsShape, toMatrix } from '../data/matrix.js';
 import { Dataset } from '../data/dataset.js';
 import type { LabelEncoder } from '../data/encoders.js';
 import { MinMaxScaler, StandardScaler } from '../data/scaler.js';
@@ -198,6 +198,11 @@ export abstract class LinearModel {
       const { rows, cols } = flatShape(flat, nFeatures);
       staged = await stageForFit(flat, cols, config, 'X', false);
       x = staged ? checkedElsewhere(flat, rows, cols) : toMatrix(X, nFeatures);
+    } else if (direct && Array.isArray(X)) {
+      // rows: checked as they are written straight into wasm memory
+      const { rows, cols } = rowsShape(X, nFeatures);
+      staged = await stageForFit({ length: rows * cols, write: (dst) => copyRows(X, cols, dst) }, cols, config, 'X', false);
+      x = staged ? checkedElsewhere(X, rows, cols) : toMatrix(X, nFeatures);
     } else x = toMatrix(X, nFeatures);
     if (resume && x.cols !== this.fitted!.nFeatures) {
       throw new InvalidDataError('SHAPE_MISMATCH', `X has ${x.cols} features per row but the training to resume has ${this.fitted!.nFeatures}`, {

@@ -11,7 +11,7 @@
  * Training state is plain JSON-safe data (TrainingState), so a model snapshot can carry it and
  * a resumed run continues bit-identically.
  */
-import type { EngineName, ObjectiveName, Session, StagedFeatures } from '../engine/types.js';
+import type { EngineName, FeatureSource, ObjectiveName, Session, StagedFeatures } from '../engine/types.js';
 import { resolveEngine, resolveThreads } from '../engine/index.js';
 import type { Matrix } from '../data/matrix.js';
 import { type Chunk, shuffleBuffer } from '../data/stream.js';
@@ -83,7 +83,7 @@ export function setResidentLimitBytes(bytes: number): number {
  * package allocated, that never changes (a Dataset's), whose copy may be kept for the next fit.
  */
 export async function stageForFit(
-  x: Float32Array | Float64Array,
+  x: FeatureSource,
   cols: number,
   config: FitConfig,
   argument: string,

@@ -130,6 +130,11 @@ impl Features {
         }
     }
 
+    /// Forgets what was checked, before the buffer is filled again with other values.
+    pub fn forget_checks(&mut self) {
+        self.checked = 0;
+    }
+
     /// Whether every value has been checked finite.
     pub fn is_checked(&self) -> bool {
         self.checked == self.values.len()

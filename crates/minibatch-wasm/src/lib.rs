@@ -271,6 +271,12 @@ impl RawFeatures {
         ))
     }
 
+    /// Forgets what was checked, before the values are written again (a buffer reused).
+    #[wasm_bindgen(js_name = forgetChecks)]
+    pub fn forget_checks(&mut self) {
+        self.inner.forget_checks();
+    }
+
     /// Whether every value has been written and checked.
     #[wasm_bindgen(js_name = isChecked)]
     pub fn is_checked(&self) -> bool {
