@@ -124,7 +124,7 @@ async function dataIn(job: DataInJob): Promise<DataInResult> {
   out.push({
     what: 'number[][]: check and write straight into wasm memory',
     inputBytes: 8 * values,
-    ms: timeEach(reps, () => stage({ length: values, write: (dst) => copyRows(rows, d, dst) }, d, 1, 'X', false).dispose()),
+    ms: timeEach(reps, () => stage({ length: values, write: (dst, from, to) => copyRows(rows, d, dst, 'X', from, to) }, d, 1, 'X', false).dispose()),
   });
   // the limits and the old path, for comparison
   const copy = new Float32Array(values);

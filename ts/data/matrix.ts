@@ -96,13 +96,12 @@ export function rowsShape(X: unknown, nFeatures: number | undefined, argument = 
 }
 
 /**
- * Checks every row of X (rowsShape first) and writes it, row-major, into `data` (rows × cols
- * values; a view on wasm memory when the wasm engine takes the rows in directly): each value must
- * be a number that stays finite in float32.
+ * Checks the rows [from, to) of X (rowsShape first) and writes them, row-major, into `data`
+ * (rows × cols values; a view on wasm memory when the wasm engine takes the rows in directly):
+ * each value must be a number that stays finite in float32.
  */
-export function copyRows(X: readonly unknown[], cols: number, data: Float32Array, argument = 'X'): void {
-  const rows = X.length;
-  for (let r = 0; r < rows; r++) {
+export function copyRows(X: readonly unknown[], cols: number, data: Float32Array, argument = 'X', from = 0, to = X.length): void {
+  for (let r = from; r < to; r++) {
     const row = X[r];
     if (row === null || typeof row !== 'object' || (row as ArrayLike<number>).length !== cols) {
       const len = row !== null && typeof row === 'object' ? (row as ArrayLike<number>).length : undefined;

@@ -92,11 +92,11 @@ export interface StagedFeatures {
 }
 
 /**
- * Features to stage: flat row-major values (a Float64Array is converted to float32), or rows that
- * `write` checks and writes into the engine's buffer of `length` values (throwing the data
- * layer's InvalidDataError on a bad value).
+ * Features to stage: flat row-major values (a Float64Array is converted to float32), or rows
+ * that `write` checks and writes, rows [from, to) at a time, into the engine's buffer of
+ * `length` values (throwing the data layer's InvalidDataError on a bad value).
  */
-export type FeatureSource = Float32Array | Float64Array | { readonly length: number; write(dst: Float32Array): void };
+export type FeatureSource = Float32Array | Float64Array | { readonly length: number; write(dst: Float32Array, from: number, to: number): void };
 
 /** A dataset as the engine holds it. */
 export interface EngineData {

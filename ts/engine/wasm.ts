@@ -140,9 +140,16 @@ function copyIn(glue: Glue, raw: RawFeatures, x: FeatureSource, cols: number, ar
       }
       raw.dropScratch();
     } else {
+      // rows of about a block at a time, each checked again by Rust while in the cache
       const ptr = raw.ptr();
-      x.write(new Float32Array(mem.buffer, ptr, x.length)); // checks as it writes (no allocation in between)
-      bad = raw.checkFilled(0, x.length);
+      const heap = new Float32Array(mem.buffer, ptr, x.length);
+      const rows = x.length / cols;
+      const step = Math.max(1, Math.floor(BLOCK / cols));
+      for (let r = 0; r < rows && bad < 0; r += step) {
+        const end = Math.min(rows, r + step);
+        x.write(heap, r, end);
+        bad = raw.checkFilled(r * cols, end * cols);
+      }
     }
     if (bad >= 0) {
       const v = x instanceof Float32Array || x instanceof Float64Array ? x[bad] : NaN;
@@ -190,10 +197,13 @@ class WasmStaged implements StagedFeatures {
     return raw;
   }
 
+  /** Not taken by a session (a fit that failed before training): kept as the spare. */
   dispose(): void {
-    this.raw?.free();
-    this.raw = null;
     if (untaken === this) untaken = null;
+    if (!this.raw) return;
+    dropKept();
+    kept = { key: this.key, glue: this.glue, raw: this.raw };
+    this.raw = null;
   }
 }
 

@@ -201,7 +201,7 @@ export abstract class LinearModel {
     } else if (direct && Array.isArray(X)) {
       // rows: checked as they are written straight into wasm memory
       const { rows, cols } = rowsShape(X, nFeatures);
-      staged = await stageForFit({ length: rows * cols, write: (dst) => copyRows(X, cols, dst) }, cols, config, 'X', false);
+      staged = await stageForFit({ length: rows * cols, write: (dst, from, to) => copyRows(X, cols, dst, 'X', from, to) }, cols, config, 'X', false);
       x = staged ? checkedElsewhere(X, rows, cols) : toMatrix(X, nFeatures);
     } else x = toMatrix(X, nFeatures);
     if (resume && x.cols !== this.fitted!.nFeatures) {
