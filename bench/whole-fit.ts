@@ -9,23 +9,16 @@
  * Run by the suite (bench/suite.ts, section "fits"); from the sources: npx tsx bench/whole-fit.ts '<json>'.
  */
 import { makeFeatures, makeProblem, type Problem } from './lib/data.js';
-import { type OptimizerKind, type System, type SystemId, minibatchJs, minibatchWasm } from './lib/systems.js';
+import { type System, type SystemId, minibatchJs, minibatchWasm } from './lib/systems.js';
+import type { MemoryJob } from './memory-fit.js';
 import { initWasm } from '../ts/index.js';
 // Internal (not part of the API): the data-in path measured on its own.
 import { wasmEngine } from '../ts/engine/wasm.js';
 import { copyRows, toMatrix } from '../ts/data/matrix.js';
 
-export interface FitJob {
+/** A fit as memory-fit.ts runs it (logistic regression here), plus the warm runs after the first. */
+export interface FitJob extends Omit<MemoryJob, 'kind'> {
   readonly mode: 'fit';
-  readonly system: SystemId;
-  readonly n: number;
-  readonly d: number;
-  readonly batchSize: number;
-  readonly epochs: number;
-  readonly learningRate: number;
-  readonly optimizer: OptimizerKind;
-  readonly dataSeed: number;
-  readonly fitSeed: number;
   /** Fits after the first, in the same process. */
   readonly warmRuns: number;
 }
@@ -45,13 +38,7 @@ export interface FitTiming {
   readonly epochMs: number[];
 }
 
-export interface FitResult {
-  readonly mode: 'fit';
-  readonly system: SystemId;
-  readonly n: number;
-  readonly d: number;
-  readonly batchSize: number;
-  readonly epochs: number;
+export interface FitResult extends Pick<FitJob, 'mode' | 'system' | 'n' | 'd' | 'batchSize' | 'epochs'> {
   /** The first fit of the process (after the imports and the data, before anything else). */
   readonly fresh: FitTiming;
   /** The same fit repeated in the same process. */

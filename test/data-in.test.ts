@@ -6,23 +6,14 @@
  * by the data layer (number[][]), the rows held whole, or a stream of the same rows.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Dataset, initWasm, InvalidDataError, InvalidOptionError, LinearRegression, LogisticRegression, MinibatchError, SoftmaxRegression } from '../ts/index.js';
+import { Dataset, initWasm, InvalidDataError, InvalidOptionError, LinearRegression, LogisticRegression, SoftmaxRegression } from '../ts/index.js';
 import { setResidentLimitBytes } from '../ts/train/loop.js';
 import { releaseKeptFeatures, wasmEngine } from '../ts/engine/wasm.js';
 import { classification, gaussian, regression } from './helpers/data.js';
+import { rejects } from './helpers/rejects.js';
 
 /** 32 768 values a block (engine/wasm.ts): data of 5 000 × 7 spans two blocks. */
 const BLOCK = 1 << 15;
-
-async function rejection(p: Promise<unknown>): Promise<MinibatchError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(MinibatchError);
-    return e as MinibatchError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const flat = (X: number[][]): Float32Array => new Float32Array(X.flat());
 const params = (m: LinearRegression | LogisticRegression): number[] => [...m.weights, m.bias];
@@ -37,8 +28,8 @@ describe('bad values in flat features, checked while they are copied in', () => 
     for (const [r, c] of [[0, 0], [2500, 3], [4999, 6]]) {
       const rows = X.map((row) => [...row]);
       rows[r][c] = bad as number;
-      const wasm = (await rejection(new LogisticRegression().fit(rows, y, { engine: 'wasm', maxEpochs: 1 }))) as InvalidDataError;
-      const js = (await rejection(new LogisticRegression().fit(rows, y, { engine: 'js', maxEpochs: 1 }))) as InvalidDataError;
+      const wasm = (await rejects(new LogisticRegression().fit(rows, y, { engine: 'wasm', maxEpochs: 1 }))) as InvalidDataError;
+      const js = (await rejects(new LogisticRegression().fit(rows, y, { engine: 'js', maxEpochs: 1 }))) as InvalidDataError;
       expect([wasm.code, wasm.argument, wasm.row, wasm.column]).toEqual(['INVALID_DATA', 'X', r, c]);
       expect(wasm.message).toBe(js.message);
     }
@@ -48,8 +39,8 @@ describe('bad values in flat features, checked while they are copied in', () => 
     for (const at of positions) {
       const x = flat(X);
       x[at] = bad;
-      const wasm = (await rejection(new LogisticRegression().fit(x, y, { nFeatures: d, engine: 'wasm', maxEpochs: 1 }))) as InvalidDataError;
-      const js = (await rejection(new LogisticRegression().fit(x, y, { nFeatures: d, engine: 'js', maxEpochs: 1 }))) as InvalidDataError;
+      const wasm = (await rejects(new LogisticRegression().fit(x, y, { nFeatures: d, engine: 'wasm', maxEpochs: 1 }))) as InvalidDataError;
+      const js = (await rejects(new LogisticRegression().fit(x, y, { nFeatures: d, engine: 'js', maxEpochs: 1 }))) as InvalidDataError;
       expect([wasm.code, wasm.argument, wasm.row, wasm.column]).toEqual(['INVALID_DATA', 'X', Math.floor(at / d), at % d]);
       expect(wasm.message).toBe(js.message);
       expect(wasm.message).toMatch(/is not finite/);
@@ -65,8 +56,8 @@ describe('bad values in flat features, checked while they are copied in', () => 
     for (const at of positions) {
       const x = Float64Array.from(X.flat());
       x[at] = bad;
-      const wasm = (await rejection(new LogisticRegression().fit(x, y, { nFeatures: d, engine: 'wasm', maxEpochs: 1 }))) as InvalidDataError;
-      const js = (await rejection(new LogisticRegression().fit(x, y, { nFeatures: d, engine: 'js', maxEpochs: 1 }))) as InvalidDataError;
+      const wasm = (await rejects(new LogisticRegression().fit(x, y, { nFeatures: d, engine: 'wasm', maxEpochs: 1 }))) as InvalidDataError;
+      const js = (await rejects(new LogisticRegression().fit(x, y, { nFeatures: d, engine: 'js', maxEpochs: 1 }))) as InvalidDataError;
       expect([wasm.row, wasm.column]).toEqual([Math.floor(at / d), at % d]);
       expect(wasm.message).toMatch(why);
       expect(wasm.message).toBe(js.message);
@@ -80,7 +71,7 @@ describe('bad values in flat features, checked while they are copied in', () => 
     const x = flat(X);
     x[BLOCK + 5] = NaN;
     x[3] = Infinity;
-    const e = (await rejection(m.fit(x, y, { nFeatures: d, maxEpochs: 2, seed: 4 }))) as InvalidDataError;
+    const e = (await rejects(m.fit(x, y, { nFeatures: d, maxEpochs: 2, seed: 4 }))) as InvalidDataError;
     expect([e.row, e.column]).toEqual([0, 3]);
     expect(params(m)).toEqual(before);
   });
@@ -246,7 +237,7 @@ describe('in-memory data larger than the wasm engine holds whole: trained block 
       if (limit !== null) setResidentLimitBytes(limit);
       const m = new LinearRegression();
       try {
-        const e = await rejection(m.fit(x, y, { ...base, maxEpochs: 6, learningRate: { type: 'exponential', initial: 0.05, gamma: 1e3 } }));
+        const e = await rejects(m.fit(x, y, { ...base, maxEpochs: 6, learningRate: { type: 'exponential', initial: 0.05, gamma: 1e3 } }));
         return { e, p: m.isFitted ? params(m) : null };
       } finally {
         setResidentLimitBytes(1 << 30);
@@ -263,7 +254,7 @@ describe('in-memory data larger than the wasm engine holds whole: trained block 
   it('validation rows beyond the limit are refused with a typed error that says what to do', async () => {
     setResidentLimitBytes(SMALL);
     try {
-      const e = (await rejection(new LogisticRegression().fit(x, y, { ...base, maxEpochs: 1, validationData: [X, y] }))) as InvalidOptionError;
+      const e = (await rejects(new LogisticRegression().fit(x, y, { ...base, maxEpochs: 1, validationData: [X, y] }))) as InvalidOptionError;
       expect(e).toBeInstanceOf(InvalidOptionError);
       expect(e.option).toBe('validationData');
       expect(e.message).toMatch(/engine: 'js'/);
