@@ -168,16 +168,16 @@ function warmOf(f: FitResult): { total: number; setup: number; first: number; ra
   return { total, setup: median(f.warm.map((w) => w.setupMs)), first: median(f.warm.map((w) => w.epochMs[0])), rate: (f.n * f.epochs) / (total / 1000) };
 }
 
-/** Steady state: the benchmark's own figure for this shape (the sweep), else the warm 10-epoch fits' later epochs. */
+/**
+ * Steady state, measured in the same processes as the whole fits: the median epoch of the warm
+ * 10-epoch fits' epochs 2–10 (the sweep's figure, from another moment of a shared machine, is
+ * not comparable with them).
+ */
 function steadyRate(res: Results, system: 'minibatch-wasm' | 'minibatch-js'): { rate: number; from: string } | null {
-  const fits = res.fits ?? [];
-  const sweep = res.configs.find((c) => c.section === 'sweep' && fits[0] && c.n === fits[0].n && c.d === fits[0].d && c.batchSize === fits[0].batchSize);
-  const r = sweep ? okRate(sweep, system) : null;
-  if (r !== null) return { rate: r, from: 'the sweep above' };
-  const ten = fits.find((f) => f.system === system && f.epochs >= 10);
+  const ten = (res.fits ?? []).find((f) => f.system === system && f.epochs >= 10);
   if (!ten) return null;
   const later = ten.warm.flatMap((w) => w.epochMs.slice(1));
-  return { rate: ten.n / (median(later) / 1000), from: 'the warm 10-epoch fits\' epochs 2–10' };
+  return { rate: ten.n / (median(later) / 1000), from: 'the median epoch of the warm 10-epoch fits\' epochs 2–10' };
 }
 
 function fitsTable(res: Results): string {
@@ -197,6 +197,12 @@ function fitsTable(res: Results): string {
     lines.push(
       `| ${SYSTEM_LABELS[f.system]} | ${f.epochs} | ${ms(f.fresh.totalMs)} (${ms(f.fresh.setupMs)}, ${ms(f.fresh.epochMs[0])}) | ` +
         `${ms(w.total)} (${ms(w.setup)}, ${ms(w.first)}) | ${M(w.rate)} M/s | ${times(f.fresh.totalMs / w.total)} |`,
+    );
+  }
+  const steady = (['minibatch-wasm', 'minibatch-js'] as const).map((s) => ({ s, r: steadyRate(res, s) })).filter((x) => x.r !== null);
+  if (steady.length) {
+    lines.push(
+      `\nSteady state in the same processes (${steady[0].r!.from}): ${steady.map((x) => `${SYSTEM_LABELS[x.s]} ${M(x.r!.rate)} M/s`).join(', ')}.`,
     );
   }
   return lines.join('\n');
@@ -503,7 +509,7 @@ ${(() => {
 - CPU: ${m.cpu}; \`nproc\` = ${m.nproc}; ${m.caches}; ${m.memory} of memory
 - Node ${m.node} (V8 ${m.v8}), running the published build (dist/) with the suite bundled by bench/build.mjs; TF.js ${m.tfjs}; load average (1, 5, 15 min) ${m.loadAverage} at the start, ${m.loadAverageEnd ?? '?'} at the end
   (the suite uses one core; more than 1 means other work shared the machine and may have slowed some figures)
-- Threads: "minibatch wasm, threads" runs with the fit option \`threads\` at one thread per core (${m.nproc}), in the same
+${(res.sectionRuns ?? []).map((r) => `- Section "${r.section}" measured on its own, later: ${r.date}, \`${r.command}\`, commit ${r.commit}, load average ${r.loadAverage} at the start, ${r.loadAverageEnd} at the end\n`).join('')}- Threads: "minibatch wasm, threads" runs with the fit option \`threads\` at one thread per core (${m.nproc}), in the same
   configurations and the same run as one thread; every other system uses one core (TF.js's wasm backend has no threads in
   Node, the js engine runs on one thread). Its loss is checked against the one-thread loss like every system's
 

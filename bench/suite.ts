@@ -12,7 +12,9 @@
  *   npx tsx bench/suite.ts ...    the same from the sources (ts/), under tsx: the js engine runs
  *                                 10–20 % slower there (bench/build.mjs says why)
  *   options: --reps N (runs per configuration, default 3), --no-tfjs (minibatch only),
- *            --section sweep|models|memory|fits (only that part; written to a temporary folder)
+ *            --section sweep|models|memory|fits (only that part; written to a temporary folder),
+ *            --record with --section memory or fits: that part replaces its own in the recorded
+ *            results (bench/results.json, RESULTS.md), which then say which run measured it
  *
  * What runs (the same work for every system: same data, model, batch size, learning rate and
  * number of epochs, rows reshuffled every epoch, the mean gradient of each batch, zero initial
@@ -75,7 +77,7 @@ function option(name: string): string | undefined {
   return v;
 }
 
-const known = new Set(['--quick', '--no-tfjs', '--reps', '--section']);
+const known = new Set(['--quick', '--no-tfjs', '--reps', '--section', '--record']);
 for (let i = 0; i < argv.length; i++) {
   if (!known.has(argv[i])) throw new Error(`unknown option ${argv[i]}; the options are ${[...known].join(', ')}`);
   if (argv[i] === '--reps' || argv[i] === '--section') i++;
@@ -86,6 +88,8 @@ if (!Number.isInteger(REPS) || REPS < 1) throw new Error(`--reps needs a positiv
 const SECTION = option('--section');
 if (SECTION !== undefined && !['sweep', 'models', 'memory', 'fits'].includes(SECTION)) throw new Error(`--section is sweep, models, memory or fits, got ${SECTION}`);
 const runs = (part: string): boolean => SECTION === undefined || SECTION === part;
+const RECORD_SECTION = argv.includes('--record');
+if (RECORD_SECTION && !(SECTION === 'memory' || SECTION === 'fits') ) throw new Error('--record goes with --section memory or --section fits');
 
 const EPOCHS = QUICK ? 2 : 4;
 const SETTINGS: Settings = {
@@ -494,14 +498,25 @@ async function main(): Promise<void> {
     fits: whole.fits,
     dataIn: whole.dataIn,
   };
-  // Only a complete full run replaces the recorded results.
+  // Only a complete full run replaces the recorded results; --record puts one section into them.
   const recorded = !QUICK && SECTION === undefined && !NO_TFJS && REPS >= 3;
-  const dir = recorded ? fileURLToPath(BENCH) : join(tmpdir(), 'minibatch-bench');
+  const partial = !QUICK && RECORD_SECTION && !NO_TFJS;
+  const dir = recorded || partial ? fileURLToPath(BENCH) : join(tmpdir(), 'minibatch-bench');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
-  const written = await writeReport(results, dir);
+  let out: Results = results;
+  if (partial) {
+    const old = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
+    const run = { section: SECTION!, date: results.date, command: results.command, commit: m.commit, loadAverage: m.loadAverage, loadAverageEnd: loadAverage() };
+    out = {
+      ...old,
+      ...(SECTION === 'memory' ? { memory: results.memory } : { fits: results.fits, dataIn: results.dataIn }),
+      sectionRuns: [...(old.sectionRuns ?? []).filter((r) => r.section !== SECTION), run],
+    };
+  }
+  writeFileSync(join(dir, 'results.json'), `${JSON.stringify(out, null, 1)}\n`);
+  const written = await writeReport(out, dir);
   console.log(`total ${results.totalSeconds.toFixed(0)} s; wrote ${join(dir, 'results.json')}, ${written.join(', ')}`);
-  if (!recorded) console.log('(not the recorded results: those come from a full run, `npm run bench`)');
+  if (!recorded && !partial) console.log('(not the recorded results: those come from a full run, `npm run bench`)');
   const mismatches = configs.flatMap((c) => c.results).filter((r) => r.status === 'loss-mismatch').length;
   if (mismatches) console.log(`${mismatches} result(s) did not reach minibatch wasm's final loss within ${SETTINGS.lossTolerance * 100} %; the report marks them`);
   if (failures) {

@@ -107,4 +107,6 @@ export interface Results {
   /** Whole fits (issue 12); absent in results recorded before it. */
   readonly fits?: FitResult[];
   readonly dataIn?: DataInResult | null;
+  /** Sections measured by a later run on their own (`--section … --record`) and put into these results. */
+  readonly sectionRuns?: { section: string; date: string; command: string; commit: string; loadAverage: string; loadAverageEnd: string }[];
 }
