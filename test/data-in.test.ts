@@ -154,6 +154,34 @@ describe('the same bits as the path it replaces', () => {
   });
 });
 
+describe('fits at the same time, and fits rejected after their features went in', () => {
+  it('concurrent fits on separate models are bit-identical to the same fits one after another', async () => {
+    const a = regression(61, 2000, 10, 0.1);
+    const b = regression(62, 2000, 10, 0.1);
+    const o = { batchSize: 32, maxEpochs: 3, learningRate: 0.02, seed: 4, tolerance: null, nFeatures: 10 };
+    const fitOne = async (p: typeof a) => {
+      const m = new LinearRegression();
+      await m.fit(flat(p.X), p.y, o);
+      return params(m);
+    };
+    const alone = [await fitOne(a), await fitOne(b)];
+    const together = await Promise.all([fitOne(a), fitOne(b), fitOne(a)]);
+    expect(together).toEqual([alone[0], alone[1], alone[0]]);
+  });
+
+  it('a fit rejected for its targets after its features were copied in leaves the engine working', async () => {
+    const c = classification(63, 3000, 9);
+    const x = flat(c.X);
+    for (let i = 0; i < 3; i++) {
+      const e = (await rejects(new LogisticRegression().fit(x, c.y.map((v, r) => (r === 7 ? 2 : v)), { nFeatures: 9, maxEpochs: 1 }))) as InvalidDataError;
+      expect([e.code, e.row]).toEqual(['INVALID_LABEL', 7]);
+    }
+    const m = new LogisticRegression();
+    await m.fit(x, c.y, { nFeatures: 9, maxEpochs: 2, seed: 1 });
+    expect(m.score(x, c.y)).toBeGreaterThan(0.6);
+  });
+});
+
 describe('in-memory data larger than the wasm engine holds whole: trained block by block', () => {
   afterEach(() => {
     setResidentLimitBytes(1 << 30);

@@ -193,13 +193,11 @@ class WasmStaged implements StagedFeatures {
     const raw = this.raw;
     if (!raw) throw engineFailure(new Error('staged features used twice'));
     this.raw = null;
-    if (untaken === this) untaken = null;
     return raw;
   }
 
   /** Not taken by a session (a fit that failed before training): kept as the spare. */
   dispose(): void {
-    if (untaken === this) untaken = null;
     if (!this.raw) return;
     dropKept();
     kept = { key: this.key, glue: this.glue, raw: this.raw };
@@ -207,25 +205,16 @@ class WasmStaged implements StagedFeatures {
   }
 }
 
-/**
- * The last features staged and not yet taken by a session: a fit that failed between staging
- * and training (a bad target, say) leaves them here, and the next staging frees them, so that
- * wasm memory holds at most one such copy besides `kept`.
- */
-let untaken: WasmStaged | null = null;
-
 function stageFeatures(x: FeatureSource, cols: number, threads: number, argument: string, reuse: boolean): StagedFeatures {
   const glue = glueFor(threads);
   const key = reuse && x instanceof Float32Array ? x : null;
   const rows = x.length / cols;
-  untaken?.dispose();
   let raw: RawFeatures | null = null;
   if (kept && kept.glue === glue) {
     if (key && kept.key === key) {
       raw = kept.raw; // the same never-changing array: its copy, checked, as it is
       kept = null;
-      untaken = new WasmStaged(glue, raw, rows, cols, key);
-      return untaken;
+      return new WasmStaged(glue, raw, rows, cols, key);
     }
     // a buffer of the right length is refilled (no allocation, no zeroing); any other is freed first
     if (kept.raw.length() === x.length) raw = kept.raw;
@@ -237,8 +226,7 @@ function stageFeatures(x: FeatureSource, cols: number, threads: number, argument
   } catch (e) {
     throw engineFailure(e);
   }
-  untaken = new WasmStaged(glue, copyIn(glue, raw, x, cols, argument), rows, cols, key);
-  return untaken;
+  return new WasmStaged(glue, copyIn(glue, raw, x, cols, argument), rows, cols, key);
 }
 
 function staged(x: Float32Array | StagedFeatures, glue: Glue): WasmStaged | null {
@@ -275,7 +263,7 @@ class WasmSession implements Session {
       if ((spec.threads ?? 1) > 1) raw.setThreads(spec.threads!);
     } catch (e) {
       raw?.free();
-      throw engineFailure(e);
+      throw e instanceof MinibatchError ? e : engineFailure(e);
     } finally {
       config.free();
     }

@@ -204,6 +204,16 @@ export abstract class LinearModel {
       staged = await stageForFit({ length: rows * cols, write: (dst, from, to) => copyRows(X, cols, dst, 'X', from, to) }, cols, config, 'X', false);
       x = staged ? checkedElsewhere(X, rows, cols) : toMatrix(X, nFeatures);
     } else x = toMatrix(X, nFeatures);
+    try {
+      return this.prepareRows(dataset, x, y, config, from, staged);
+    } catch (e) {
+      staged?.dispose(); // a fit rejected after its features were copied in
+      throw e;
+    }
+  }
+
+  private prepareRows(dataset: Dataset | null, x: Matrix, y: Targets | undefined, config: FitConfig, from: TrainingState | null, staged: StagedFeatures | null): TrainingRun {
+    const resume = config.resume;
     if (resume && x.cols !== this.fitted!.nFeatures) {
       throw new InvalidDataError('SHAPE_MISMATCH', `X has ${x.cols} features per row but the training to resume has ${this.fitted!.nFeatures}`, {
         argument: 'X',
