@@ -6,7 +6,7 @@
  * by the data layer (number[][]), the rows held whole, or a stream of the same rows.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Dataset, initWasm, InvalidDataError, InvalidOptionError, LinearRegression, LogisticRegression, SoftmaxRegression } from '../ts/index.js';
+import { Dataset, initWasm, InvalidDataError, InvalidOptionError, LinearRegression, LogisticRegression, SoftmaxRegression, wasmMemoryBytes } from '../ts/index.js';
 import { setResidentLimitBytes } from '../ts/train/loop.js';
 import { releaseKeptFeatures, wasmEngine } from '../ts/engine/wasm.js';
 import { classification, gaussian, regression } from './helpers/data.js';
@@ -277,6 +277,38 @@ describe('in-memory data larger than the wasm engine holds whole: trained block 
     expect(whole.p).not.toBeNull();
     expect(blocks.e.message).toBe(whole.e.message);
     expect(blocks.p).toEqual(whole.p);
+  });
+
+  it('bad values in data trained block by block are reported as in data held whole', async () => {
+    setResidentLimitBytes(SMALL);
+    try {
+      for (const at of [5, 40_000, 4000 * 16 - 1]) {
+        const bad = x.slice();
+        bad[at] = NaN;
+        const e = (await rejects(new LogisticRegression().fit(bad, y, { ...base, maxEpochs: 1 }))) as InvalidDataError;
+        expect([e.code, e.row, e.column]).toEqual(['INVALID_DATA', Math.floor(at / 16), at % 16]);
+      }
+    } finally {
+      setResidentLimitBytes(1 << 30);
+    }
+  });
+
+  it('wasm memory stays bounded by the limit, not by the data', async () => {
+    // 96 MB of features with a 4 MB limit: a copy of them would grow wasm memory past 96 MB
+    const rows = 375_000;
+    const big = new Float32Array(rows * 64);
+    for (let i = 0; i < big.length; i += 64) big[i] = (i % 3) - 1;
+    const labels = new Float32Array(rows).map((_, r) => (big[r * 64] > 0 ? 1 : 0));
+    await initWasm();
+    const before = wasmMemoryBytes();
+    setResidentLimitBytes(4 << 20);
+    try {
+      const h = await new LogisticRegression().fit(big, labels, { nFeatures: 64, batchSize: 1024, maxEpochs: 1, learningRate: 0.5, seed: 1 });
+      expect(h.loss.length).toBe(1);
+    } finally {
+      setResidentLimitBytes(1 << 30);
+    }
+    expect(wasmMemoryBytes() - before).toBeLessThan(16 << 20);
   });
 
   it('validation rows beyond the limit are refused with a typed error that says what to do', async () => {

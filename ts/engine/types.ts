@@ -209,4 +209,6 @@ export interface Engine {
    * memory of their own (js) do not have it.
    */
   stageFeatures?(x: FeatureSource, cols: number, threads: number, argument: string, reuse: boolean): StagedFeatures;
+  /** The same check without keeping a copy (for features too large to hold whole). */
+  checkFeatures?(x: Float32Array, cols: number, threads: number, argument: string): void;
 }

@@ -188,21 +188,24 @@ export abstract class LinearModel {
     // Features that reach the engine untransformed are copied into its memory here, checked in
     // the same pass (the wasm engine; a Dataset's own arrays may keep that copy for the next fit)
     const direct = !this.scaler && config.validationSplit === undefined;
-    let staged: StagedFeatures | null = null;
+    let staged = null as StagedFeatures | null;
     let x: Matrix;
+    const take = (s: StagedFeatures | 'checked' | null): boolean => {
+      staged = s === 'checked' ? null : s;
+      return s !== null;
+    };
     if (dataset) {
       x = dataset.x;
-      if (direct) staged = await stageForFit(x.data, x.cols, config, 'X', isOwnArray(x.data));
+      if (direct) take(await stageForFit(x.data, x.cols, config, 'X', isOwnArray(x.data)));
     } else if (direct && isFlat(X)) {
       const flat = X as Float32Array | Float64Array;
       const { rows, cols } = flatShape(flat, nFeatures);
-      staged = await stageForFit(flat, cols, config, 'X', false);
-      x = staged ? checkedElsewhere(flat, rows, cols) : toMatrix(X, nFeatures);
+      x = take(await stageForFit(flat, cols, config, 'X', false)) ? checkedElsewhere(flat, rows, cols) : toMatrix(X, nFeatures);
     } else if (direct && Array.isArray(X)) {
       // rows: checked as they are written straight into wasm memory
       const { rows, cols } = rowsShape(X, nFeatures);
-      staged = await stageForFit({ length: rows * cols, write: (dst, from, to) => copyRows(X, cols, dst, 'X', from, to) }, cols, config, 'X', false);
-      x = staged ? checkedElsewhere(X, rows, cols) : toMatrix(X, nFeatures);
+      const write = (dst: Float32Array, from: number, to: number) => copyRows(X, cols, dst, 'X', from, to);
+      x = take(await stageForFit({ length: rows * cols, write }, cols, config, 'X', false)) ? checkedElsewhere(X, rows, cols) : toMatrix(X, nFeatures);
     } else x = toMatrix(X, nFeatures);
     try {
       return this.prepareRows(dataset, x, y, config, from, staged);

@@ -78,7 +78,8 @@ export function setResidentLimitBytes(bytes: number): number {
 /**
  * For an engine with memory of its own (wasm), copies flat features into it now, checking every
  * value in the same pass (engine/wasm.ts), so that the session takes them without a second copy
- * or check; null for the js engine and for data the engine will train block by block. Called
+ * or check; 'checked' for a Float32Array too large to hold whole (checked the same way, trained
+ * block by block), null when the caller must check (the js engine, other large data). Called
  * where the features are checked, before anything of the model changes. `reuse`: an array this
  * package allocated, that never changes (a Dataset's), whose copy may be kept for the next fit.
  */
@@ -88,12 +89,15 @@ export async function stageForFit(
   config: FitConfig,
   argument: string,
   reuse: boolean,
-): Promise<StagedFeatures | null> {
-  if (x.length * 4 > residentLimitBytes) return null;
+): Promise<StagedFeatures | 'checked' | null> {
   const engine = await resolveEngine(config.engine);
   if (!engine.stageFeatures) return null;
   const threads = await resolveThreads(config.threads, engine);
-  return engine.stageFeatures(x, cols, threads, argument, reuse);
+  if (x.length * 4 <= residentLimitBytes) return engine.stageFeatures(x, cols, threads, argument, reuse);
+  // trained block by block (run()): only checked here
+  if (!(x instanceof Float32Array) || !engine.checkFeatures) return null;
+  engine.checkFeatures(x, cols, threads, argument);
+  return 'checked';
 }
 
 export interface TrainProblem {
