@@ -279,6 +279,9 @@ class WasmSession implements Session {
     try {
       const { train, validation } = spec;
       const st = staged(train.x, glue);
+      // a session that brings its own copy (a stream's blocks, rows trained block by block, or
+      // features not staged) frees the kept buffer first, so that its memory is reused
+      if (!st) dropKept();
       raw = st
         ? glue.RawTrainer.withFeatures(config, st.take(), train.y, train.sampleWeight)
         : new glue.RawTrainer(config, train.x as Float32Array, train.y, train.sampleWeight);
