@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Dataset, initWasm, InvalidDataError, InvalidOptionError, LinearRegression, LogisticRegression, SoftmaxRegression, wasmMemoryBytes } from '../ts/index.js';
 import { setResidentLimitBytes } from '../ts/train/loop.js';
 import { releaseKeptFeatures, wasmEngine } from '../ts/engine/wasm.js';
+import { RawFeatures, singleThreadGlue, wasmMemory } from '../ts/engine/raw.js';
 import { classification, gaussian, regression } from './helpers/data.js';
 import { rejects } from './helpers/rejects.js';
 
@@ -324,5 +325,30 @@ describe('in-memory data larger than the wasm engine holds whole: trained block 
     } finally {
       setResidentLimitBytes(1 << 30);
     }
+  });
+});
+
+describe('the binding: RawFeatures', () => {
+  it('refuses bad lengths and bounds with an Error, never a trap, and keeps working', async () => {
+    await initWasm();
+    for (const bad of [-1, 2.5, NaN, 2 ** 32]) expect(() => new RawFeatures(bad)).toThrow(/length/);
+    // more than wasm32 memory can hold: an allocation error, not a trap
+    expect(() => new RawFeatures(2 ** 32 - 1)).toThrow(/memory|allocate/i);
+    const f = new RawFeatures(10);
+    try {
+      expect(() => f.checkFilled(-1, 3)).toThrow(/from/);
+      expect(f.checkFilled(0, 1e6)).toBe(-1); // clamped to the buffer
+      expect(f.isChecked()).toBe(true);
+      expect(() => f.fillFromF64(0, 5)).toThrow(/length/); // no scratch block yet
+      const ptr = f.scratchPtr(4);
+      new Float64Array(wasmMemory(singleThreadGlue()).buffer, ptr, 4).set([1, 2, 1e39, 4]);
+      expect(f.fillFromF64(8, 4)).toBe(-1); // clamped: values 8 and 9 only
+      expect(f.fillFromF64(0, 4)).toBe(2);
+      expect(f.isChecked()).toBe(false);
+    } finally {
+      f.free();
+    }
+    const h = await new LinearRegression().fit([[1], [2], [3]], [1, 2, 3], { maxEpochs: 2, seed: 1 });
+    expect(h.engine).toBe('wasm');
   });
 });
