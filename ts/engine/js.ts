@@ -45,6 +45,7 @@ interface Rows {
 
 function checkedRows(name: string, data: EngineData, d: number, classes: number): Rows {
   const { x, y, sampleWeight } = data;
+  if (!(x instanceof Float32Array)) throw failure(`${name}: features staged by the ${x.engine} engine`);
   const rows = y.length;
   if (x.length !== rows * d) {
     throw failure(`${name}: ${x.length} feature values with nFeatures = ${d} do not make ${rows} rows`);

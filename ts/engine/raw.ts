@@ -18,7 +18,7 @@ import * as glue from '../wasm/minibatch_wasm.js';
 import { MinibatchError } from '../errors.js';
 import { nodeBuiltin } from '../runtime.js';
 
-export { RawConfig, RawObjective, RawOptimizer, RawTrainer } from '../wasm/minibatch_wasm.js';
+export { RawConfig, RawFeatures, RawObjective, RawOptimizer, RawTrainer } from '../wasm/minibatch_wasm.js';
 const { simdEnabled } = glue;
 export type Glue = typeof glue;
 
@@ -122,6 +122,13 @@ function isSources(source: WasmSource | WasmSources | undefined): source is Wasm
     !(source instanceof ArrayBuffer) &&
     Object.prototype.toString.call(source) !== '[object SharedArrayBuffer]'
   );
+}
+
+/** The linear memory of a loaded module (for views on data being copied in; re-create them after any call that may allocate). */
+export function wasmMemory(g: Glue): WebAssembly.Memory {
+  const m = g === glue ? memory : g === threadedGlue ? threadedMemory : null;
+  if (!m) throw engineFailure(new Error('the module is not loaded'));
+  return m;
 }
 
 /** The module (one thread), once initWasm() has resolved. */
