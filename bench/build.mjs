@@ -35,7 +35,7 @@ const toDist = {
 };
 
 await build({
-  entryPoints: [join(root, 'bench/suite.ts'), join(root, 'bench/memory-fit.ts')],
+  entryPoints: [join(root, 'bench/suite.ts'), join(root, 'bench/memory-fit.ts'), join(root, 'bench/whole-fit.ts')],
   outdir: join(root, 'bench/out'),
   outExtension: { '.js': '.mjs' },
   bundle: true,

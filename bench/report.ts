@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { datasetBytes } from './lib/data.js';
 import { SYSTEM_LABELS, svgToPng, throughputSvg } from './lib/plot.js';
 import type { ConfigResult, MemoryRow, Results, SystemResult } from './lib/results.js';
+import type { DataInResult, FitResult } from './whole-fit.js';
 import type { SystemId } from './lib/systems.js';
 
 /** Issue 5's "tuned pure-JS loop" figures (M samples/s, logistic regression, plain SGD), keyed d/batch. */
@@ -152,6 +153,133 @@ function memoryTable(rows: MemoryRow[]): string {
     );
   }
   return lines.join('\n');
+}
+
+const median = (xs: readonly number[]): number => {
+  const a = [...xs].sort((p, q) => p - q);
+  const m = a.length >> 1;
+  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
+};
+const ms = (v: number): string => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
+
+/** A fit's warm figures: the median whole fit, and the medians of its parts over the warm runs. */
+function warmOf(f: FitResult): { total: number; setup: number; first: number; rate: number } {
+  const total = median(f.warm.map((w) => w.totalMs));
+  return { total, setup: median(f.warm.map((w) => w.setupMs)), first: median(f.warm.map((w) => w.epochMs[0])), rate: (f.n * f.epochs) / (total / 1000) };
+}
+
+/**
+ * Steady state, measured in the same processes as the whole fits: the median epoch of the warm
+ * 10-epoch fits' epochs 2–10 (the sweep's figure, from another moment of a shared machine, is
+ * not comparable with them).
+ */
+function steadyRate(res: Results, system: 'minibatch-wasm' | 'minibatch-js'): { rate: number; from: string } | null {
+  const ten = (res.fits ?? []).find((f) => f.system === system && f.epochs >= 10);
+  if (!ten) return null;
+  const later = ten.warm.flatMap((w) => w.epochMs.slice(1));
+  return { rate: ten.n / (median(later) / 1000), from: 'the median epoch of the warm 10-epoch fits\' epochs 2–10' };
+}
+
+function fitsTable(res: Results): string {
+  const fits = res.fits ?? [];
+  if (fits.length === 0) return '(not measured in this run)';
+  const f0 = fits[0];
+  const lines = [
+    `Logistic regression, plain SGD, ${shape(f0)} (a \`Float32Array\`, ${MB(f0.n * f0.d * 4)}), batch ${f0.batchSize}; wall time of the whole call, ` +
+      '"outside the epochs" = the call less its epochs (checking and copying the data in, the engine\'s start, the end). ' +
+      'First fit: the first `fit` of a fresh process (after the imports and making the data: module compilation, fresh memory ' +
+      'and unoptimized code are all paid here). Warm: the same fit repeated in that process, median.\n',
+    '| system | epochs | first fit: whole (outside the epochs, first epoch) | warm: whole (outside the epochs, first epoch) | warm whole fit, samples/s | first / warm |',
+    '|---|---:|---|---|---:|---:|',
+  ];
+  for (const f of fits) {
+    const w = warmOf(f);
+    lines.push(
+      `| ${SYSTEM_LABELS[f.system]} | ${f.epochs} | ${ms(f.fresh.totalMs)} (${ms(f.fresh.setupMs)}, ${ms(f.fresh.epochMs[0])}) | ` +
+        `${ms(w.total)} (${ms(w.setup)}, ${ms(w.first)}) | ${M(w.rate)} M/s | ${times(f.fresh.totalMs / w.total)} |`,
+    );
+  }
+  const steady = (['minibatch-wasm', 'minibatch-js'] as const).map((s) => ({ s, r: steadyRate(res, s) })).filter((x) => x.r !== null);
+  if (steady.length) {
+    lines.push(
+      `\nSteady state in the same processes (${steady[0].r!.from}): ${steady.map((x) => `${SYSTEM_LABELS[x.s]} ${M(x.r!.rate)} M/s`).join(', ')}.`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function dataInTable(d: DataInResult | null | undefined): string {
+  if (!d) return '(not measured in this run)';
+  const lines = [
+    `${shape(d)} values; median of the repetitions after the first (the first, on fresh memory, in brackets); GB/s of the input as given.\n`,
+    '| path | time | input | GB/s |',
+    '|---|---:|---:|---:|',
+  ];
+  for (const r of d.rows) {
+    const t = median(r.ms.slice(1));
+    lines.push(`| ${r.what} | ${ms(t)} (${ms(r.ms[0])}) | ${MB(r.inputBytes)} | ${(r.inputBytes / t / 1e6).toFixed(1)} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Issue 12's targets. */
+function fitVerdicts(res: Results): Verdict[] {
+  const out: Verdict[] = [];
+  const fits = res.fits ?? [];
+  const three = (s: string): FitResult | undefined => fits.find((f) => f.system === s && f.epochs === 3);
+  const w3 = three('minibatch-wasm');
+  const j3 = three('minibatch-js');
+  const steady = steadyRate(res, 'minibatch-wasm');
+  if (w3 && steady) {
+    const r = warmOf(w3).rate / steady.rate;
+    out.push({
+      target: 'a 3-epoch whole fit (warm process) ≥ 75 % of the steady-state throughput',
+      measured: `${M(warmOf(w3).rate)} M/s whole fit vs ${M(steady.rate)} M/s steady (${steady.from}): ${pct(r)}`,
+      verdict: r >= 0.75 ? 'met' : `missed: ${pct(r)}`,
+    });
+  }
+  if (w3 && j3) {
+    const r = warmOf(w3).rate / warmOf(j3).rate;
+    out.push({
+      target: 'a 3-epoch whole fit ≥ 2.5× the js engine\'s whole fit',
+      measured: `${M(warmOf(w3).rate)} vs ${M(warmOf(j3).rate)} M/s: ${times(r)}`,
+      verdict: r >= 2.5 ? 'met' : `missed: ${times(r)}`,
+    });
+  }
+  const wasm = fits.filter((f) => f.system === 'minibatch-wasm');
+  if (wasm.length) {
+    const rs = wasm.map((f) => ({ f, r: f.fresh.totalMs / warmOf(f).total }));
+    const bad = rs.filter((x) => x.r > 1.5);
+    out.push({
+      target: 'the first fit of a fresh process within 1.5× of a warm one (minibatch wasm)',
+      measured: rs.map((x) => `${x.f.epochs} epoch${x.f.epochs > 1 ? 's' : ''}: ${times(x.r)}`).join(', '),
+      verdict: bad.length === 0 ? 'met' : `missed at ${bad.map((x) => `${x.f.epochs} epoch${x.f.epochs > 1 ? 's' : ''}`).join(', ')}`,
+    });
+  }
+  const d = res.dataIn;
+  if (d) {
+    const rate = (prefix: string): number | null => {
+      const r = d.rows.find((x) => x.what.startsWith(prefix));
+      return r ? r.inputBytes / (median(r.ms.slice(1)) / 1000) : null;
+    };
+    const f32 = rate('Float32Array');
+    const f64 = rate('Float64Array');
+    const copy = rate('baseline: memory copy');
+    if (f32 !== null && f64 !== null) {
+      out.push({
+        target: 'data in: ≥ 8 GB/s for a Float32Array, ≥ 4 GB/s for a Float64Array',
+        measured: `${(f32 / 1e9).toFixed(1)} and ${(f64 / 1e9).toFixed(1)} GB/s (the machine's memory copy: ${copy === null ? '?' : (copy / 1e9).toFixed(1)} GB/s)`,
+        verdict: f32 >= 8e9 && f64 >= 4e9 ? 'met' : `${f32 >= 8e9 ? 'Float32Array met' : 'Float32Array missed'}, ${f64 >= 4e9 ? 'Float64Array met' : 'Float64Array missed'}`,
+      });
+    }
+    const nested = d.rows.find((x) => x.what.startsWith('number[][]'));
+    const loop = d.rows.find((x) => x.what.startsWith('baseline: the fastest plain-JS loop'));
+    if (nested && loop) {
+      const r = median(nested.ms.slice(1)) / median(loop.ms.slice(1));
+      out.push({ target: 'data in: number[][] within 2× of the fastest plain-JS loop reading it', measured: times(r), verdict: r <= 2 ? 'met' : `missed: ${times(r)}` });
+    }
+  }
+  return out;
 }
 
 function lossTable(configs: ConfigResult[]): string {
@@ -370,7 +498,10 @@ Both files are regenerated by \`npm run bench\` (measures everything, ${(res.tot
 |---|---|---|
 ${v.map((x) => `| ${x.target} | ${x.measured} | ${x.verdict} |`).join('\n')}
 
-## Machine and run
+${(() => {
+    const fv = fitVerdicts(res);
+    return fv.length ? `## Issue 12's targets (whole fits)\n\n| target | measured | verdict |\n|---|---|---|\n${fv.map((x) => `| ${x.target} | ${x.measured} | ${x.verdict} |`).join('\n')}\n\n` : '';
+  })()}## Machine and run
 
 - Date: ${res.date}
 - Command: \`${res.command}\` from the repository root; total ${res.totalSeconds.toFixed(0)} s (not counting the wasm build)
@@ -378,7 +509,7 @@ ${v.map((x) => `| ${x.target} | ${x.measured} | ${x.verdict} |`).join('\n')}
 - CPU: ${m.cpu}; \`nproc\` = ${m.nproc}; ${m.caches}; ${m.memory} of memory
 - Node ${m.node} (V8 ${m.v8}), running the published build (dist/) with the suite bundled by bench/build.mjs; TF.js ${m.tfjs}; load average (1, 5, 15 min) ${m.loadAverage} at the start, ${m.loadAverageEnd ?? '?'} at the end
   (the suite uses one core; more than 1 means other work shared the machine and may have slowed some figures)
-- Threads: "minibatch wasm, threads" runs with the fit option \`threads\` at one thread per core (${m.nproc}), in the same
+${(res.sectionRuns ?? []).map((r) => `- Section "${r.section}" measured on its own, later: ${r.date}, \`${r.command}\`, commit ${r.commit}, load average ${r.loadAverage} at the start, ${r.loadAverageEnd} at the end\n`).join('')}- Threads: "minibatch wasm, threads" runs with the fit option \`threads\` at one thread per core (${m.nproc}), in the same
   configurations and the same run as one thread; every other system uses one core (TF.js's wasm backend has no threads in
   Node, the js engine runs on one thread). Its loss is checked against the one-thread loss like every system's
 
@@ -428,6 +559,18 @@ process's high-water mark, \`process.resourceUsage().maxRSS\`, read after the fi
 data was made: the user's arrays plus whatever the fit adds. The start (Node, tsx's TypeScript loader, the libraries;
 for TF.js its initialized backend) is left out of the target: it does not depend on the data, and tsx is not there in
 an application. "Added by the fit" is the peak less the RSS just before the fit.
+
+## Whole fits
+
+${fitsTable(res)}
+
+Each system and number of epochs runs in a process of its own (\`bench/whole-fit.ts\`): the data is made, then the
+fit is timed from the call to its return, first once (the process's first fit) and then again warm
+(5 times; TF.js 2, or 1 at 10 epochs). TF.js \`model.fit\` includes turning the arrays into tensors.
+
+### Data in
+
+${dataInTable(res.dataIn)}
 
 ## The loss check
 

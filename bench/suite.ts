@@ -12,7 +12,9 @@
  *   npx tsx bench/suite.ts ...    the same from the sources (ts/), under tsx: the js engine runs
  *                                 10–20 % slower there (bench/build.mjs says why)
  *   options: --reps N (runs per configuration, default 3), --no-tfjs (minibatch only),
- *            --section sweep|models|memory (only that part; written to a temporary folder)
+ *            --section sweep|models|memory|fits (only that part; written to a temporary folder),
+ *            --record with --section memory or fits: that part replaces its own in the recorded
+ *            results (bench/results.json, RESULTS.md), which then say which run measured it
  *
  * What runs (the same work for every system: same data, model, batch size, learning rate and
  * number of epochs, rows reshuffled every epoch, the mean gradient of each batch, zero initial
@@ -27,6 +29,9 @@
  *            Adam at 100 000 × 256: batch 256 on minibatch and TF.js wasm (fit and loop), batch 32
  *            on minibatch only (TF.js cpu is in the sweep only, to keep the run short).
  *   memory   the peak memory of one fit per system, each in a process of its own (memory-fit.ts).
+ *   fits     whole fit calls (issue 12) of 1, 3 and 10 epochs at 100 000 × 256, batch 256, on
+ *            minibatch wasm and js and TF.js wasm model.fit, each in a fresh process: its first fit,
+ *            then the same fit warm; and the speed of data in (whole-fit.ts).
  *
  * Timing: every system gets one untimed warm-up run per configuration (one epoch on the first
  * tenth of the rows), then `reps` runs of 4 epochs from zero (more, up to 9, while the timed
@@ -51,6 +56,7 @@ import { fullLoss } from './lib/loss.js';
 import type { ConfigResult, Machine, MemoryRow, Results, Section, Settings, SystemResult } from './lib/results.js';
 import { type OptimizerKind, type System, type SystemId, minibatchJs, minibatchWasm, minibatchWasmThreads } from './lib/systems.js';
 import type { MemoryJob, MemoryResult } from './memory-fit.js';
+import type { DataInJob, DataInResult, FitJob, FitResult } from './whole-fit.js';
 import { writeReport } from './report.js';
 
 const argv = process.argv.slice(2);
@@ -71,7 +77,7 @@ function option(name: string): string | undefined {
   return v;
 }
 
-const known = new Set(['--quick', '--no-tfjs', '--reps', '--section']);
+const known = new Set(['--quick', '--no-tfjs', '--reps', '--section', '--record']);
 for (let i = 0; i < argv.length; i++) {
   if (!known.has(argv[i])) throw new Error(`unknown option ${argv[i]}; the options are ${[...known].join(', ')}`);
   if (argv[i] === '--reps' || argv[i] === '--section') i++;
@@ -80,8 +86,10 @@ const repsOption = option('--reps');
 const REPS = repsOption === undefined ? (QUICK ? 1 : 3) : Number(repsOption);
 if (!Number.isInteger(REPS) || REPS < 1) throw new Error(`--reps needs a positive integer, got ${repsOption}`);
 const SECTION = option('--section');
-if (SECTION !== undefined && !['sweep', 'models', 'memory'].includes(SECTION)) throw new Error(`--section is sweep, models or memory, got ${SECTION}`);
+if (SECTION !== undefined && !['sweep', 'models', 'memory', 'fits'].includes(SECTION)) throw new Error(`--section is sweep, models, memory or fits, got ${SECTION}`);
 const runs = (part: string): boolean => SECTION === undefined || SECTION === part;
+const RECORD_SECTION = argv.includes('--record');
+if (RECORD_SECTION && !(SECTION === 'memory' || SECTION === 'fits') ) throw new Error('--record goes with --section memory or --section fits');
 
 const EPOCHS = QUICK ? 2 : 4;
 const SETTINGS: Settings = {
@@ -309,8 +317,6 @@ function memory(): MemoryRow[] {
     ? ['minibatch-wasm', 'minibatch-wasm-threads', 'minibatch-js']
     : ['minibatch-wasm', 'minibatch-wasm-threads', 'minibatch-js', 'tfjs-wasm-fit', 'tfjs-wasm-loop', 'tfjs-cpu-fit', 'tfjs-cpu-loop'];
   const rows: MemoryRow[] = [];
-  const script = fileURLToPath(new URL(BUNDLED ? 'out/memory-fit.mjs' : 'memory-fit.ts', BENCH));
-  const runner = BUNDLED ? [script] : ['--import', 'tsx', script];
   for (const system of systems) {
     const job: MemoryJob = {
       system,
@@ -325,9 +331,7 @@ function memory(): MemoryRow[] {
       fitSeed: SETTINGS.fitSeed,
     };
     try {
-      const stdout = execFileSync(process.execPath, [...runner, JSON.stringify(job)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-      const last = stdout.trim().split('\n').at(-1) ?? '';
-      const r = JSON.parse(last) as MemoryResult;
+      const r = child<MemoryResult>('memory-fit', job);
       rows.push({ ...r, kind: job.kind, n, d, batchSize, epochs: EPOCHS });
       const mb = (v: number): string => `${(v / 2 ** 20).toFixed(0)} MiB`;
       console.log(`  memory ${system.padEnd(15)} before ${mb(r.rssBefore)}, peak ${mb(r.peakRss)}, wasm ${mb(r.wasmBefore)} → ${mb(r.wasmAfter)}`);
@@ -337,6 +341,69 @@ function memory(): MemoryRow[] {
     }
   }
   return rows;
+}
+
+/** Runs one job of a benchmark script in a process of its own; the last line of its output is its JSON result. */
+function child<T>(name: string, job: object): T {
+  const script = fileURLToPath(new URL(BUNDLED ? `out/${name}.mjs` : `${name}.ts`, BENCH));
+  const runner = BUNDLED ? [script] : ['--import', 'tsx', script];
+  const stdout = execFileSync(process.execPath, [...runner, JSON.stringify(job)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;
+}
+
+/** Epochs of the whole fits (issue 12). */
+const FIT_EPOCHS = [1, 3, 10] as const;
+
+/**
+ * Whole fits (issue 12): per system and number of epochs, a fresh process runs the fit once (its
+ * first fit) and then `warmRuns` more times; then the data-in speeds in one more process.
+ */
+function wholeFits(): { fits: FitResult[]; dataIn: DataInResult | null } {
+  const { n, d } = SHAPES[0];
+  const batchSize = 256;
+  const systems: SystemId[] = NO_TFJS ? ['minibatch-wasm', 'minibatch-js'] : ['minibatch-wasm', 'minibatch-js', 'tfjs-wasm-fit'];
+  const fits: FitResult[] = [];
+  for (const system of systems) {
+    for (const epochs of FIT_EPOCHS) {
+      // TF.js model.fit takes about a second an epoch here: fewer warm runs
+      const warmRuns = QUICK ? 1 : system.startsWith('tfjs') ? (epochs >= 10 ? 1 : 2) : 5;
+      const job: FitJob = {
+        mode: 'fit',
+        system,
+        n,
+        d,
+        batchSize,
+        epochs,
+        learningRate: learningRate('logistic', 'sgd', batchSize, d),
+        optimizer: 'sgd',
+        dataSeed: SETTINGS.dataSeed,
+        fitSeed: SETTINGS.fitSeed,
+        warmRuns,
+      };
+      try {
+        const r = child<FitResult>('whole-fit', job);
+        fits.push(r);
+        const warm = median(r.warm.map((w) => w.totalMs));
+        console.log(
+          `  fit ${system.padEnd(15)} ${String(epochs).padStart(2)} epochs: first fit ${r.fresh.totalMs.toFixed(0)} ms ` +
+            `(outside the epochs ${r.fresh.setupMs.toFixed(0)}, first epoch ${r.fresh.epochMs[0].toFixed(0)}), warm ${warm.toFixed(0)} ms`,
+        );
+      } catch (e) {
+        failures++;
+        console.error(`  fit ${system} ${epochs} epochs: FAILED: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+  let dataIn: DataInResult | null = null;
+  try {
+    const job: DataInJob = { mode: 'data-in', n, d, dataSeed: SETTINGS.dataSeed, reps: QUICK ? 2 : 7 };
+    dataIn = child<DataInResult>('whole-fit', job);
+    for (const r of dataIn.rows) console.log(`  data in: ${r.what}: ${median(r.ms.slice(1)).toFixed(1)} ms (first ${r.ms[0].toFixed(1)})`);
+  } catch (e) {
+    failures++;
+    console.error(`  data in: FAILED: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return { fits, dataIn };
 }
 
 function sh(cmd: string): string {
@@ -416,6 +483,7 @@ async function main(): Promise<void> {
   );
   const configs = runs('sweep') || runs('models') ? await throughput(limits) : [];
   const mem = runs('memory') ? memory() : [];
+  const whole = runs('fits') ? wholeFits() : { fits: [], dataIn: null };
   const results: Results = {
     version: 1,
     quick: QUICK,
@@ -427,15 +495,28 @@ async function main(): Promise<void> {
     limits,
     configs,
     memory: mem,
+    fits: whole.fits,
+    dataIn: whole.dataIn,
   };
-  // Only a complete full run replaces the recorded results.
+  // Only a complete full run replaces the recorded results; --record puts one section into them.
   const recorded = !QUICK && SECTION === undefined && !NO_TFJS && REPS >= 3;
-  const dir = recorded ? fileURLToPath(BENCH) : join(tmpdir(), 'minibatch-bench');
+  const partial = !QUICK && RECORD_SECTION && !NO_TFJS;
+  const dir = recorded || partial ? fileURLToPath(BENCH) : join(tmpdir(), 'minibatch-bench');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
-  const written = await writeReport(results, dir);
+  let out: Results = results;
+  if (partial) {
+    const old = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
+    const run = { section: SECTION!, date: results.date, command: results.command, commit: m.commit, loadAverage: m.loadAverage, loadAverageEnd: loadAverage() };
+    out = {
+      ...old,
+      ...(SECTION === 'memory' ? { memory: results.memory } : { fits: results.fits, dataIn: results.dataIn }),
+      sectionRuns: [...(old.sectionRuns ?? []).filter((r) => r.section !== SECTION), run],
+    };
+  }
+  writeFileSync(join(dir, 'results.json'), `${JSON.stringify(out, null, 1)}\n`);
+  const written = await writeReport(out, dir);
   console.log(`total ${results.totalSeconds.toFixed(0)} s; wrote ${join(dir, 'results.json')}, ${written.join(', ')}`);
-  if (!recorded) console.log('(not the recorded results: those come from a full run, `npm run bench`)');
+  if (!recorded && !partial) console.log('(not the recorded results: those come from a full run, `npm run bench`)');
   const mismatches = configs.flatMap((c) => c.results).filter((r) => r.status === 'loss-mismatch').length;
   if (mismatches) console.log(`${mismatches} result(s) did not reach minibatch wasm's final loss within ${SETTINGS.lossTolerance * 100} %; the report marks them`);
   if (failures) {

@@ -43,7 +43,7 @@ function spec(objective: ObjectiveName = 'logLoss', over: Partial<SessionSpec> =
 }
 
 const withX = (values: Record<number, number>, s: SessionSpec = spec()): SessionSpec => {
-  const x = s.train.x.slice();
+  const x = (s.train.x as Float32Array).slice();
   for (const [i, v] of Object.entries(values)) x[Number(i)] = v;
   return { ...s, train: { ...s.train, x } };
 };

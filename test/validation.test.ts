@@ -10,22 +10,12 @@ import {
   InvalidOptionError,
   LinearRegression,
   LogisticRegression,
-  MinibatchError,
   NotFittedError,
 } from '../ts/index.js';
 import { classification, regression } from './helpers/data.js';
+import { rejects } from './helpers/rejects.js';
 
 const good = classification(301, 50, 3);
-
-async function rejects(p: Promise<unknown>): Promise<MinibatchError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(MinibatchError);
-    return e as MinibatchError;
-  }
-  throw new Error('expected a rejection');
-}
 
 // After every rejection, the wasm engine must still train: no trap, no poisoned instance.
 afterEach(async () => {

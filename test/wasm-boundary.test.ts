@@ -35,8 +35,10 @@ describe('the built module', () => {
     expect(simdEnabled()).toBe(true);
   });
 
+  // 200 000 until issue 12's staged features (main measured 201 707 bytes after it) and issue 11's
+  // error fields across the boundary (takeLastError and RawError's getters, about 7 kB)
   it('is small', () => {
-    expect(readFileSync(wasmPath).byteLength).toBeLessThan(200_000);
+    expect(readFileSync(wasmPath).byteLength).toBeLessThan(215_000);
   });
 });
 

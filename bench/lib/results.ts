@@ -5,6 +5,7 @@
 import type { ModelKind } from './data.js';
 import type { Limits } from './limits.js';
 import type { MemoryResult } from '../memory-fit.js';
+import type { DataInResult, FitResult } from '../whole-fit.js';
 import type { OptimizerKind, SystemId } from './systems.js';
 
 export type Section = 'sweep' | 'models';
@@ -103,4 +104,9 @@ export interface Results {
   readonly limits: Limits;
   readonly configs: ConfigResult[];
   readonly memory: MemoryRow[];
+  /** Whole fits (issue 12); absent in results recorded before it. */
+  readonly fits?: FitResult[];
+  readonly dataIn?: DataInResult | null;
+  /** Sections measured by a later run on their own (`--section … --record`) and put into these results. */
+  readonly sectionRuns?: { section: string; date: string; command: string; commit: string; loadAverage: string; loadAverageEnd: string }[];
 }

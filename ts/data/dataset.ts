@@ -9,7 +9,7 @@
  * in chunks from a CSV too large for memory (`streamCSV`). Every value is checked once, on the way
  * in; a Dataset is not modified afterwards (methods return new ones).
  */
-import { type Matrix, toMatrix, toVector } from './matrix.js';
+import { type Matrix, ownArray, toMatrix, toVector } from './matrix.js';
 import { InvalidDataError, InvalidOptionError } from '../errors.js';
 import { oneOf, plainObject, rejectUnknown } from '../train/validate.js';
 import { CategoryCollector, type ClassValue, LabelEncoder, OneHotEncoder, checkClassValue, checkNames, classType, show } from './encoders.js';
@@ -137,7 +137,7 @@ export class Dataset {
       data.set(this.x.data.subarray(r * cols, (r + 1) * cols), i * cols);
       if (y) y[i] = this.y![r];
     }
-    return this.derive({ data, rows: indices.length, cols }, y);
+    return this.derive({ data: ownArray(data), rows: indices.length, cols }, y);
   }
 
   /** The same rows and targets with other features (a transform's output), same row count. */
@@ -301,6 +301,7 @@ export class Dataset {
     const x = expandCategorical(raw, n, catOf, sizes, remaps);
     const featureNames = features.flatMap((f, k) => (catOf[k] < 0 ? [f] : encoder!.categories[catOf[k]].map((v) => `${f}=${String(v)}`)));
 
+    ownArray(x.data);
     if (target === undefined) return new Dataset({ x, featureNames, ...(encoder ? { oneHotEncoder: encoder } : {}) });
     const values = rows.map((row) => (row as Record<string, unknown>)[target]);
     const isClasses = targetType === 'category' || labelEncoder !== undefined || (targetType === 'auto' && classType(values[0]) !== 'number' && values[0] != null);
@@ -357,6 +358,7 @@ export class Dataset {
     checkSource(source);
     const resolved = resolveCSVOptions(source, options);
     const t = await readCSV(source, resolved);
+    ownArray(t.x.data);
     return new Dataset({
       x: t.x,
       ...(t.y ? { y: t.y, targetName: t.targetName } : {}),

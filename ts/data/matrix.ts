@@ -22,7 +22,8 @@ function describe(v: unknown): string {
   return v === null ? 'null' : typeof v;
 }
 
-function badValue(argument: string, row: number, column: number | undefined, value: unknown, inF32: boolean): InvalidDataError {
+/** The error for a value that is not a finite number in float32, naming its row and column. */
+export function badValue(argument: string, row: number, column: number | undefined, value: unknown, inF32: boolean): InvalidDataError {
   const where = column === undefined ? `${argument}[${row}]` : `${argument}[${row}][${column}]`;
   const why =
     typeof value !== 'number'
@@ -44,37 +45,32 @@ function badValue(argument: string, row: number, column: number | undefined, val
  */
 export function toMatrix(X: unknown, nFeatures?: number, argument = 'X'): Matrix {
   if (X instanceof Float32Array || X instanceof Float64Array) {
-    if (nFeatures === undefined) {
-      throw new InvalidOptionError(
-        'nFeatures',
-        undefined,
-        `${argument} is a flat ${X.constructor.name}: give the number of features per row with the option nFeatures`,
-      );
-    }
-    if (!Number.isInteger(nFeatures) || nFeatures < 1) {
-      throw new InvalidOptionError('nFeatures', nFeatures, `nFeatures must be a positive integer, got ${describe(nFeatures)}`);
-    }
-    if (X.length === 0) {
-      throw new InvalidDataError('EMPTY_DATA', `${argument} has no rows: training needs at least one`, { argument });
-    }
-    if (X.length % nFeatures !== 0) {
-      throw new InvalidDataError(
-        'SHAPE_MISMATCH',
-        `${argument} has ${X.length} values, which is not a whole number of rows of nFeatures = ${nFeatures}`,
-        { argument },
-      );
-    }
+    flatShape(X, nFeatures, argument);
     // A Float32Array is used as it is, not copied: the wasm engine copies it into wasm memory
     // once per fit anyway, and a copy here would hold the data a third time at the peak.
     // (Do not modify it while a fit runs.) A Float64Array is converted.
     const data = X instanceof Float32Array ? X : new Float32Array(X);
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i])) {
-        throw badValue(argument, Math.floor(i / nFeatures), i % nFeatures, X[i], Number.isFinite(X[i]));
+        throw badValue(argument, Math.floor(i / nFeatures!), i % nFeatures!, X[i], Number.isFinite(X[i]));
       }
     }
-    return { data, rows: data.length / nFeatures, cols: nFeatures };
+    if (data !== X) OWNED.add(data);
+    return { data, rows: data.length / nFeatures!, cols: nFeatures! };
   }
+  const { rows, cols } = rowsShape(X, nFeatures, argument);
+  const data = new Float32Array(rows * cols);
+  copyRows(X as readonly unknown[], cols, data, argument);
+  OWNED.add(data);
+  return { data, rows, cols };
+}
+
+/**
+ * The shape of features given as rows (number[][]): checks that X is a non-empty array whose
+ * first row has ≥ 1 values (and nFeatures of them, when given). The other rows are checked by
+ * copyRows.
+ */
+export function rowsShape(X: unknown, nFeatures: number | undefined, argument = 'X'): { rows: number; cols: number } {
   if (!Array.isArray(X)) {
     throw new InvalidDataError(
       'INVALID_DATA',
@@ -96,10 +92,17 @@ export function toMatrix(X: unknown, nFeatures?: number, argument = 'X'): Matrix
   if (cols === 0) {
     throw new InvalidDataError('EMPTY_DATA', `${argument} has rows with no features`, { argument, row: 0 });
   }
-  const rows = X.length;
-  const data = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const row = X[r] as unknown;
+  return { rows: X.length, cols };
+}
+
+/**
+ * Checks the rows [from, to) of X (rowsShape first) and writes them, row-major, into `data`
+ * (rows × cols values; a view on wasm memory when the wasm engine takes the rows in directly):
+ * each value must be a number that stays finite in float32.
+ */
+export function copyRows(X: readonly unknown[], cols: number, data: Float32Array, argument = 'X', from = 0, to = X.length): void {
+  for (let r = from; r < to; r++) {
+    const row = X[r];
     if (row === null || typeof row !== 'object' || (row as ArrayLike<number>).length !== cols) {
       const len = row !== null && typeof row === 'object' ? (row as ArrayLike<number>).length : undefined;
       throw new InvalidDataError(
@@ -119,7 +122,65 @@ export function toMatrix(X: unknown, nFeatures?: number, argument = 'X'): Matrix
       if (!Number.isFinite(data[o + c])) throw badValue(argument, r, c, v, Number.isFinite(v));
     }
   }
-  return { data, rows, cols };
+}
+
+/**
+ * The shape of flat row-major features: checks nFeatures and the length (not the values), and
+ * gives the rows and columns.
+ */
+export function flatShape(X: Float32Array | Float64Array, nFeatures: number | undefined, argument = 'X'): { rows: number; cols: number } {
+  if (nFeatures === undefined) {
+    throw new InvalidOptionError(
+      'nFeatures',
+      undefined,
+      `${argument} is a flat ${X.constructor.name}: give the number of features per row with the option nFeatures`,
+    );
+  }
+  if (!Number.isInteger(nFeatures) || nFeatures < 1) {
+    throw new InvalidOptionError('nFeatures', nFeatures, `nFeatures must be a positive integer, got ${describe(nFeatures)}`);
+  }
+  if (X.length === 0) {
+    throw new InvalidDataError('EMPTY_DATA', `${argument} has no rows: training needs at least one`, { argument });
+  }
+  if (X.length % nFeatures !== 0) {
+    throw new InvalidDataError('SHAPE_MISMATCH', `${argument} has ${X.length} values, which is not a whole number of rows of nFeatures = ${nFeatures}`, {
+      argument,
+    });
+  }
+  return { rows: X.length / nFeatures, cols: nFeatures };
+}
+
+/**
+ * Flat features whose values were checked elsewhere (the wasm engine checks them while copying
+ * them into its memory, engine/wasm.ts): a Float32Array is used as it is; a Float64Array or
+ * rows are converted (and checked again) only if something reads `data`, which the fit's direct
+ * path does not.
+ */
+export function checkedElsewhere(X: Float32Array | Float64Array | readonly unknown[], rows: number, cols: number, argument = 'X'): Matrix {
+  if (X instanceof Float32Array) return { data: X, rows, cols };
+  let data: Float32Array | null = null;
+  return {
+    rows,
+    cols,
+    get data(): Float32Array {
+      data ??= toMatrix(X, cols, argument).data;
+      return data;
+    },
+  };
+}
+
+/** Arrays this package allocated (never handed to the user to write): the wasm engine may keep a copy of them across fits. */
+const OWNED = new WeakSet<Float32Array>();
+
+/** Marks an array as allocated here (CSV loading, subsets). */
+export function ownArray(data: Float32Array): Float32Array {
+  OWNED.add(data);
+  return data;
+}
+
+/** Whether this package allocated the array (see OWNED). */
+export function isOwnArray(data: Float32Array): boolean {
+  return OWNED.has(data);
 }
 
 /** Copies and checks the targets: one finite number per row. */

@@ -92,10 +92,29 @@ export type OptimizerSpec =
       readonly weightDecay: number;
     };
 
+/**
+ * Features an engine has already copied into its own memory, checking every value on the way
+ * (Engine.stageFeatures): a session takes them instead of copying `x` again.
+ */
+export interface StagedFeatures {
+  readonly engine: EngineName;
+  readonly rows: number;
+  readonly cols: number;
+  /** Frees them, unless a session has taken them (then the session does). */
+  dispose(): void;
+}
+
+/**
+ * Features to stage: flat row-major values (a Float64Array is converted to float32), or rows
+ * that `write` checks and writes, rows [from, to) at a time, into the engine's buffer of
+ * `length` values (throwing the data layer's InvalidDataError on a bad value).
+ */
+export type FeatureSource = Float32Array | Float64Array | { readonly length: number; write(dst: Float32Array, from: number, to: number): void };
+
 /** A dataset as the engine holds it. */
 export interface EngineData {
-  /** Row-major rows × nFeatures; the engine may take ownership of it. */
-  readonly x: Float32Array;
+  /** Row-major rows × nFeatures (the engine may take ownership of it), or features this engine staged. */
+  readonly x: Float32Array | StagedFeatures;
   /** One target per row: the value, the 0/1 label, or the class index 0..k−1 (as f32). */
   readonly y: Float32Array;
   /** One weight per row (finite, ≥ 0), or null for all ones. */
@@ -195,4 +214,14 @@ export interface Session {
 export interface Engine {
   readonly name: EngineName;
   createSession(spec: SessionSpec): Session;
+  /**
+   * Copies features into the engine's memory for a session with `threads`, checking every value
+   * (finite, and finite in float32) in the same pass, and converting a Float64Array; a bad value
+   * throws the same InvalidDataError (argument, row, column) as the data layer's check. `reuse`: the array is one this package allocated and never changes
+   * (a Dataset's), so a copy may be kept and handed to the next fit on it. Engines without
+   * memory of their own (js) do not have it.
+   */
+  stageFeatures?(x: FeatureSource, cols: number, threads: number, argument: string, reuse: boolean): StagedFeatures;
+  /** The same check without keeping a copy (for features too large to hold whole). */
+  checkFeatures?(x: Float32Array, cols: number, threads: number, argument: string): void;
 }

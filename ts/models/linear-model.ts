@@ -3,15 +3,15 @@
  * training through the one fit loop (fit, fitIter, partialFit, resume), the decision function
  * W·x + b, and a versioned snapshot that carries the training state.
  */
-import type { ObjectiveName } from '../engine/types.js';
-import { type FeaturesInput, type Matrix, toMatrix } from '../data/matrix.js';
+import type { ObjectiveName, StagedFeatures } from '../engine/types.js';
+import { type FeaturesInput, type Matrix, checkedElsewhere, copyRows, flatShape, isOwnArray, rowsShape, toMatrix } from '../data/matrix.js';
 import { Dataset } from '../data/dataset.js';
 import type { LabelEncoder } from '../data/encoders.js';
 import { MinMaxScaler, StandardScaler } from '../data/scaler.js';
 import { Rng } from '../data/random.js';
 import { DivergenceError, InvalidDataError, InvalidModelError, InvalidOptionError, MinibatchError, NotFittedError } from '../errors.js';
 import { type EpochInfo, type FitConfig, type FitOptions, validateFitOptions } from '../train/options.js';
-import { type History, type TrainData, type TrainStream, type TrainingState, TrainingRun } from '../train/loop.js';
+import { type History, type TrainData, type TrainStream, type TrainingState, TrainingRun, stageForFit } from '../train/loop.js';
 import { checkTraining, describeValue, floats, parseJSON } from './snapshot.js';
 import { type Chunk, CSVStream, checkChunk, checkedChunks } from '../data/stream.js';
 import { classWeights, splitValidation, toSampleWeight } from '../train/validation.js';
@@ -313,24 +313,61 @@ export abstract class LinearModel {
     if (resume && (!this.fitted || !from)) {
       throw new InvalidOptionError('resume', true, `this ${this.modelName} has no training to resume: fit it first, or load a snapshot taken after fit`);
     }
-    // the only awaits: a stream's first pass, which reads and checks the source without
-    // touching the model; everything after it is synchronous, so nothing sees the staged parts
+    // the only awaits: a stream's first pass, or the copy of the features into the engine's
+    // memory, which read and check the data without touching the model; everything after them is
+    // synchronous, so nothing sees the staged parts
     const pass = isChunks(X) ? await this.firstPass(X, config) : null;
+    const rows = pass ? null : await this.stageArrays(X as FeaturesInput | Dataset, y, config);
     const before = this.capture();
     try {
-      const run = pass ? this.prepareStream(pass, config, from) : this.prepareArrays(X as FeaturesInput | Dataset, y, config, from);
+      const run = pass ? this.prepareStream(pass, config, from) : this.prepareRows(rows!.dataset, rows!.x, y, config, from, rows!.staged);
       return { run, parts: this.capture() };
+    } catch (e) {
+      rows?.staged?.dispose(); // a fit rejected after its features were copied in
+      throw e;
     } finally {
       this.restoreParts(before);
     }
   }
 
-  private prepareArrays(X: FeaturesInput | Dataset, y: Targets | undefined, config: FitConfig, from: TrainingState | null): TrainingRun {
+  /** The training rows as a Matrix, their features copied into the engine's memory (and checked) where they reach it untransformed. */
+  private async stageArrays(
+    X: FeaturesInput | Dataset,
+    y: Targets | undefined,
+    config: FitConfig,
+  ): Promise<{ dataset: Dataset | null; x: Matrix; staged: StagedFeatures | null }> {
     const resume = config.resume;
     const dataset = X instanceof Dataset ? X : null;
     if (dataset && !dataset.y) throw new InvalidDataError('INVALID_DATA', 'this Dataset has no targets: give it a target column to train on', { argument: 'data' });
     if (!dataset && y === undefined) throw new InvalidDataError('INVALID_DATA', 'fit(X, y) needs the targets y', { argument: 'y' });
-    const x = dataset ? dataset.x : toMatrix(X, config.nFeatures ?? (resume && isFlat(X) ? this.fitted!.nFeatures : undefined));
+    const nFeatures = config.nFeatures ?? (resume && isFlat(X) ? this.fitted!.nFeatures : undefined);
+    // Features that reach the engine untransformed are copied into its memory here, checked in
+    // the same pass (the wasm engine; a Dataset's own arrays may keep that copy for the next fit)
+    const direct = !this.scaler && config.validationSplit === undefined;
+    let staged = null as StagedFeatures | null;
+    let x: Matrix;
+    const take = (s: StagedFeatures | 'checked' | null): boolean => {
+      staged = s === 'checked' ? null : s;
+      return s !== null;
+    };
+    if (dataset) {
+      x = dataset.x;
+      if (direct) take(await stageForFit(x.data, x.cols, config, 'X', isOwnArray(x.data)));
+    } else if (direct && isFlat(X)) {
+      const flat = X as Float32Array | Float64Array;
+      const { rows, cols } = flatShape(flat, nFeatures);
+      x = take(await stageForFit(flat, cols, config, 'X', false)) ? checkedElsewhere(flat, rows, cols) : toMatrix(X, nFeatures);
+    } else if (direct && Array.isArray(X)) {
+      // rows: checked as they are written straight into wasm memory
+      const { rows, cols } = rowsShape(X, nFeatures);
+      const write = (dst: Float32Array, from: number, to: number) => copyRows(X, cols, dst, 'X', from, to);
+      x = take(await stageForFit({ length: rows * cols, write }, cols, config, 'X', false)) ? checkedElsewhere(X, rows, cols) : toMatrix(X, nFeatures);
+    } else x = toMatrix(X, nFeatures);
+    return { dataset, x, staged };
+  }
+
+  private prepareRows(dataset: Dataset | null, x: Matrix, y: Targets | undefined, config: FitConfig, from: TrainingState | null, staged: StagedFeatures | null): TrainingRun {
+    const resume = config.resume;
     if (resume && x.cols !== this.fitted!.nFeatures) {
       throw new InvalidDataError('SHAPE_MISMATCH', `X has ${x.cols} features per row but the training to resume has ${this.fitted!.nFeatures}`, {
         argument: 'X',
@@ -364,7 +401,7 @@ export abstract class LinearModel {
       }
       sampleWeight = w;
     }
-    let train: TrainData = { x, y: t, sampleWeight };
+    let train: TrainData = { x, y: t, sampleWeight, staged };
     let validation: TrainData | null = null;
     const seed = resume ? from!.seed : (config.seed ?? Rng.freshSeed());
     if (config.validationSplit !== undefined) {

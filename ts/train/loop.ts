@@ -11,7 +11,7 @@
  * Training state is plain JSON-safe data (TrainingState), so a model snapshot can carry it and
  * a resumed run continues bit-identically.
  */
-import type { EngineName, ObjectiveName, OptimizerState, Session, SessionSpec } from '../engine/types.js';
+import type { EngineName, FeatureSource, ObjectiveName, OptimizerState, Session, SessionSpec, StagedFeatures } from '../engine/types.js';
 import { resolveEngine, resolveThreads } from '../engine/index.js';
 import type { Matrix } from '../data/matrix.js';
 import { type Chunk, shuffleBuffer } from '../data/stream.js';
@@ -58,6 +58,48 @@ export interface TrainData {
   readonly x: Matrix;
   readonly y: Float32Array;
   readonly sampleWeight: Float32Array | null;
+  /** `x`, already copied into the engine's memory and checked there (stageForFit). */
+  readonly staged?: StagedFeatures | null;
+}
+
+/**
+ * Bytes of training features (float32) that the wasm engine holds whole; larger in-memory data
+ * is trained block by block (as a stream is, with the same batches as whole: bit-identical), so
+ * that wasm memory stays bounded (a wasm32 instance addresses 4 GiB at most, and one allocation
+ * can be 2 GiB at most). Validation data larger than this is refused with a typed error.
+ */
+let residentLimitBytes = 1 << 30;
+
+/** For tests: lowers the limit above, to train small data block by block. Returns the old value. */
+export function setResidentLimitBytes(bytes: number): number {
+  const old = residentLimitBytes;
+  residentLimitBytes = bytes;
+  return old;
+}
+
+/**
+ * For an engine with memory of its own (wasm), copies flat features into it now, checking every
+ * value in the same pass (engine/wasm.ts), so that the session takes them without a second copy
+ * or check; 'checked' for a Float32Array too large to hold whole (checked the same way, trained
+ * block by block), null when the caller must check (the js engine, other large data). Called
+ * where the features are checked, before anything of the model changes. `reuse`: an array this
+ * package allocated, that never changes (a Dataset's), whose copy may be kept for the next fit.
+ */
+export async function stageForFit(
+  x: FeatureSource,
+  cols: number,
+  config: FitConfig,
+  argument: string,
+  reuse: boolean,
+): Promise<StagedFeatures | 'checked' | null> {
+  const engine = await resolveEngine(config.engine);
+  if (!engine.stageFeatures) return null;
+  const threads = await resolveThreads(config.threads, engine);
+  if (x.length * 4 <= residentLimitBytes) return engine.stageFeatures(x, cols, threads, argument, reuse);
+  // trained block by block (run()): only checked here
+  if (!(x instanceof Float32Array) || !engine.checkFeatures) return null;
+  engine.checkFeatures(x, cols, threads, argument);
+  return 'checked';
 }
 
 export interface TrainProblem {
@@ -237,6 +279,16 @@ export class TrainingRun {
         `a training on a stream resumes from an epoch boundary only, and this one stopped inside epoch ${resumeFrom.state.epoch + 1}; fit afresh, or resume on data in memory`,
       );
     }
+    const v = problem.validation;
+    if (v && config.engine !== 'js' && v.x.data.length * 4 > residentLimitBytes) {
+      const option = config.validationSplit !== undefined ? 'validationSplit' : 'validationData';
+      throw new InvalidOptionError(
+        option,
+        config[option],
+        `the validation rows take ${v.x.data.length * 4} bytes as float32, more than the wasm engine holds (${residentLimitBytes}): ` +
+          `validate on fewer rows (a smaller ${option}), or train with engine: 'js'`,
+      );
+    }
     this.earlyStopping = resolveEarlyStopping(config.earlyStopping, problem.validation !== null);
     const plateau = resumeFrom?.state.plateau ?? null;
     this.schedule = resolveSchedule(config.learningRate, config.maxEpochs, plateau && { ...plateau, best: fromNullable(plateau.best, Infinity) });
@@ -288,11 +340,15 @@ export class TrainingRun {
     // θ and the optimizer state of a session freed while the run waited at a yield (park())
     let parked: { params: Float32Array; optimizer: OptimizerState } | null = null;
     const valTotal = problem.validation && problem.score === 'r2' ? weightedTotalSquares(problem.validation) : 0;
+    const staged = streaming ? null : (train.staged ?? null);
+    // in-memory rows too large to hold whole in wasm memory: trained block by block
+    let blocked = false;
 
     try {
       const engine = await resolveEngine(config.engine);
       engineName = engine.name;
       threads = await resolveThreads(config.threads, engine);
+      blocked = !streaming && !staged && engine.name === 'wasm' && train.x.rows * train.x.cols * 4 > residentLimitBytes;
       const spec: SessionSpec = {
         threads,
         objective: problem.objective,
@@ -304,10 +360,12 @@ export class TrainingRun {
         optimizer: config.optimizer.spec,
         clipNorm: config.optimizer.clipNorm,
         clipValue: config.optimizer.clipValue,
-        // a stream's chunks are loaded block by block; one zero row (label 0) stands in until then
-        train: streaming
-          ? { x: new Float32Array(d), y: new Float32Array(1), sampleWeight: null }
-          : { x: train.x.data, y: train.y, sampleWeight: train.sampleWeight },
+        // a stream's chunks (and blocked rows) are loaded block by block; one zero row (label 0)
+        // stands in until then
+        train:
+          streaming || blocked
+            ? { x: new Float32Array(d), y: new Float32Array(1), sampleWeight: null }
+            : { x: staged ?? train.x.data, y: train.y, sampleWeight: train.sampleWeight },
         validation: problem.validation
           ? { x: problem.validation.x.data, y: problem.validation.y, sampleWeight: problem.validation.sampleWeight }
           : null,
@@ -338,7 +396,9 @@ export class TrainingRun {
       const chunk = watched ? Math.max(1, Math.floor(CALL_WORK / (config.batchSize * d * problem.nOutputs))) : Infinity;
       // A stream is trained in blocks of whole batches (about STREAM_BLOCK_VALUES values), so that
       // only the epoch's last batch can be short, wherever the chunks of the source end.
-      const blockRows = streaming ? config.batchSize * Math.max(1, Math.floor(STREAM_BLOCK_VALUES / (d * config.batchSize))) : 0;
+      // (never more than the wasm engine holds whole)
+      const blockValues = Math.min(STREAM_BLOCK_VALUES, Math.floor(residentLimitBytes / 4));
+      const blockRows = streaming || blocked ? config.batchSize * Math.max(1, Math.floor(blockValues / (d * config.batchSize))) : 0;
       // rows of the previous epoch: a stream's epoch length, for schedules stepped per iteration
       let epochRows = streaming ? 0 : train.x.rows;
       let lastYield = performance.now();
@@ -410,6 +470,8 @@ export class TrainingRun {
       const mark = () => ({ batch, iteration, partial: sums.rows > 0 ? { lossSum: sums.loss, rows: sums.rows } : null });
 
       const order = streaming ? new Uint32Array(blockRows) : new Uint32Array(train.x.rows);
+      const block = blocked ? { x: new Float32Array(blockRows * d), y: new Float32Array(blockRows), w: (train as TrainData).sampleWeight ? new Float32Array(blockRows) : null, order: new Uint32Array(blockRows) } : null;
+      block?.order.forEach((_, i, o) => (o[i] = i));
       training: while (epoch < config.maxEpochs) {
         const epochStarted = performance.now();
         const rng = new Rng(seed, rngState!);
@@ -427,13 +489,45 @@ export class TrainingRun {
           const rows = train.x.rows;
           for (let i = 0; i < rows; i++) order[i] = i;
           if (config.shuffle) rng.shuffle(order);
-          live.setOrder(order);
-          const restore = mark();
           const batches = config.dropLast ? Math.floor(rows / config.batchSize) : Math.ceil(rows / config.batchSize);
-          complete = await drive(batch, batches, 0, config.dropLast);
-          if ((stopReason as StopReason) === 'diverged') {
-            ({ batch, iteration, partial } = restore);
-            break training;
+          if (!block) {
+            live.setOrder(order);
+            const restore = mark();
+            complete = await drive(batch, batches, 0, config.dropLast);
+            if ((stopReason as StopReason) === 'diverged') {
+              ({ batch, iteration, partial } = restore);
+              break training;
+            }
+          } else {
+            // the same batches in the same order, a block of them at a time: the rows of each
+            // block gathered into wasm memory (bit-identical to training on the rows held whole)
+            const restore = mark();
+            const saved = { params: live.params(), optimizer: live.optimizerState() };
+            const perBlock = blockRows / config.batchSize;
+            const xd = train.x.data;
+            const sw = train.sampleWeight;
+            complete = true;
+            for (let first = Math.floor(batch / perBlock) * perBlock; first < batches && complete; first += perBlock) {
+              const last = Math.min(batches, first + perBlock);
+              const p0 = first * config.batchSize;
+              const filled = Math.min(rows, last * config.batchSize) - p0;
+              for (let i = 0; i < filled; i++) {
+                const r = order[p0 + i];
+                block.x.set(xd.subarray(r * d, (r + 1) * d), i * d);
+                block.y[i] = train.y[r];
+                if (block.w) block.w[i] = sw![r];
+              }
+              live.setTrainingData({ x: block.x.subarray(0, filled * d), y: block.y.subarray(0, filled), sampleWeight: block.w ? block.w.subarray(0, filled) : null });
+              live.setOrder(block.order.subarray(0, filled));
+              complete = await drive(batch - first, last - first, first, false);
+            }
+            if ((stopReason as StopReason) === 'diverged') {
+              // back to the epoch's start, as when the rows are held whole
+              live.setParams(saved.params);
+              live.setOptimizerState(saved.optimizer);
+              ({ batch, iteration, partial } = restore);
+              break training;
+            }
           }
         } else {
           // the shuffle buffer's seed comes from the epoch's generator, so a resumed run repeats it
@@ -551,7 +645,9 @@ export class TrainingRun {
         const wasParked = parked as { params: Float32Array; optimizer: OptimizerState } | null;
         if (wasParked) {
           reclaimSuspended();
-          session = live = engine.createSession(spec);
+          // staged features went with the freed session: a reopened one copies the rows again
+          const reopen = staged ? { ...spec, train: { ...spec.train, x: (train as TrainData).x.data } } : spec;
+          session = live = engine.createSession(reopen);
           live.setParams(wasParked.params);
           live.setOptimizerState(wasParked.optimizer);
           parked = null;
@@ -573,6 +669,7 @@ export class TrainingRun {
     } catch (e) {
       this.error = e;
     } finally {
+      staged?.dispose();
       // (read through a cast: TypeScript cannot see that park() assigns these)
       const open = session as Session | null;
       const saved = parked as { params: Float32Array; optimizer: OptimizerState } | null;

@@ -15,7 +15,7 @@
 //! The batch's reported loss is Σ s_i·ℓ_i plus b times the penalty, both at the parameters
 //! before the update.
 
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, Features};
 use crate::error::{non_negative, try_filled, CoreError};
 use crate::kernels;
 use crate::model::{self, Evaluation, Model, Scratch};
@@ -117,7 +117,7 @@ impl Trainer {
     /// per-row weights; parameters start at 0.
     pub fn new(
         cfg: TrainerConfig,
-        x: Vec<f32>,
+        x: impl Into<Features>,
         y: Vec<f32>,
         sample_weight: Option<Vec<f32>>,
     ) -> Result<Self, CoreError> {
@@ -179,7 +179,7 @@ impl Trainer {
     fn checked(
         &self,
         data: &'static str,
-        x: Vec<f32>,
+        x: impl Into<Features>,
         y: Vec<f32>,
         sample_weight: Option<Vec<f32>>,
     ) -> Result<Dataset, CoreError> {
@@ -198,7 +198,7 @@ impl Trainer {
     /// Holds a validation set for `evaluate(true)`, checked like the training data.
     pub fn set_validation(
         &mut self,
-        x: Vec<f32>,
+        x: impl Into<Features>,
         y: Vec<f32>,
         sample_weight: Option<Vec<f32>>,
     ) -> Result<(), CoreError> {
@@ -211,13 +211,18 @@ impl Trainer {
     /// `set_order` must follow before `run_batches`. A rejected dataset changes nothing.
     pub fn set_training_data(
         &mut self,
-        x: Vec<f32>,
+        x: impl Into<Features>,
         y: Vec<f32>,
         sample_weight: Option<Vec<f32>>,
     ) -> Result<(), CoreError> {
         self.train = self.checked("train", x, y, sample_weight)?;
         self.order = None;
         Ok(())
+    }
+
+    /// Ends the trainer and gives its training features back (checked), for another fit.
+    pub fn into_train_features(self) -> Features {
+        self.train.into_features()
     }
 
     pub fn config(&self) -> &TrainerConfig {

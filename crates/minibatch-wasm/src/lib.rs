@@ -9,6 +9,7 @@
 //! are checked here: wasm-bindgen would wrap a negative or fractional number passed for a u32
 //! silently (`>>> 0`), and the core could not see the mistake.
 
+use minibatch_core::dataset::Features;
 use minibatch_core::{
     AdagradConfig, AdamConfig, CoreError, Objective, OptimizerConfig, Pool, RmsPropConfig,
     SgdConfig, Trainer, TrainerConfig,
@@ -259,6 +260,95 @@ pub fn take_last_error() -> Option<RawError> {
     })
 }
 
+/// Feature values in wasm memory, filled by JavaScript block by block and checked as they
+/// arrive (one pass over the data: each block is checked, or converted from f64 and checked,
+/// while it is still in the cache). JavaScript writes f32 blocks at `ptr()` and calls
+/// `checkFilled`, or writes f64 blocks at `scratchPtr()` and calls `fillFromF64`. A trainer
+/// made from it takes the buffer without copying or checking it again.
+#[wasm_bindgen]
+pub struct RawFeatures {
+    inner: Features,
+    scratch: Vec<f64>,
+}
+
+/// -1 for none, else the index of the first bad value (exact: indices stay below 2³²).
+fn index_or_minus_one(i: Option<usize>) -> f64 {
+    i.map_or(-1.0, |i| i as f64)
+}
+
+#[wasm_bindgen]
+impl RawFeatures {
+    /// `len` values (zeros until written), or an Error when wasm memory cannot hold them.
+    #[wasm_bindgen(constructor)]
+    pub fn new(len: f64) -> Result<RawFeatures, JsError> {
+        let len = count("length", len, true, u32::MAX as f64).map_err(to_js)?;
+        Ok(RawFeatures {
+            inner: Features::new(len).map_err(to_js)?,
+            scratch: Vec::new(),
+        })
+    }
+
+    pub fn length(&self) -> f64 {
+        self.inner.len() as f64
+    }
+
+    /// Byte offset of the values in wasm memory (valid until the next allocation grows it).
+    pub fn ptr(&mut self) -> f64 {
+        self.inner.as_mut_slice().as_mut_ptr() as usize as f64
+    }
+
+    /// Byte offset of an f64 scratch block of `len` values for `fillFromF64`.
+    #[wasm_bindgen(js_name = scratchPtr)]
+    pub fn scratch_ptr(&mut self, len: f64) -> Result<f64, JsError> {
+        let len = count("length", len, true, u32::MAX as f64).map_err(to_js)?;
+        if self.scratch.len() < len {
+            self.scratch = Vec::new();
+            self.scratch
+                .try_reserve_exact(len)
+                .map_err(|_| to_js(CoreError::OutOfMemory { values: len }))?;
+            self.scratch.resize(len, 0.0);
+        }
+        Ok(self.scratch.as_mut_ptr() as usize as f64)
+    }
+
+    /// Checks values [from, to) just written; the index of the first non-finite one, or -1.
+    #[wasm_bindgen(js_name = checkFilled)]
+    pub fn check_filled(&mut self, from: f64, to: f64) -> Result<f64, JsError> {
+        let from = count("from", from, false, u32::MAX as f64).map_err(to_js)?;
+        let to = count("to", to, false, u32::MAX as f64).map_err(to_js)?;
+        Ok(index_or_minus_one(self.inner.check_filled(from, to)))
+    }
+
+    /// Converts the first `len` scratch values to f32 at `at`, checking them; the index of the
+    /// first value not finite in f32 (NaN, ±Infinity, beyond ±3.4e38), or -1.
+    #[wasm_bindgen(js_name = fillFromF64)]
+    pub fn fill_from_f64(&mut self, at: f64, len: f64) -> Result<f64, JsError> {
+        let at = count("at", at, false, u32::MAX as f64).map_err(to_js)?;
+        let len = count("length", len, false, self.scratch.len() as f64).map_err(to_js)?;
+        Ok(index_or_minus_one(
+            self.inner.fill_from_f64(at, &self.scratch[..len]),
+        ))
+    }
+
+    /// Forgets what was checked, before the values are written again (a buffer reused).
+    #[wasm_bindgen(js_name = forgetChecks)]
+    pub fn forget_checks(&mut self) {
+        self.inner.forget_checks();
+    }
+
+    /// Whether every value has been written and checked.
+    #[wasm_bindgen(js_name = isChecked)]
+    pub fn is_checked(&self) -> bool {
+        self.inner.is_checked()
+    }
+
+    /// Frees the scratch block (the values stay).
+    #[wasm_bindgen(js_name = dropScratch)]
+    pub fn drop_scratch(&mut self) {
+        self.scratch = Vec::new();
+    }
+}
+
 /// Owns one fit's data and state in wasm memory.
 #[wasm_bindgen]
 pub struct RawTrainer {
@@ -281,6 +371,44 @@ impl RawTrainer {
         Trainer::new(cfg, x, y, sample_weight)
             .map(|inner| RawTrainer { inner })
             .map_err(to_js)
+    }
+
+    /// As the constructor, with features already in wasm memory (taken, not copied; checked
+    /// again only where `RawFeatures` did not check them).
+    #[wasm_bindgen(js_name = withFeatures)]
+    pub fn with_features(
+        config: &RawConfig,
+        x: RawFeatures,
+        y: Vec<f32>,
+        #[wasm_bindgen(js_name = sampleWeight)] sample_weight: Option<Vec<f32>>,
+    ) -> Result<RawTrainer, JsError> {
+        let cfg = config.to_core().map_err(to_js)?;
+        Trainer::new(cfg, x.inner, y, sample_weight)
+            .map(|inner| RawTrainer { inner })
+            .map_err(to_js)
+    }
+
+    /// `setValidation` with features already in wasm memory (taken, not copied).
+    #[wasm_bindgen(js_name = setValidationFeatures)]
+    pub fn set_validation_features(
+        &mut self,
+        x: RawFeatures,
+        y: Vec<f32>,
+        #[wasm_bindgen(js_name = sampleWeight)] sample_weight: Option<Vec<f32>>,
+    ) -> Result<(), JsError> {
+        self.inner
+            .set_validation(x.inner, y, sample_weight)
+            .map_err(to_js)
+    }
+
+    /// Ends this trainer (it is freed) and hands its training features back, checked, so that
+    /// another fit on the same rows needs no copy.
+    #[wasm_bindgen(js_name = intoFeatures)]
+    pub fn into_features(self) -> RawFeatures {
+        RawFeatures {
+            inner: self.inner.into_train_features(),
+            scratch: Vec::new(),
+        }
     }
 
     /// Holds the validation set in wasm memory, for `evaluate(true)`.

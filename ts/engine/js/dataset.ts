@@ -4,6 +4,7 @@
  * cannot use.
  */
 import type { EngineData } from '../types.js';
+import { MinibatchError } from '../../errors.js';
 import { CROSS_ENTROPY } from './objective.js';
 import { checkDataset } from './rules.js';
 
@@ -19,6 +20,7 @@ export interface Rows {
 /** The rows of `data` for an objective of kind `kind` with d features and k outputs, checked. */
 export function checkedRows(name: 'train' | 'validation', data: EngineData, kind: number, d: number, k: number): Rows {
   const { x, y, sampleWeight } = data;
+  if (!(x instanceof Float32Array)) throw new MinibatchError('ENGINE_FAILURE', `${name}: features staged by the ${x.engine} engine`);
   checkDataset(name, kind, d, k, x, y, sampleWeight);
   const rows = y.length;
   let labels = new Int32Array(0);

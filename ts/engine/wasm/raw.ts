@@ -19,7 +19,7 @@ import { MinibatchError } from '../../errors.js';
 import { faultError, type Fault } from '../fault.js';
 import { nodeBuiltin } from '../../runtime.js';
 
-export { RawConfig, RawObjective, RawOptimizer, RawTrainer } from '../../wasm/minibatch_wasm.js';
+export { RawConfig, RawFeatures, RawObjective, RawOptimizer, RawTrainer } from '../../wasm/minibatch_wasm.js';
 import type { RawError } from '../../wasm/minibatch_wasm.js';
 const { simdEnabled } = glue;
 export type Glue = typeof glue;
@@ -124,6 +124,13 @@ function isSources(source: WasmSource | WasmSources | undefined): source is Wasm
     !(source instanceof ArrayBuffer) &&
     Object.prototype.toString.call(source) !== '[object SharedArrayBuffer]'
   );
+}
+
+/** The linear memory of a loaded module (for views on data being copied in; re-create them after any call that may allocate). */
+export function wasmMemory(g: Glue): WebAssembly.Memory {
+  const m = g === glue ? memory : g === threadedGlue ? threadedMemory : null;
+  if (!m) throw engineFailure(new Error('the module is not loaded'));
+  return m;
 }
 
 /** The module (one thread), once initWasm() has resolved. */
