@@ -65,31 +65,13 @@ function rawConfig(glue: Glue, spec: SessionSpec): RawConfig {
   c.fitIntercept = spec.fitIntercept;
   c.clipValue = spec.clipValue;
   c.clipNorm = spec.clipNorm;
-  c.weightDecay = o.weightDecay;
-  switch (o.type) {
-    case 'sgd':
-      c.momentum = o.momentum;
-      c.dampening = o.dampening;
-      c.nesterov = o.nesterov;
-      break;
-    case 'adagrad':
-      c.lrDecay = o.lrDecay;
-      c.initialAccumulator = o.initialAccumulator;
-      c.eps = o.eps;
-      break;
-    case 'rmsprop':
-      c.alpha = o.alpha;
-      c.eps = o.eps;
-      c.momentum = o.momentum;
-      c.centered = o.centered;
-      break;
-    case 'adam':
-    case 'adamw':
-      c.beta1 = o.beta1;
-      c.beta2 = o.beta2;
-      c.eps = o.eps;
-      c.amsgrad = o.amsgrad;
-      break;
+  // every hyperparameter of the spec by its name: RawConfig has a field of the same name for each
+  // (crates/minibatch-wasm), so a new optimizer needs no arm here; a name it lacks is a failure
+  const fields = c as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(o)) {
+    if (key === 'type') continue;
+    if (!(key in c)) throw new MinibatchError('ENGINE_FAILURE', `the wasm engine has no optimizer setting ${key}`);
+    fields[key] = value;
   }
   return c;
 }
