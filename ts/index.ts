@@ -9,7 +9,7 @@ export { FIT_DEFAULTS } from './train/options.js';
 export { OPTIMIZER_DEFAULTS, type OptimizerOption, type OptimizerName, type ClipOptions } from './train/optimizers.js';
 export type { LearningRateOption, ScheduleOption } from './train/schedules.js';
 export type { EarlyStoppingOption } from './train/early-stopping.js';
-export type { History, StopReason, TrainingState } from './train/loop.js';
+export type { History, StopReason, TrainingState, ParameterPath } from './train/loop.js';
 export type { FeaturesInput, Matrix } from './data/matrix.js';
 export { Dataset, type FromArraysOptions, type FromObjectsOptions } from './data/dataset.js';
 export { CSVStream, shuffleBuffer, type Chunk, type StreamCSVOptions, type ShuffleBufferOptions } from './data/stream.js';
