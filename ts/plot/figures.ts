@@ -1,0 +1,220 @@
+/**
+ * The figures as declarative specs: Vega-Lite for the curves, Vega for the paths figure (Vega's
+ * isocontour transform draws the contours; Vega-Lite has no contour mark). Plain JSON, no
+ * plotting code: ./render.ts draws them headless in Node, the demo page draws the same specs
+ * with Vega in the browser.
+ */
+import type { Domain, PathRun } from './descent.js';
+
+/** A JSON spec (Vega-Lite when it has `mark` or `layer`, else Vega). */
+export type Spec = Record<string, unknown>;
+
+/** One descent's curve: y against x. */
+export interface Series {
+  readonly label: string;
+  readonly x: readonly number[];
+  readonly y: readonly number[];
+}
+
+/** Batch, mini-batch, stochastic (and more): a fixed, colour-blind-safe order (Tableau 10). */
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#9c755f'];
+
+/** The same colour for the same descent in every figure: batch blue, stochastic red, mini-batches the others in turn. */
+export function descentColors(labels: readonly string[]): string[] {
+  const others = PALETTE.filter((_, i) => i !== 0 && i !== 2);
+  let k = 0;
+  return labels.map((l) => (l.startsWith('batch') ? PALETTE[0] : l.startsWith('stochastic') ? PALETTE[2] : others[k++ % others.length]));
+}
+
+const SCHEMA_VL = 'https://vega.github.io/schema/vega-lite/v6.json';
+const SCHEMA_VEGA = 'https://vega.github.io/schema/vega/v6.json';
+
+export interface CurveOptions {
+  readonly title: string;
+  readonly subtitle?: string;
+  readonly xTitle: string;
+  readonly yTitle: string;
+  readonly logX?: boolean;
+  readonly logY?: boolean;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** Lines of y against x, one per series, with a legend (Vega-Lite). */
+export function curvesSpec(series: readonly Series[], o: CurveOptions): Spec {
+  const values = series.flatMap((s) => s.x.map((x, i) => ({ series: s.label, x, y: s.y[i] })).filter((p) => Number.isFinite(p.y) && (!o.logX || p.x > 0) && (!o.logY || p.y > 0)));
+  return {
+    $schema: SCHEMA_VL,
+    title: { text: o.title, ...(o.subtitle ? { subtitle: o.subtitle } : {}), anchor: 'start' },
+    width: o.width ?? 560,
+    height: o.height ?? 320,
+    background: 'white',
+    data: { values },
+    mark: { type: 'line', strokeWidth: 1.6, clip: true },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: o.xTitle, scale: o.logX ? { type: 'log' } : { zero: false } },
+      y: { field: 'y', type: 'quantitative', title: o.yTitle, scale: o.logY ? { type: 'log' } : { zero: false } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        sort: series.map((s) => s.label),
+        scale: { domain: series.map((s) => s.label), range: descentColors(series.map((s) => s.label)) },
+        legend: { orient: 'top-right', labelLimit: 400 },
+      },
+    },
+  };
+}
+
+export interface PathsPanel {
+  readonly title: string;
+  readonly runs: readonly PathRun[];
+}
+
+export interface PathsFigure {
+  readonly panels: readonly PathsPanel[];
+  readonly domain: Domain;
+  readonly grid: { width: number; height: number; values: number[]; thresholds: number[] };
+  readonly optimum: { t0: number; t1: number };
+  readonly title: string;
+  readonly subtitle?: string;
+  /** Pixels of one panel. */
+  readonly cell?: { width: number; height: number };
+}
+
+/**
+ * The loss contours of the full objective over (θ₀, θ₁) with the descents' paths drawn over
+ * them, one panel per optimizer (Vega: the isocontour transform maps the grid into each panel).
+ */
+export function pathsSpec(f: PathsFigure): Spec {
+  const cellW = f.cell?.width ?? 380;
+  const cellH = f.cell?.height ?? 320;
+  const labels = f.panels[0]?.runs.map((r) => r.label) ?? [];
+  const points = f.panels.flatMap((panel) =>
+    panel.runs.flatMap((r) => r.theta0.map((t0, i) => ({ panel: panel.title, run: r.label, order: labels.indexOf(r.label), i, t0, t1: r.theta1[i] }))),
+  );
+  const start = f.panels.flatMap((panel) => panel.runs.slice(0, 1).map((r) => ({ panel: panel.title, t0: r.theta0[0], t1: r.theta1[0] })));
+  const { width: W, height: H } = f.grid;
+  return {
+    $schema: SCHEMA_VEGA,
+    title: { text: f.title, ...(f.subtitle ? { subtitle: f.subtitle } : {}), anchor: 'start', offset: 12 },
+    background: 'white',
+    padding: 10,
+    autosize: 'pad',
+    signals: [
+      { name: 'cellW', value: cellW },
+      { name: 'cellH', value: cellH },
+    ],
+    data: [
+      {
+        name: 'contours',
+        // scale and translate map grid coordinates (cells, row 0 at the lowest θ₁) to the panel's pixels
+        values: [{ width: W, height: H, values: f.grid.values, scale: [cellW / W, -cellH / H], translate: [0, cellH] }],
+        transform: [{ type: 'isocontour', thresholds: f.grid.thresholds, smooth: true }],
+      },
+      { name: 'points', values: points },
+      { name: 'start', values: start },
+      { name: 'optimum', values: [{ t0: f.optimum.t0, t1: f.optimum.t1 }] },
+      { name: 'panels', values: f.panels.map((p) => ({ panel: p.title })) },
+    ],
+    scales: [
+      { name: 'x', type: 'linear', domain: [...f.domain.t0], range: [0, { signal: 'cellW' }], zero: false, nice: false },
+      { name: 'y', type: 'linear', domain: [...f.domain.t1], range: [{ signal: 'cellH' }, 0], zero: false, nice: false },
+      { name: 'color', type: 'ordinal', domain: labels, range: descentColors(labels) },
+      { name: 'level', type: 'linear', domain: [0, f.grid.thresholds.length - 1], range: ['#c7c7c7', '#6b6b6b'] },
+    ],
+    layout: { columns: Math.min(3, f.panels.length), padding: 24, bounds: 'full', align: 'all' },
+    legends: [{ stroke: 'color', title: null, orient: 'bottom', direction: 'horizontal', symbolType: 'stroke', symbolStrokeWidth: 2.5, labelLimit: 300 }],
+    marks: [
+      {
+        type: 'group',
+        from: { facet: { name: 'panel', data: 'points', groupby: 'panel' } },
+        sort: { field: 'datum.panel', order: 'ascending' },
+        title: { text: { signal: 'parent.panel' }, anchor: 'start', fontSize: 13 },
+        encode: { update: { width: { signal: 'cellW' }, height: { signal: 'cellH' }, stroke: { value: '#999' } } },
+        axes: [
+          { orient: 'bottom', scale: 'x', title: 'θ₀ (intercept)', grid: false, tickCount: 6 },
+          { orient: 'left', scale: 'y', title: 'θ₁ (slope)', grid: false, tickCount: 6 },
+        ],
+        // the drawing in a clipped group of its own (a clipped group would clip its axes too)
+        marks: [
+          {
+            type: 'group',
+            encode: { update: { width: { signal: 'cellW' }, height: { signal: 'cellH' }, clip: { value: true } } },
+            marks: [
+          {
+            type: 'shape',
+            from: { data: 'contours' },
+            encode: { update: { strokeWidth: { value: 1 }, stroke: { value: '#9a9a9a' }, fill: { value: null } } },
+            transform: [{ type: 'geoshape', field: 'datum.contour' }],
+          },
+          {
+            type: 'group',
+            from: { facet: { name: 'run', data: 'panel', groupby: ['run', 'order'] } },
+            sort: { field: 'datum.order', order: 'descending' },
+            marks: [
+              {
+                type: 'line',
+                from: { data: 'run' },
+                sort: { field: 'datum.i' },
+                encode: {
+                  update: {
+                    x: { scale: 'x', field: 't0' },
+                    y: { scale: 'y', field: 't1' },
+                    stroke: { scale: 'color', field: 'run' },
+                    strokeWidth: { value: 1.6 },
+                    strokeOpacity: { value: 0.9 },
+                  },
+                },
+              },
+              {
+                type: 'symbol',
+                from: { data: 'run' },
+                encode: {
+                  update: {
+                    x: { scale: 'x', field: 't0' },
+                    y: { scale: 'y', field: 't1' },
+                    fill: { scale: 'color', field: 'run' },
+                    size: { value: 9 },
+                    opacity: { signal: "datum.run === 'stochastic (b = 1)' ? 0 : 0.8" },
+                  },
+                },
+              },
+            ],
+          },
+          {
+            type: 'symbol',
+            from: { data: 'optimum' },
+            encode: {
+              update: {
+                x: { scale: 'x', field: 't0' },
+                y: { scale: 'y', field: 't1' },
+                shape: { value: 'cross' },
+                size: { value: 140 },
+                fill: { value: 'black' },
+                tooltip: { value: 'least squares (minimum of J)' },
+              },
+            },
+          },
+          {
+            type: 'symbol',
+            from: { data: 'start' },
+            encode: {
+              update: {
+                x: { scale: 'x', field: 't0' },
+                y: { scale: 'y', field: 't1' },
+                shape: { value: 'circle' },
+                size: { value: 60 },
+                fill: { value: 'white' },
+                stroke: { value: 'black' },
+                strokeWidth: { value: 1.5 },
+              },
+            },
+          },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
