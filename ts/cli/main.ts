@@ -116,6 +116,7 @@ function program(): Command {
     .addOption(new Option('--engine <name>', 'wasm or js').choices(['wasm', 'js']))
     .option('--out <paths.svg>', 'the figure (.svg or .png)', 'paths.svg')
     .option('--json', 'print the final points as JSON')
+    .option('--quiet', 'accepted for symmetry (paths shows no progress)')
     .action(async (o) => {
       process.exitCode = await paths(o, output(o));
     });
