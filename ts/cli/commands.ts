@@ -422,7 +422,7 @@ export async function paths(
         grid: lossGrid(line, domain),
         optimum: opt,
         title: 'Gradient descent paths over the loss contours of J(θ₀, θ₁) = ½·mean((θ₀ + θ₁x − y)²)',
-        subtitle: `${f.rows} rows of y = 4 − 2x + noise (seed ${f.seed}); each descent ${f.updates} updates from θ = (0, 0) (○); + is the least-squares minimum`,
+        subtitle: `${f.rows} rows of y = 4 − 2x + noise (seed ${f.seed}); each descent ${f.updates} updates from θ = (0, 0) (the circle); the cross is the least-squares minimum`,
       }),
       f.out,
     );

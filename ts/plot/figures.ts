@@ -73,9 +73,15 @@ export interface PathsPanel {
 
 export interface PathsFigure {
   readonly panels: readonly PathsPanel[];
-  readonly domain: Domain;
-  readonly grid: { width: number; height: number; values: number[]; thresholds: number[] };
-  readonly optimum: { t0: number; t1: number };
+  /** The frame; null: around the points (a figure whose points arrive later). */
+  readonly domain: Domain | null;
+  /** J on a grid over the domain, for the contours; null: no contours (more than two parameters). */
+  readonly grid: { width: number; height: number; values: number[]; thresholds: number[] } | null;
+  readonly optimum: { t0: number; t1: number } | null;
+  /** The common start (default: each panel's first point). */
+  readonly start?: { t0: number; t1: number };
+  /** The axis titles (default θ₀ (intercept), θ₁ (slope)). */
+  readonly axes?: readonly [string, string];
   readonly title: string;
   readonly subtitle?: string;
   /** Pixels of one panel. */
@@ -93,8 +99,11 @@ export function pathsSpec(f: PathsFigure): Spec {
   const points = f.panels.flatMap((panel) =>
     panel.runs.flatMap((r) => r.theta0.map((t0, i) => ({ panel: panel.title, run: r.label, order: labels.indexOf(r.label), i, t0, t1: r.theta1[i] }))),
   );
-  const start = f.panels.flatMap((panel) => panel.runs.slice(0, 1).map((r) => ({ panel: panel.title, t0: r.theta0[0], t1: r.theta1[0] })));
-  const { width: W, height: H } = f.grid;
+  const start = f.start ? [f.start] : f.panels.flatMap((panel) => panel.runs.slice(0, 1).map((r) => ({ t0: r.theta0[0], t1: r.theta1[0] })));
+  const grid = f.grid;
+  const [xTitle, yTitle] = f.axes ?? ['θ₀ (intercept)', 'θ₁ (slope)'];
+  // without a frame, the scales take the extent of the points and the start
+  const extent = (field: string) => ({ fields: [{ data: 'points', field }, { data: 'start', field }] });
   return {
     $schema: SCHEMA_VEGA,
     title: { text: f.title, ...(f.subtitle ? { subtitle: f.subtitle } : {}), anchor: 'start', offset: 12 },
@@ -109,32 +118,33 @@ export function pathsSpec(f: PathsFigure): Spec {
       {
         name: 'contours',
         // scale and translate map grid coordinates (cells, row 0 at the lowest θ₁) to the panel's pixels
-        values: [{ width: W, height: H, values: f.grid.values, scale: [cellW / W, -cellH / H], translate: [0, cellH] }],
-        transform: [{ type: 'isocontour', thresholds: f.grid.thresholds, smooth: true }],
+        values: grid ? [{ width: grid.width, height: grid.height, values: grid.values, scale: [cellW / grid.width, -cellH / grid.height], translate: [0, cellH] }] : [],
+        transform: grid ? [{ type: 'isocontour', thresholds: grid.thresholds, smooth: true }] : [],
       },
       { name: 'points', values: points },
       { name: 'start', values: start },
-      { name: 'optimum', values: [{ t0: f.optimum.t0, t1: f.optimum.t1 }] },
-      { name: 'panels', values: f.panels.map((p) => ({ panel: p.title })) },
+      { name: 'optimum', values: f.optimum ? [{ t0: f.optimum.t0, t1: f.optimum.t1 }] : [] },
+      { name: 'panels', values: f.panels.map((p, index) => ({ panel: p.title, index })) },
     ],
     scales: [
-      { name: 'x', type: 'linear', domain: [...f.domain.t0], range: [0, { signal: 'cellW' }], zero: false, nice: false },
-      { name: 'y', type: 'linear', domain: [...f.domain.t1], range: [{ signal: 'cellH' }, 0], zero: false, nice: false },
+      { name: 'x', type: 'linear', domain: f.domain ? [...f.domain.t0] : extent('t0'), range: [0, { signal: 'cellW' }], zero: false, nice: !f.domain },
+      { name: 'y', type: 'linear', domain: f.domain ? [...f.domain.t1] : extent('t1'), range: [{ signal: 'cellH' }, 0], zero: false, nice: !f.domain },
       { name: 'color', type: 'ordinal', domain: labels, range: descentColors(labels) },
-      { name: 'level', type: 'linear', domain: [0, f.grid.thresholds.length - 1], range: ['#c7c7c7', '#6b6b6b'] },
     ],
     layout: { columns: Math.min(3, f.panels.length), padding: 24, bounds: 'full', align: 'all' },
     legends: [{ stroke: 'color', title: null, orient: 'bottom', direction: 'horizontal', symbolType: 'stroke', symbolStrokeWidth: 2.5, labelLimit: 300 }],
     marks: [
       {
         type: 'group',
-        from: { facet: { name: 'panel', data: 'points', groupby: 'panel' } },
-        sort: { field: 'datum.panel', order: 'ascending' },
+        // one panel per entry of 'panels', in their order, even before it has points
+        from: { data: 'panels' },
+        sort: { field: 'datum.index', order: 'ascending' },
+        data: [{ name: 'panel', source: 'points', transform: [{ type: 'filter', expr: 'datum.panel === parent.panel' }] }],
         title: { text: { signal: 'parent.panel' }, anchor: 'start', fontSize: 13 },
         encode: { update: { width: { signal: 'cellW' }, height: { signal: 'cellH' }, stroke: { value: '#999' } } },
         axes: [
-          { orient: 'bottom', scale: 'x', title: 'θ₀ (intercept)', grid: false, tickCount: 6 },
-          { orient: 'left', scale: 'y', title: 'θ₁ (slope)', grid: false, tickCount: 6 },
+          { orient: 'bottom', scale: 'x', title: xTitle, grid: false, tickCount: 6 },
+          { orient: 'left', scale: 'y', title: yTitle, grid: false, tickCount: 6 },
         ],
         // the drawing in a clipped group of its own (a clipped group would clip its axes too)
         marks: [
