@@ -24,8 +24,17 @@ function emit(value: unknown): void {
 
 /** Plotting is loaded only when a figure is written (Vega is large; `import 'minibatch'` never loads it). */
 async function plot(spec: Spec, file: string): Promise<void> {
-  const { writeFigure } = await import('../plot/render.js');
-  await writeFigure(spec, file);
+  let render: typeof import('../plot/render.js');
+  try {
+    render = await import('../plot/render.js');
+  } catch (e) {
+    // vega and vega-lite are optional dependencies (npm install --omit=optional leaves them out)
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new CliError(`writing ${file} needs the optional dependencies vega and vega-lite: npm install vega vega-lite`, EXIT.input);
+    }
+    throw e;
+  }
+  await render.writeFigure(spec, file);
 }
 
 /** Ctrl-C stops training gracefully (the model keeps what it learned); a second one exits at once. */
