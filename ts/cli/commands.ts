@@ -41,8 +41,8 @@ async function plot(spec: Spec, file: string): Promise<void> {
 function interruptible(): { signal: AbortSignal; interrupted: () => boolean; release: () => void } {
   const controller = new AbortController();
   const onSigint = () => {
+    // the summary that follows says 'aborted' (a line written here would fight the progress bar)
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    process.stderr.write('\nminibatch: stopping after this batch (Ctrl-C again to quit at once)\n');
     controller.abort();
   };
   process.on('SIGINT', onSigint);
