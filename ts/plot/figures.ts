@@ -66,6 +66,14 @@ export function curvesSpec(series: readonly Series[], o: CurveOptions): Spec {
   };
 }
 
+/** A point's position in a paths panel. */
+const AT_THETA = { x: { scale: 'x', field: 't0' }, y: { scale: 'y', field: 't1' } };
+
+/** A symbol at each (t0, t1) of a data set. */
+function marker(data: string, look: Record<string, unknown>): Spec {
+  return { type: 'symbol', from: { data }, encode: { update: { ...AT_THETA, ...look } } };
+}
+
 export interface PathsPanel {
   readonly title: string;
   readonly runs: readonly PathRun[];
@@ -152,75 +160,39 @@ export function pathsSpec(f: PathsFigure): Spec {
             type: 'group',
             encode: { update: { width: { signal: 'cellW' }, height: { signal: 'cellH' }, clip: { value: true } } },
             marks: [
-          {
-            type: 'shape',
-            from: { data: 'contours' },
-            encode: { update: { strokeWidth: { value: 1 }, stroke: { value: '#9a9a9a' }, fill: { value: null } } },
-            transform: [{ type: 'geoshape', field: 'datum.contour' }],
-          },
-          {
-            type: 'group',
-            from: { facet: { name: 'run', data: 'panel', groupby: ['run', 'order'] } },
-            sort: { field: 'datum.order', order: 'descending' },
-            marks: [
               {
-                type: 'line',
-                from: { data: 'run' },
-                sort: { field: 'datum.i' },
-                encode: {
-                  update: {
-                    x: { scale: 'x', field: 't0' },
-                    y: { scale: 'y', field: 't1' },
-                    stroke: { scale: 'color', field: 'run' },
-                    strokeWidth: { value: 1.6 },
-                    strokeOpacity: { value: 0.9 },
-                  },
-                },
+                type: 'shape',
+                from: { data: 'contours' },
+                encode: { update: { strokeWidth: { value: 1 }, stroke: { value: '#9a9a9a' }, fill: { value: null } } },
+                transform: [{ type: 'geoshape', field: 'datum.contour' }],
               },
               {
-                type: 'symbol',
-                from: { data: 'run' },
-                encode: {
-                  update: {
-                    x: { scale: 'x', field: 't0' },
-                    y: { scale: 'y', field: 't1' },
+                type: 'group',
+                from: { facet: { name: 'run', data: 'panel', groupby: ['run', 'order'] } },
+                sort: { field: 'datum.order', order: 'descending' },
+                marks: [
+                  {
+                    type: 'line',
+                    from: { data: 'run' },
+                    sort: { field: 'datum.i' },
+                    encode: {
+                      update: {
+                        ...AT_THETA,
+                        stroke: { scale: 'color', field: 'run' },
+                        strokeWidth: { value: 1.6 },
+                        strokeOpacity: { value: 0.9 },
+                      },
+                    },
+                  },
+                  marker('run', {
                     fill: { scale: 'color', field: 'run' },
                     size: { value: 9 },
                     opacity: { signal: "datum.run === 'stochastic (b = 1)' ? 0 : 0.8" },
-                  },
-                },
+                  }),
+                ],
               },
-            ],
-          },
-          {
-            type: 'symbol',
-            from: { data: 'optimum' },
-            encode: {
-              update: {
-                x: { scale: 'x', field: 't0' },
-                y: { scale: 'y', field: 't1' },
-                shape: { value: 'cross' },
-                size: { value: 140 },
-                fill: { value: 'black' },
-                tooltip: { value: 'least squares (minimum of J)' },
-              },
-            },
-          },
-          {
-            type: 'symbol',
-            from: { data: 'start' },
-            encode: {
-              update: {
-                x: { scale: 'x', field: 't0' },
-                y: { scale: 'y', field: 't1' },
-                shape: { value: 'circle' },
-                size: { value: 60 },
-                fill: { value: 'white' },
-                stroke: { value: 'black' },
-                strokeWidth: { value: 1.5 },
-              },
-            },
-          },
+              marker('optimum', { shape: { value: 'cross' }, size: { value: 140 }, fill: { value: 'black' }, tooltip: { value: 'least squares (minimum of J)' } }),
+              marker('start', { shape: { value: 'circle' }, size: { value: 60 }, fill: { value: 'white' }, stroke: { value: 'black' }, strokeWidth: { value: 1.5 } }),
             ],
           },
         ],
