@@ -98,6 +98,34 @@ describe('minibatch train / predict / evaluate', () => {
     expect(readFileSync(out, 'utf8').trim().split('\n').slice(1).map(Number)).toEqual(Array.from(pred));
   });
 
+  it('--resume continues a saved training bit-identically; --record-path, --validation and --sample-weight reach the fit', () => {
+    const dir = tmp();
+    const flags = ['--target', 'progression', '--lr', '0.05', '--seed', '4', '--tolerance', 'none', '--quiet'];
+    expect(run('train', DIABETES, ...flags, '--epochs', '6', '--save', join(dir, 'whole.json')).code).toBe(0);
+    expect(run('train', DIABETES, ...flags, '--epochs', '3', '--save', join(dir, 'half.json')).code).toBe(0);
+    const r = run('train', DIABETES, ...flags, '--epochs', '6', '--resume', join(dir, 'half.json'), '--save', join(dir, 'resumed.json'), '--record-path', join(dir, 'path.json'), '--json');
+    expect(r.code).toBe(0);
+    const whole = LinearRegression.fromJSON(readFileSync(join(dir, 'whole.json'), 'utf8'));
+    const resumed = LinearRegression.fromJSON(readFileSync(join(dir, 'resumed.json'), 'utf8'));
+    expect(resumed.weights).toEqual(whole.weights);
+    expect(resumed.bias).toBe(whole.bias);
+    // the resumed fit recorded from update 3 · ⌈442 / 32⌉ = 42 to 84, its last record the saved θ
+    const path = JSON.parse(readFileSync(join(dir, 'path.json'), 'utf8'));
+    expect(path.iterations[0]).toBe(42);
+    expect(path.iterations.at(-1)).toBe(84);
+    expect(path.params.slice(-11)).toEqual([...resumed.weights, resumed.bias]);
+
+    const v = JSON.parse(run('train', DIABETES, ...flags, '--epochs', '3', '--validation', DIABETES, '--json').stdout);
+    expect(v.validationScore).toBeGreaterThan(0.3);
+    // weights of 0 and 2 by row: not the unweighted fit, and no weight column among the features
+    const lines = readFileSync(DIABETES, 'utf8').trim().split('\n');
+    writeFileSync(join(dir, 'w.csv'), lines.map((l, i) => `${l},${i === 0 ? 'w' : (i % 2) * 2}`).join('\n'));
+    const w = JSON.parse(run('train', join(dir, 'w.csv'), ...flags, '--epochs', '3', '--sample-weight', 'w', '--json').stdout);
+    expect(w.data.features).not.toContain('w');
+    expect(w.data.features).toHaveLength(10);
+    expect(w.finalLoss).not.toBe(v.finalLoss);
+  });
+
   it('progress is plain lines on stderr when piped', () => {
     const t = run('train', '--epochs', '3', '--tolerance', 'none');
     expect(t.code).toBe(0);

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Dataset, LinearRegression, LogisticRegression, SoftmaxRegression } from '../index.js';
 import type { EpochInfo, FitOptions, History } from '../index.js';
-import { CliError, EXIT, type FitFlags, type Loaded, type Model, fitOptions, loadModel, loadTraining, makeModel, modelFile, writeAtomic } from './common.js';
+import { CliError, DEFAULT_DATA, EXIT, type FitFlags, type Loaded, type Model, fitOptions, loadModel, loadTraining, makeModel, modelFile, writeAtomic } from './common.js';
 import { progress } from './progress.js';
 import type { Series, Spec } from '../plot/figures.js';
 
@@ -102,12 +102,39 @@ const descentLabel = (b: number, rows: number) => (b === 1 ? 'stochastic (b = 1)
 
 const scoreName = (kind: Loaded['kind']) => (kind === 'linear' ? 'R²' : 'accuracy');
 
-export async function train(file: string | undefined, f: ModelFlags & FitFlags & { save?: string; plot?: string }, out: Output): Promise<number> {
-  const loaded = await loadTraining(file, f.target, f.model, columns(f.features));
-  const options = fitOptions(f);
+export interface TrainFlags {
+  save?: string;
+  plot?: string;
+  validation?: string;
+  sampleWeight?: string;
+  resume?: string;
+  recordPath?: string;
+}
+
+/** A column of the training file as numbers (sample weights); `other` is any numeric column (a Dataset needs a feature). */
+async function column(file: string | undefined, name: string, other: string): Promise<Float32Array> {
+  return (await Dataset.fromCSV(file ?? DEFAULT_DATA.file, { target: name, targetType: 'number', features: [other] })).y!;
+}
+
+export async function train(file: string | undefined, f: ModelFlags & FitFlags & TrainFlags, out: Output): Promise<number> {
+  const loaded = await loadTraining(file, f.target, f.model, columns(f.features), f.sampleWeight ? [f.sampleWeight] : []);
+  const options: FitOptions = { ...fitOptions(f), ...(f.recordPath ? { recordPath: true } : {}) };
+  if (f.sampleWeight) options.sampleWeight = await column(file, f.sampleWeight, loaded.features[0]);
+  if (f.validation) {
+    const v = await modelRows(f.validation, { kind: loaded.kind, features: loaded.features }, loaded.target);
+    const y = v.labelEncoder ? v.labelEncoder.inverseTransform(v.y!) : v.y!;
+    options.validationData = [v.x.data, y];
+  }
   say(out, describeData(loaded, f.standardize));
-  const model = makeModel(loaded.kind, f);
+  let model: Model;
+  if (f.resume) {
+    const saved = await loadModel(f.resume);
+    if (saved.kind !== loaded.kind) throw new CliError(`${f.resume} is a ${saved.model.constructor.name}; this data calls for ${loaded.kind} regression (--model)`, EXIT.input);
+    model = saved.model;
+    options.resume = true;
+  } else model = makeModel(loaded.kind, f);
   const { history, epochs, interrupted } = await trainOne(model, loaded, options, 'train', out);
+  if (f.recordPath) await writeAtomic(f.recordPath, JSON.stringify({ size: history.path!.size, iterations: history.path!.iterations, params: Array.from(history.path!.params) }));
   const score = model.score(loaded.data);
   if (f.save) await writeAtomic(f.save, modelFile(model, loaded.features, loaded.target));
   if (f.plot) {
@@ -149,13 +176,14 @@ export async function train(file: string | undefined, f: ModelFlags & FitFlags &
     const val = history.valScore.length > 0 ? `, validation ${scoreName(loaded.kind)} ${history.valScore.at(-1)!.toFixed(4)}` : '';
     say(out, `final loss ${history.loss.at(-1)?.toPrecision(6) ?? '-'}, training ${scoreName(loaded.kind)} ${score.toFixed(4)}${val}`);
     if (f.save) say(out, `saved the model to ${f.save}`);
+    if (f.recordPath) say(out, `wrote the ${history.path!.iterations.length} recorded parameter vectors to ${f.recordPath}`);
     if (f.plot) say(out, `wrote ${f.plot}: the training loss per epoch`);
   }
   return interrupted ? EXIT.interrupted : EXIT.ok;
 }
 
 /** The rows of a CSV as the saved model needs them: its feature columns, in its order. */
-async function modelRows(file: string, saved: Awaited<ReturnType<typeof loadModel>>, target: string | undefined): Promise<Dataset> {
+async function modelRows(file: string, saved: { kind: Loaded['kind']; features: string[] | null }, target: string | undefined): Promise<Dataset> {
   if (!existsSync(file)) throw new CliError(`${file}: no such file`, EXIT.input);
   const features = saved.features ?? undefined;
   try {

@@ -97,16 +97,24 @@ export interface Loaded {
  * Reads a CSV with a header row. The model is the one asked for, or chosen from the target:
  * 0/1 values → logistic, other numbers → linear, anything else → softmax.
  */
-export async function loadTraining(file: string | undefined, target: string | undefined, model: string | undefined, features?: string[]): Promise<Loaded> {
+export async function loadTraining(
+  file: string | undefined,
+  target: string | undefined,
+  model: string | undefined,
+  features?: string[],
+  exclude: string[] = [],
+): Promise<Loaded> {
   const source = file ?? DEFAULT_DATA.file;
   if (file !== undefined && !existsSync(file)) throw new CliError(`${file}: no such file`, EXIT.input);
   const columns = await header(source);
   const t = target ?? (file === undefined ? DEFAULT_DATA.target : undefined);
   if (t === undefined) throw new CliError(`--target is required: the column to learn (one of: ${columns.join(', ')})`, EXIT.usage);
   if (!columns.includes(t)) throw new CliError(`unknown column ${JSON.stringify(t)} for --target; the columns are: ${columns.join(', ')}`, EXIT.usage);
-  for (const f of features ?? []) {
-    if (!columns.includes(f)) throw new CliError(`unknown column ${JSON.stringify(f)} for --features; the columns are: ${columns.join(', ')}`, EXIT.usage);
+  for (const f of [...(features ?? []), ...exclude]) {
+    if (!columns.includes(f)) throw new CliError(`unknown column ${JSON.stringify(f)}; the columns are: ${columns.join(', ')}`, EXIT.usage);
   }
+  // a column used otherwise (sample weights) is not a feature
+  if (!features && exclude.length > 0) features = columns.filter((c) => c !== t && !exclude.includes(c));
   let kind = model as ModelKind | undefined;
   if (kind === undefined || (model as string) === 'auto') {
     const probe = await Dataset.fromCSV(source, { target: t, targetType: 'auto', ...(features ? { features } : {}) });

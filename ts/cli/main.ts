@@ -67,7 +67,11 @@ function program(): Command {
       .description('train a model on a CSV file with a header row (default: the bundled breast-cancer data)')
       .argument('[data.csv]', 'the training data')
       .option('--save <model.json>', 'write the trained model (written to a temporary file, then renamed)')
-      .option('--plot <loss.svg>', 'write the loss curve (.svg, or .png)'),
+      .option('--plot <loss.svg>', 'write the loss curve (.svg, or .png)')
+      .option('--validation <file.csv>', 'validate on this file after every epoch (validationData)')
+      .option('--sample-weight <column>', 'weigh each row by this column (not a feature then)')
+      .option('--resume <model.json>', 'continue the training saved in this model (--epochs counts from its first epoch)')
+      .option('--record-path <path.json>', 'write θ before the first update and after every update (recordPath)'),
     { epochs: FIT_DEFAULTS.maxEpochs, tolerance: String(FIT_DEFAULTS.tolerance), lr: 0.1 },
   ).action(async (file, o) => {
     process.exitCode = await train(file, o, output(o));
