@@ -126,6 +126,22 @@ describe('minibatch train / predict / evaluate', () => {
     expect(w.finalLoss).not.toBe(v.finalLoss);
   });
 
+  it('--stream trains from the file read every epoch: the bits of the library stream fit', async () => {
+    const dir = tmp();
+    const r = run('train', DIABETES, '--target', 'progression', '--stream', '--shuffle-buffer-rows', '100', '--epochs', '3', '--lr', '0.05', '--seed', '8', '--tolerance', 'none', '--save', join(dir, 's.json'), '--json', '--quiet');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.data.rows).toBeNull();
+    expect(out.trainingScore).toBeNull();
+    const cli = LinearRegression.fromJSON(readFileSync(join(dir, 's.json'), 'utf8'));
+    const lib = new LinearRegression({ l2: 1e-4, standardize: true });
+    await lib.fit(Dataset.streamCSV(DIABETES, { target: 'progression', targetType: 'number' }), {
+      batchSize: 32, maxEpochs: 3, learningRate: 0.05, seed: 8, tolerance: null, shuffleBufferRows: 100,
+    });
+    expect(cli.weights).toEqual(lib.weights);
+    expect(cli.bias).toBe(lib.bias);
+  });
+
   it('progress is plain lines on stderr when piped', () => {
     const t = run('train', '--epochs', '3', '--tolerance', 'none');
     expect(t.code).toBe(0);

@@ -2,9 +2,24 @@
 import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Dataset, LinearRegression, LogisticRegression, SoftmaxRegression } from '../index.js';
+import { type CSVStream, Dataset, LinearRegression, LogisticRegression, SoftmaxRegression } from '../index.js';
 import type { EpochInfo, FitOptions, History } from '../index.js';
-import { CliError, DEFAULT_DATA, EXIT, type FitFlags, type Loaded, type Model, fitOptions, loadModel, loadTraining, makeModel, modelFile, writeAtomic } from './common.js';
+import {
+  CliError,
+  DEFAULT_DATA,
+  EXIT,
+  type FitFlags,
+  type Loaded,
+  type Model,
+  type Streamed,
+  fitOptions,
+  loadModel,
+  loadTraining,
+  makeModel,
+  modelFile,
+  openStream,
+  writeAtomic,
+} from './common.js';
 import { progress } from './progress.js';
 import type { Series, Spec } from '../plot/figures.js';
 
@@ -72,12 +87,12 @@ interface EpochPoint {
 }
 
 /** One fit with progress; the epochs as they came (for the plots) and the history. */
-async function trainOne(model: Model, loaded: Loaded, options: FitOptions, label: string, out: Output): Promise<{ history: History; epochs: EpochPoint[]; interrupted: boolean }> {
+async function trainOne(model: Model, data: Dataset | CSVStream, options: FitOptions, label: string, out: Output): Promise<{ history: History; epochs: EpochPoint[]; interrupted: boolean }> {
   const epochs: EpochPoint[] = [];
   const bar = progress(options.maxEpochs ?? 100, label, out.quiet);
   const stop = interruptible();
   try {
-    const history = await model.fit(loaded.data, {
+    const history = await model.fit(data, {
       ...options,
       signal: stop.signal,
       onEpochEnd: (e: EpochInfo) => {
@@ -92,9 +107,10 @@ async function trainOne(model: Model, loaded: Loaded, options: FitOptions, label
   }
 }
 
-function describeData(l: Loaded, standardize: boolean): string {
+function describeData(l: Loaded | Streamed, standardize: boolean): string {
   const kinds = { linear: 'linear regression', logistic: 'logistic regression', softmax: 'softmax regression' };
-  return `${l.name}: ${l.data.rows} rows × ${l.data.nFeatures} features, target "${l.target}"; ${kinds[l.kind]}${standardize ? ', standardized features' : ''}`;
+  const size = 'stream' in l ? `streamed, ${l.features.length} features` : `${l.data.rows} rows × ${l.data.nFeatures} features`;
+  return `${l.name}: ${size}, target "${l.target}"; ${kinds[l.kind]}${standardize ? ', standardized features' : ''}`;
 }
 
 /** How the figures and tables name a batch size (the figures colour by the name). */
@@ -109,6 +125,8 @@ export interface TrainFlags {
   sampleWeight?: string;
   resume?: string;
   recordPath?: string;
+  stream?: boolean;
+  shuffleBufferRows?: number;
 }
 
 /** A column of the training file as numbers (sample weights); `other` is any numeric column (a Dataset needs a feature). */
@@ -117,8 +135,16 @@ async function column(file: string | undefined, name: string, other: string): Pr
 }
 
 export async function train(file: string | undefined, f: ModelFlags & FitFlags & TrainFlags, out: Output): Promise<number> {
-  const loaded = await loadTraining(file, f.target, f.model, columns(f.features), f.sampleWeight ? [f.sampleWeight] : []);
-  const options: FitOptions = { ...fitOptions(f), ...(f.recordPath ? { recordPath: true } : {}) };
+  const loaded = f.stream
+    ? await openStream(file, f.target, f.model, columns(f.features))
+    : await loadTraining(file, f.target, f.model, columns(f.features), f.sampleWeight ? [f.sampleWeight] : []);
+  const data = 'stream' in loaded ? loaded.stream : loaded.data;
+  const rows = 'stream' in loaded ? null : loaded.data.rows;
+  const options: FitOptions = {
+    ...fitOptions(f),
+    ...(f.recordPath ? { recordPath: true } : {}),
+    ...(f.shuffleBufferRows !== undefined ? { shuffleBufferRows: f.shuffleBufferRows } : {}),
+  };
   if (f.sampleWeight) options.sampleWeight = await column(file, f.sampleWeight, loaded.features[0]);
   if (f.validation) {
     const v = await modelRows(f.validation, { kind: loaded.kind, features: loaded.features }, loaded.target);
@@ -133,14 +159,15 @@ export async function train(file: string | undefined, f: ModelFlags & FitFlags &
     model = saved.model;
     options.resume = true;
   } else model = makeModel(loaded.kind, f);
-  const { history, epochs, interrupted } = await trainOne(model, loaded, options, 'train', out);
+  const { history, epochs, interrupted } = await trainOne(model, data, options, 'train', out);
   if (f.recordPath) await writeAtomic(f.recordPath, JSON.stringify({ size: history.path!.size, iterations: history.path!.iterations, params: Array.from(history.path!.params) }));
-  const score = model.score(loaded.data);
+  // a stream is not read again for the score
+  const score = 'stream' in loaded ? null : model.score(loaded.data);
   if (f.save) await writeAtomic(f.save, modelFile(model, loaded.features, loaded.target));
   if (f.plot) {
     const { curvesSpec } = await import('../plot/figures.js');
     await plot(
-      curvesSpec([{ label: descentLabel(f.batchSize, loaded.data.rows), x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.loss) }], {
+      curvesSpec([{ label: descentLabel(f.batchSize, rows ?? Infinity), x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.loss) }], {
         title: `Training loss, ${loaded.name}`,
         subtitle: `${model.constructor.name}, batch size ${f.batchSize}, ${history.stopReason}`,
         xTitle: 'epoch',
@@ -152,7 +179,7 @@ export async function train(file: string | undefined, f: ModelFlags & FitFlags &
   }
   if (out.json) {
     emit({
-      data: { file: loaded.name, rows: loaded.data.rows, features: loaded.features, target: loaded.target },
+      data: { file: loaded.name, rows, features: loaded.features, target: loaded.target },
       model: model.constructor.name,
       stopReason: history.stopReason,
       epochs: history.epochs,
@@ -162,7 +189,7 @@ export async function train(file: string | undefined, f: ModelFlags & FitFlags &
       threads: history.threads,
       loss: history.loss,
       finalLoss: history.loss.at(-1) ?? null,
-      trainingScore: { [scoreName(loaded.kind)]: score },
+      trainingScore: score === null ? null : { [scoreName(loaded.kind)]: score },
       validationScore: history.valScore.at(-1) ?? null,
       saved: f.save ?? null,
       plot: f.plot ?? null,
@@ -174,7 +201,8 @@ export async function train(file: string | undefined, f: ModelFlags & FitFlags &
         (history.threads > 1 ? ` with ${history.threads} threads` : ''),
     );
     const val = history.valScore.length > 0 ? `, validation ${scoreName(loaded.kind)} ${history.valScore.at(-1)!.toFixed(4)}` : '';
-    say(out, `final loss ${history.loss.at(-1)?.toPrecision(6) ?? '-'}, training ${scoreName(loaded.kind)} ${score.toFixed(4)}${val}`);
+    const training = score === null ? '' : `, training ${scoreName(loaded.kind)} ${score.toFixed(4)}`;
+    say(out, `final loss ${history.loss.at(-1)?.toPrecision(6) ?? '-'}${training}${val}`);
     if (f.save) say(out, `saved the model to ${f.save}`);
     if (f.recordPath) say(out, `wrote the ${history.path!.iterations.length} recorded parameter vectors to ${f.recordPath}`);
     if (f.plot) say(out, `wrote ${f.plot}: the training loss per epoch`);
@@ -347,7 +375,7 @@ export async function compare(
   let interrupted = false;
   for (const b of sizes) {
     const label = descentLabel(b, loaded.data.rows);
-    const r = await trainOne(makeModel(loaded.kind, f), loaded, { ...options, batchSize: b }, `b=${b}`, out);
+    const r = await trainOne(makeModel(loaded.kind, f), loaded.data, { ...options, batchSize: b }, `b=${b}`, out);
     runs.push({ batchSize: b, label, epochs: r.epochs, history: r.history });
     if (r.interrupted) {
       interrupted = true;

@@ -5,6 +5,7 @@
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import {
+  type CSVStream,
   Dataset,
   DivergenceError,
   InvalidDataError,
@@ -110,9 +111,7 @@ export async function loadTraining(
   const t = target ?? (file === undefined ? DEFAULT_DATA.target : undefined);
   if (t === undefined) throw new CliError(`--target is required: the column to learn (one of: ${columns.join(', ')})`, EXIT.usage);
   if (!columns.includes(t)) throw new CliError(`unknown column ${JSON.stringify(t)} for --target; the columns are: ${columns.join(', ')}`, EXIT.usage);
-  for (const f of [...(features ?? []), ...exclude]) {
-    if (!columns.includes(f)) throw new CliError(`unknown column ${JSON.stringify(f)}; the columns are: ${columns.join(', ')}`, EXIT.usage);
-  }
+  checkColumns(columns, [...(features ?? []), ...exclude]);
   // a column used otherwise (sample weights) is not a feature
   if (!features && exclude.length > 0) features = columns.filter((c) => c !== t && !exclude.includes(c));
   let kind = model as ModelKind | undefined;
@@ -122,6 +121,45 @@ export async function loadTraining(
   }
   const data = await Dataset.fromCSV(source, { target: t, targetType: kind === 'softmax' ? 'category' : 'number', ...(features ? { features } : {}) });
   return { data, name: file ?? DEFAULT_DATA.name, kind, features: [...data.featureNames], target: t };
+}
+
+/** Training rows read from the file every epoch (Dataset.streamCSV): data larger than memory. */
+export interface Streamed {
+  readonly stream: CSVStream;
+  readonly name: string;
+  readonly kind: ModelKind;
+  readonly features: string[];
+  readonly target: string;
+}
+
+/**
+ * A CSV to train on as a stream. The model is the one asked for, or chosen from the first chunk's
+ * targets as loadTraining does (labels are classes; a first pass over the file learns them).
+ */
+export async function openStream(file: string | undefined, target: string | undefined, model: string | undefined, features: string[] | undefined, chunkRows?: number): Promise<Streamed> {
+  if (file === undefined) throw new CliError('--stream needs a data file', EXIT.usage);
+  if (!existsSync(file)) throw new CliError(`${file}: no such file`, EXIT.input);
+  const columns = await header(file);
+  if (target === undefined) throw new CliError(`--target is required: the column to learn (one of: ${columns.join(', ')})`, EXIT.usage);
+  checkColumns(columns, [target, ...(features ?? [])]);
+  const open = (targetType: 'auto' | 'number' | 'category') => Dataset.streamCSV(file, { target, targetType, ...(features ? { features } : {}), ...(chunkRows ? { chunkRows } : {}) });
+  let kind = model as ModelKind | undefined;
+  if (kind === undefined || (model as string) === 'auto') {
+    const probe = open('auto');
+    for await (const chunk of probe) {
+      kind = probe.labelEncoder ? 'softmax' : chunk.y.every((v) => v === 0 || v === 1) ? 'logistic' : 'linear';
+      break;
+    }
+  }
+  const stream = open(kind === 'softmax' ? 'category' : 'number');
+  return { stream, name: file, kind: kind ?? 'linear', features: features ?? columns.filter((c) => c !== target), target };
+}
+
+/** An unknown column is a usage error that lists the file's columns. */
+function checkColumns(columns: string[], wanted: string[]): void {
+  for (const c of wanted) {
+    if (!columns.includes(c)) throw new CliError(`unknown column ${JSON.stringify(c)}; the columns are: ${columns.join(', ')}`, EXIT.usage);
+  }
 }
 
 export function makeModel(kind: ModelKind, o: { l2: number; l1: number; standardize: boolean; intercept: boolean }): Model {

@@ -71,7 +71,9 @@ function program(): Command {
       .option('--validation <file.csv>', 'validate on this file after every epoch (validationData)')
       .option('--sample-weight <column>', 'weigh each row by this column (not a feature then)')
       .option('--resume <model.json>', 'continue the training saved in this model (--epochs counts from its first epoch)')
-      .option('--record-path <path.json>', 'write θ before the first update and after every update (recordPath)'),
+      .option('--record-path <path.json>', 'write θ before the first update and after every update (recordPath)')
+      .option('--stream', 'read the file again every epoch instead of holding it in memory (data larger than memory)')
+      .option('--shuffle-buffer-rows <n>', 'with --stream: rows of the seeded shuffle buffer', integer('--shuffle-buffer-rows')),
     { epochs: FIT_DEFAULTS.maxEpochs, tolerance: String(FIT_DEFAULTS.tolerance), lr: 0.1 },
   ).action(async (file, o) => {
     process.exitCode = await train(file, o, output(o));
