@@ -49,7 +49,7 @@ async function plot(spec: Spec, file: string): Promise<void> {
     }
     throw e;
   }
-  await render.writeFigure(spec, file);
+  await writeAtomic(file, await render.renderFigure(spec, file));
 }
 
 /** Ctrl-C stops training gracefully (the model keeps what it learned); a second one exits at once. */

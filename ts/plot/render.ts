@@ -3,7 +3,6 @@
  * through `view.toSVG()` (no canvas needed), PNG through @resvg/resvg-js when it is installed.
  * Only the CLI loads this module, by a dynamic import: `import 'minibatch'` never loads Vega.
  */
-import { rename, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
@@ -35,12 +34,8 @@ export async function toPNG(svg: string): Promise<Uint8Array> {
   return new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } }).render().asPng();
 }
 
-/** Writes the figure as SVG or PNG (by the file's extension), through a temporary file and a rename. */
-export async function writeFigure(spec: Spec, file: string): Promise<void> {
+/** The figure as SVG text, or PNG bytes for a file name ending in .png. */
+export async function renderFigure(spec: Spec, file: string): Promise<string | Uint8Array> {
   const svg = await toSVG(spec);
-  const ext = extname(file).toLowerCase();
-  const bytes = ext === '.png' ? await toPNG(svg) : svg;
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, file);
+  return extname(file).toLowerCase() === '.png' ? toPNG(svg) : svg;
 }
