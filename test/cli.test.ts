@@ -183,6 +183,10 @@ describe('minibatch compare and paths', () => {
     for (const p of out.panels) for (const run of p.runs) expect(run.final.loss).toBeGreaterThan(j0 - 1e-9);
     const svg = readFileSync(file, 'utf8');
     for (const s of ['sgd, learning rate 0.1', 'adam, learning rate 0.1', 'θ₀ (intercept)', 'mini-batch (b = 16)']) expect(svg).toContain(s);
+    // PNG by the file's extension (through @resvg/resvg-js)
+    const png = join(dir, 'paths.png');
+    expect(run('paths', '--updates', '5', '--out', png, '--quiet').code).toBe(0);
+    expect([...readFileSync(png).subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   });
 });
 

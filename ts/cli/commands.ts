@@ -360,7 +360,7 @@ export interface CompareRun {
 
 export async function compare(
   file: string | undefined,
-  f: ModelFlags & FitFlags & { batchSizes: string; plotDir?: string },
+  f: ModelFlags & FitFlags & { batchSizes: string; plotDir?: string; png?: boolean },
   out: Output,
 ): Promise<number> {
   const loaded = await loadTraining(file, f.target, f.model, columns(f.features));
@@ -405,7 +405,10 @@ export async function compare(
     const { curvesSpec } = await import('../plot/figures.js');
     const series = (x: (e: EpochPoint) => number, y: (e: EpochPoint) => number): Series[] =>
       runs.map((r) => ({ label: r.label, x: r.epochs.map(x), y: r.epochs.map(y) }));
-    const sub = `${loaded.name}, ${loaded.kind} regression, seed ${f.seed}, optimizer ${typeof f.optimizer === 'string' ? f.optimizer : JSON.stringify(f.optimizer)}, learning rate ${f.lr}`;
+    const sub = [
+      `${loaded.name}, ${loaded.kind} regression`,
+      `seed ${f.seed}, optimizer ${typeof f.optimizer === 'string' ? f.optimizer : JSON.stringify(f.optimizer)}, learning rate ${f.lr}${f.schedule === undefined ? '' : ` (${typeof f.schedule === 'string' ? f.schedule : JSON.stringify(f.schedule)})`}`,
+    ];
     const lossTitle = 'training loss (mean over the epoch, log scale)';
     const figures: { name: string; spec: Spec; shows: string }[] = [
       {
@@ -432,7 +435,7 @@ export async function compare(
       });
     }
     for (const fig of figures) {
-      const path = join(f.plotDir, fig.name);
+      const path = join(f.plotDir, f.png ? fig.name.replace(/\.svg$/, '.png') : fig.name);
       await plot(fig.spec, path);
       files.push({ file: path, shows: fig.shows });
     }

@@ -105,7 +105,8 @@ function program(): Command {
       .description('train with several batch sizes on the same seed and budget; a summary table and the loss plots')
       .argument('[data.csv]', 'the training data (default: the bundled breast-cancer data)')
       .option('--batch-sizes <list>', 'batch sizes, comma-separated; n is all rows', '1,32,n')
-      .option('--plot-dir <dir>', 'write loss-epochs.svg, loss-updates.svg, loss-time.svg (and learning-rate.svg with --schedule) here'),
+      .option('--plot-dir <dir>', 'write loss-epochs.svg, loss-updates.svg, loss-time.svg (and learning-rate.svg with --schedule) here')
+      .option('--png', 'with --plot-dir: PNG files instead of SVG'),
     { epochs: 50, tolerance: 'none', lr: 0.1 },
   ).action(async (file, o) => {
     process.exitCode = await compare(file, o, output(o));

@@ -31,7 +31,8 @@ const SCHEMA_VEGA = 'https://vega.github.io/schema/vega/v6.json';
 
 export interface CurveOptions {
   readonly title: string;
-  readonly subtitle?: string;
+  /** Lines under the title (headless Vega estimates text widths generously: keep lines short). */
+  readonly subtitle?: string | string[];
   readonly xTitle: string;
   readonly yTitle: string;
   readonly logX?: boolean;
