@@ -5,7 +5,9 @@
 //   wasm/*.wasm, the two modules as files, for initWasm({ module, threads }) from elsewhere.
 // The runtime dependencies the library needs (papaparse, pure-rand) are bundled in, so that the
 // package loads anywhere (a page with no bundler, a Web Worker) with nothing else to resolve;
-// only node: built-ins and the packages listed in package.json `dependencies` stay external.
+// only node: built-ins and the packages listed in package.json `dependencies` and
+// `peerDependencies` stay external (the plotting packages, optional peers of the command: a
+// library user installs none of them).
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import typescript from '@rollup/plugin-typescript';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
@@ -15,7 +17,7 @@ import { dts } from 'rollup-plugin-dts';
 rmSync('dist', { recursive: true, force: true }); // no file of an older build survives
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const dependencies = Object.keys(pkg.dependencies ?? {});
+const dependencies = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
 const external = (id) => id.startsWith('node:') || dependencies.some((d) => id === d || id.startsWith(`${d}/`));
 
 /** Ships the two modules as .wasm files too (a build without the module with threads ships without it). */

@@ -10,7 +10,7 @@ export { OPTIMIZER_DEFAULTS, type OptimizerOption, type OptimizerName, type Clip
 export type { SgdOptions, AdagradOptions, RmspropOptions, AdamOptions } from './train/optimizers.js';
 export type { LearningRateOption, ScheduleOption, StepPer, PlateauState } from './train/schedules.js';
 export type { EarlyStoppingOption, Monitor } from './train/early-stopping.js';
-export type { History, StopReason, TrainingState, HistoryKey, JsonFloat } from './train/loop.js';
+export type { History, StopReason, TrainingState, HistoryKey, JsonFloat, ParameterPath } from './train/loop.js';
 export type { FeaturesInput, Matrix } from './data/matrix.js';
 export { Dataset, type DatasetInit, type FromArraysOptions, type FromObjectsOptions } from './data/dataset.js';
 export { CSVStream, shuffleBuffer, type Chunk, type StreamCSVOptions, type ShuffleBufferOptions, type ScanResult } from './data/stream.js';

@@ -96,12 +96,13 @@ function checkBuild(): void {
   }
 }
 
-/** Bare specifiers that the browser-side modules of dist/ import (the CLI is Node-only). */
+/** Bare specifiers that the browser-side modules of dist/ import (the CLI and its plotting are Node-only). */
 function bareImports(): { static: string[]; dynamic: string[] } {
   const found = { static: new Set<string>(), dynamic: new Set<string>() };
   const bare = (s: string) => !/^(\.|\/|[a-z][a-z0-9+.-]*:\/\/)/i.test(s);
   for (const file of walk(DIST)) {
-    if (!file.endsWith('.js') || relative(DIST, file).startsWith(`cli${sep}`)) continue;
+    // cli/ and plot/ are the command's (Node-only; the library never imports them)
+    if (!file.endsWith('.js') || relative(DIST, file).startsWith(`cli${sep}`) || relative(DIST, file).startsWith(`plot${sep}`)) continue;
     const code = readFileSync(file, 'utf8');
     for (const m of code.matchAll(/^\s*(?:import|export)\b[^'";]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]/gm)) {
       const s = m[1] ?? m[2];

@@ -44,8 +44,12 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const DENO = join(ROOT, 'node_modules/.bin/deno');
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 
-/** The size budget of the tarball (the two modules dominate: each is in the JavaScript, base64, and beside it as a .wasm file). */
-const BUDGET = { packed: 900_000, unpacked: 2_600_000 };
+/**
+ * The size budget of the tarball (the two modules dominate: each is in the JavaScript, base64, and
+ * beside it as a .wasm file). 2.61 MB unpacked once the data-in path and the guarantees landed
+ * (the kernels for staging features, the snapshot reader, the Guarantees section of the README).
+ */
+const BUDGET = { packed: 900_000, unpacked: 2_800_000 };
 
 const exec = promisify(execFile);
 const run = async (cmd: string, args: string[], cwd: string) => (await exec(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 24 })).stdout;

@@ -1,152 +1,150 @@
 #!/usr/bin/env node
 /**
- * The `minibatch` command. `minibatch train` with no options trains logistic regression on the
- * bundled breast-cancer data (standardized), showing progress and the result; `--compare` also
- * trains with batch sizes 1 (SGD) and n (batch GD) and draws the three loss curves on one chart.
+ * The `minibatch` command: train, predict, evaluate, compare, paths (commander parses the flags).
+ * Every failure is one line on stderr and an exit code (common.ts, EXIT); plotting code (Vega)
+ * is loaded only by the subcommands that write a figure.
  */
-import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import * as asciichart from 'asciichart';
-import { Presets, SingleBar } from 'cli-progress';
-import { Dataset, LinearRegression, LogisticRegression, MinibatchError, SoftmaxRegression } from '../index.js';
-import type { EngineName, FitOptions, History, OptimizerName } from '../index.js';
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, describeError, integer, nameOrJSON, number } from './common.js';
+import { compare, evaluate, paths, predict, train, type Output } from './commands.js';
+import { FIT_DEFAULTS } from '../index.js';
 
-const USAGE = `Usage: minibatch train [options]
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    success
+  1    unexpected error (a bug; MINIBATCH_DEBUG=1 prints the stack trace)
+  2    bad usage: an unknown or malformed flag, a missing argument, an unknown column
+  3    bad input: a missing or unreadable file, data that cannot be trained on, a model file of the wrong kind
+  4    training diverged (lower the learning rate, or standardize the features)
+  130  interrupted by Ctrl-C (training stops after the current batch; --save still writes the model)`;
 
-Trains a model by mini-batch gradient descent on a CSV file with a header row
-(default: the bundled breast-cancer data, target column "malignant").
-
-Options:
-  --data <file>          CSV file (default: data/breast-cancer.csv in the package)
-  --target <column>      target column (default: malignant)
-  --model <name>         logistic | softmax | linear (default: logistic)
-  --batch-size <n>       rows per update (default: 32)
-  --epochs <n>           maximum epochs (default: 100)
-  --lr <x>               learning rate (default: 0.1)
-  --optimizer <name>     sgd | adagrad | rmsprop | adam | adamw (default: sgd)
-  --l2 <x>               L2 penalty λ (default: 0.0001)
-  --l1 <x>               L1 penalty λ₁ (default: 0)
-  --tolerance <x>        stop when the loss stops improving by this much (default: 0.0001)
-  --patience <n>         epochs without improvement before stopping (default: 5)
-  --validation-split <f> hold out this fraction for validation (stratified for classifiers)
-  --engine <name>        wasm | js (default: wasm, falling back to js without SIMD)
-  --threads <n|auto>     threads sharing each large batch (wasm engine; default: 1)
-  --seed <n>             seed for initialization, shuffling and splitting (default: 42)
-  --no-standardize       train on the raw feature values
-  --compare              also train with batch sizes 1 (SGD) and n (batch GD); plot the three loss curves
-  --save <file>          write the trained model (toJSON) to this file
-  --help                 show this help`;
-
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    data: { type: 'string' },
-    target: { type: 'string', default: 'malignant' },
-    model: { type: 'string', default: 'logistic' },
-    'batch-size': { type: 'string', default: '32' },
-    epochs: { type: 'string', default: '100' },
-    lr: { type: 'string', default: '0.1' },
-    optimizer: { type: 'string', default: 'sgd' },
-    l2: { type: 'string', default: '0.0001' },
-    l1: { type: 'string', default: '0' },
-    tolerance: { type: 'string', default: '0.0001' },
-    patience: { type: 'string', default: '5' },
-    'validation-split': { type: 'string' },
-    engine: { type: 'string' },
-    threads: { type: 'string', default: '1' },
-    seed: { type: 'string', default: '42' },
-    'no-standardize': { type: 'boolean', default: false },
-    compare: { type: 'boolean', default: false },
-    save: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-});
-
-function num(flag: string, v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || Number.isNaN(n)) throw new MinibatchError('INVALID_OPTION', `--${flag} takes a number, got ${JSON.stringify(v)}`);
-  return n;
+/** The flags of the model and of every fit option, shared by train and compare. */
+function fitFlags(cmd: Command, defaults: { epochs: number; tolerance: string; lr: number }): Command {
+  return cmd
+    .option('--target <column>', 'the column to learn (default for the bundled data: malignant)')
+    .option('--features <columns>', 'the feature columns, comma-separated (default: all but the target)')
+    .addOption(new Option('--model <kind>', 'the model (auto: logistic for 0/1 targets, linear for other numbers, softmax for labels)').choices(['auto', 'linear', 'logistic', 'softmax']).default('auto'))
+    .option('--l2 <x>', 'L2 penalty λ', number('--l2', 0), 1e-4)
+    .option('--l1 <x>', 'L1 penalty λ₁', number('--l1', 0), 0)
+    .option('--no-intercept', 'fit no intercept')
+    .option('--no-standardize', 'train on the raw feature values (default: standardized)')
+    .option('--batch-size <n>', 'rows per update (1: stochastic, n: batch gradient descent)', integer('--batch-size'), FIT_DEFAULTS.batchSize)
+    .option('--epochs <n>', 'most passes over the data (maxEpochs)', integer('--epochs'), defaults.epochs)
+    .option('--max-iterations <n>', 'most updates (maxIterations)', integer('--max-iterations'))
+    .option('--lr <x>', 'learning rate (the initial one with --schedule)', number('--lr', 0), defaults.lr)
+    .option('--schedule <name|json>', "learning-rate schedule: step, exponential, invscaling, cosine, plateau, or JSON such as '{\"type\":\"step\",\"stepSize\":10}'", nameOrJSON('--schedule'))
+    .option('--optimizer <name|json>', "sgd, adagrad, rmsprop, adam, adamw, or JSON such as '{\"type\":\"sgd\",\"momentum\":0.9}'", nameOrJSON('--optimizer'), 'sgd')
+    .option('--tolerance <x|none>', 'stop when the loss improves by less than this for --patience epochs', defaults.tolerance)
+    .option('--patience <n>', 'epochs without improvement before stopping', integer('--patience'), FIT_DEFAULTS.patience)
+    .option('--seed <n>', 'seed of initialization, shuffles and splits', integer('--seed', 0), 42)
+    .option('--no-shuffle', 'keep the rows in file order')
+    .option('--drop-last', 'skip the last, short batch of each epoch')
+    .addOption(new Option('--init <kind>', 'initial parameters').choices(['uniform', 'zeros']).default('uniform'))
+    .addOption(new Option('--engine <name>', 'wasm (default, js where SIMD is missing) or js').choices(['wasm', 'js']))
+    .option('--threads <n|auto>', 'threads sharing each large batch (wasm engine)', '1')
+    .option('--class-weight <balanced|json>', "classifiers: 'balanced' or JSON {\"label\": weight}")
+    .option('--validation-split <f>', 'hold out this fraction for validation (stratified for classifiers)', number('--validation-split', 0))
+    .option('--early-stopping [json]', 'stop on the validation loss (needs --validation-split); or JSON options')
+    .option('--max-time <s>', 'stop after this many seconds', number('--max-time', 0))
+    .option('--json', 'print one JSON document on stdout instead of text')
+    .option('--quiet', 'no progress on stderr');
 }
 
-async function main(): Promise<void> {
-  if (values.help || (positionals[0] ?? 'train') !== 'train') {
-    console.log(USAGE);
-    process.exitCode = values.help ? 0 : 2;
-    return;
-  }
-  const kind = values.model;
-  if (kind !== 'logistic' && kind !== 'softmax' && kind !== 'linear') {
-    throw new MinibatchError('INVALID_OPTION', `--model must be logistic, softmax or linear, got ${JSON.stringify(kind)}`);
-  }
-  const file = values.data ?? new URL('../../data/breast-cancer.csv', import.meta.url);
-  const name = typeof file === 'string' ? file : 'breast-cancer.csv (bundled)';
-  const data = await Dataset.fromCSV(file, { target: values.target, ...(kind === 'softmax' ? { targetType: 'category' as const } : {}) });
-  const modelOptions = { l2: num('l2', values.l2), l1: num('l1', values.l1), standardize: !values['no-standardize'] };
-  const make = () =>
-    kind === 'logistic' ? new LogisticRegression(modelOptions) : kind === 'softmax' ? new SoftmaxRegression(modelOptions) : new LinearRegression(modelOptions);
-  const base: FitOptions = {
-    maxEpochs: num('epochs', values.epochs),
-    learningRate: num('lr', values.lr),
-    optimizer: values.optimizer as OptimizerName,
-    tolerance: num('tolerance', values.tolerance),
-    patience: num('patience', values.patience),
-    seed: num('seed', values.seed),
-    ...(values['validation-split'] ? { validationSplit: num('validation-split', values['validation-split']) } : {}),
-    ...(values.engine ? { engine: values.engine as EngineName } : {}),
-    threads: values.threads === 'auto' ? 'auto' : num('threads', values.threads),
-  };
-  console.log(
-    `${name}: ${data.rows} rows × ${data.nFeatures} features, target "${data.targetName}"; ${kind} regression` +
-      (values['no-standardize'] ? '' : ', standardized features'),
-  );
+function output(o: { json?: boolean; quiet?: boolean }): Output {
+  return { json: o.json === true, quiet: o.quiet === true };
+}
 
-  const batchSize = num('batch-size', values['batch-size']);
-  const bar = new SingleBar({ format: 'epoch {value}/{total} [{bar}] loss {loss}', hideCursor: true }, Presets.shades_classic);
-  bar.start(base.maxEpochs ?? 100, 0, { loss: '-' });
-  const model = make();
-  let history: History;
+function program(): Command {
+  const p = new Command('minibatch')
+    .description('Mini-batch gradient descent from the command line: train, predict, evaluate, compare batch sizes, draw descent paths.')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride()
+    .configureOutput({ outputError: (s, write) => write(`minibatch: ${s.replace(/^error: /, '')}`) });
+
+  fitFlags(
+    p
+      .command('train')
+      .description('train a model on a CSV file with a header row (default: the bundled breast-cancer data)')
+      .argument('[data.csv]', 'the training data')
+      .option('--save <model.json>', 'write the trained model (written to a temporary file, then renamed)')
+      .option('--plot <loss.svg>', 'write the loss curve (.svg, or .png)')
+      .option('--validation <file.csv>', 'validate on this file after every epoch (validationData)')
+      .option('--sample-weight <column>', 'weigh each row by this column (not a feature then)')
+      .option('--resume <model.json>', 'continue the training saved in this model (--epochs counts from its first epoch)')
+      .option('--record-path <path.json>', 'write θ before the first update and after every update (recordPath)')
+      .option('--stream', 'read the file again every epoch instead of holding it in memory (data larger than memory)')
+      .option('--shuffle-buffer-rows <n>', 'with --stream: rows of the seeded shuffle buffer', integer('--shuffle-buffer-rows')),
+    { epochs: FIT_DEFAULTS.maxEpochs, tolerance: String(FIT_DEFAULTS.tolerance), lr: 0.1 },
+  ).action(async (file, o) => {
+    process.exitCode = await train(file, o, output(o));
+  });
+
+  p.command('predict')
+    .description('predict each row of a CSV file with a saved model (CSV on stdout, or --out)')
+    .argument('<model.json>', 'a model saved by train --save')
+    .argument('<data.csv>', 'rows with the columns the model was trained on')
+    .option('--out <predictions.csv>', 'write the predictions to this file')
+    .option('--json', 'print the predictions as JSON')
+    .action(async (model, file, o) => {
+      process.exitCode = await predict(model, file, o, output(o));
+    });
+
+  p.command('evaluate')
+    .description('score a saved model on a CSV file: accuracy, log-loss and confusion matrix, or R², RMSE and MAE')
+    .argument('<model.json>', 'a model saved by train --save')
+    .argument('<data.csv>', 'rows with the features and the target')
+    .option('--target <column>', 'the target column (default: the one the model learned)')
+    .option('--json', 'print the metrics as JSON')
+    .action(async (model, file, o) => {
+      process.exitCode = await evaluate(model, file, o, output(o));
+    });
+
+  fitFlags(
+    p
+      .command('compare')
+      .description('train with several batch sizes on the same seed and budget; a summary table and the loss plots')
+      .argument('[data.csv]', 'the training data (default: the bundled breast-cancer data)')
+      .option('--batch-sizes <list>', 'batch sizes, comma-separated; n is all rows', '1,32,n')
+      .option('--plot-dir <dir>', 'write loss-epochs.svg, loss-updates.svg, loss-time.svg (and learning-rate.svg with --schedule) here')
+      .option('--png', 'with --plot-dir: PNG files instead of SVG'),
+    { epochs: 50, tolerance: 'none', lr: 0.1 },
+  ).action(async (file, o) => {
+    process.exitCode = await compare(file, o, output(o));
+  });
+
+  p.command('paths')
+    .description('the descent paths of batch, mini-batch and stochastic gradient descent over the loss contours (1-feature linear regression)')
+    .option('--optimizer <names>', 'one panel per optimizer, comma-separated: sgd, momentum, nesterov, adagrad, rmsprop, adam', 'sgd')
+    .option('--lr <x>', 'learning rate (default: one that suits each optimizer)', number('--lr', 0))
+    .option('--updates <n>', 'updates of each descent', integer('--updates'), 150)
+    .option('--mini-batch <n>', 'batch size of the mini-batch descent', integer('--mini-batch'), 16)
+    .option('--rows <n>', 'rows of the generated data', integer('--rows', 2), 200)
+    .option('--seed <n>', 'seed of the data and the shuffles', integer('--seed', 0), 1)
+    .addOption(new Option('--engine <name>', 'wasm or js').choices(['wasm', 'js']))
+    .option('--out <paths.svg>', 'the figure (.svg or .png)', 'paths.svg')
+    .option('--json', 'print the final points as JSON')
+    .option('--quiet', 'accepted for symmetry (paths shows no progress)')
+    .action(async (o) => {
+      process.exitCode = await paths(o, output(o));
+    });
+
+  return p;
+}
+
+async function main(argv: string[]): Promise<number> {
   try {
-    history = await model.fit(data, { ...base, batchSize, onEpochEnd: (e) => bar.update(e.epoch, { loss: e.loss.toFixed(6) }) });
-  } finally {
-    bar.stop();
-  }
-  const metric = kind === 'linear' ? 'R²' : 'accuracy';
-  console.log(
-    `stopped after ${history.epochs} epochs (${history.iterations} updates, ${history.stopReason}) in ${history.timeMs.toFixed(1)} ms on the ${history.engine} engine` +
-      (history.threads > 1 ? ` with ${history.threads} threads` : ''),
-  );
-  const val = history.valScore.length > 0 ? `, validation ${metric} ${history.valScore.at(-1)!.toFixed(4)}` : '';
-  console.log(`final loss ${history.loss.at(-1)!.toFixed(6)}, training ${metric} ${model.score(data).toFixed(4)}${val}`);
-  if (values.save) {
-    await writeFile(values.save, JSON.stringify(model));
-    console.log(`saved the model to ${values.save}`);
-  }
-
-  if (values.compare) {
-    const runs: [string, number][] = [
-      ['stochastic GD (batch 1)', 1],
-      [`mini-batch GD (batch ${batchSize})`, batchSize],
-      [`batch GD (batch ${data.rows})`, data.rows],
-    ];
-    const curves: number[][] = [];
-    console.log('\nkind                            epochs   updates   final loss       ms');
-    for (const [label, b] of runs) {
-      const h = await make().fit(data, { ...base, batchSize: b, tolerance: null });
-      curves.push(h.loss);
-      console.log(
-        `${label.padEnd(30)}  ${String(h.epochs).padStart(6)}  ${String(h.iterations).padStart(8)}   ${h.loss.at(-1)!.toFixed(6)}  ${h.timeMs.toFixed(1).padStart(7)}`,
-      );
+    await program().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander printed its one line (or the help) already
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.usage;
     }
-    const colors = process.stdout.isTTY ? [asciichart.red, asciichart.green, asciichart.blue] : undefined;
-    console.log(`\ntraining loss per epoch (red: batch 1, green: batch ${batchSize}, blue: batch ${data.rows}), ${curves[0].length} epochs`);
-    // one point every few epochs so that the chart fits a terminal
-    const step = Math.max(1, Math.ceil(Math.max(...curves.map((c) => c.length)) / 70));
-    const thin = curves.map((c) => c.filter((_, i) => i % step === 0));
-    console.log(asciichart.plot(thin, { height: 12, colors, format: (v: number) => v.toFixed(3).padStart(7) }));
+    if (process.env.MINIBATCH_DEBUG) console.error(e);
+    const { code, line } = describeError(e);
+    process.stderr.write(`minibatch: ${line}\n`);
+    return code;
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof MinibatchError ? `error: ${e.message}` : e);
-  process.exitCode = 1;
-});
+process.exitCode = await main(process.argv.slice(2));

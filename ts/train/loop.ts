@@ -52,6 +52,22 @@ export interface History {
   readonly engine: EngineName;
   /** Threads that shared each large batch (1 unless `threads` asked for more and they could run). */
   readonly threads: number;
+  /** With the fit option `recordPath`: θ as training went; otherwise null. */
+  readonly path: ParameterPath | null;
+}
+
+/**
+ * The parameters recorded by `recordPath`: θ at the start of the fit, then after every k-th
+ * update, in the layout of the engine contract (W row by row, nOutputs × nFeatures, then the
+ * nOutputs intercepts b), in the feature space the model trains in (after `standardize`).
+ */
+export interface ParameterPath {
+  /** Values per record: nOutputs · (nFeatures + 1). */
+  readonly size: number;
+  /** The update count of each record (the first is the fit's starting count, 0 unless resumed). */
+  readonly iterations: number[];
+  /** records × size, row-major: exactly the float32 values the model had. */
+  readonly params: Float32Array;
 }
 
 export interface TrainData {
@@ -339,6 +355,21 @@ export class TrainingRun {
     let session: Session | null = null;
     // θ and the optimizer state of a session freed while the run waited at a yield (park())
     let parked: { params: Float32Array; optimizer: OptimizerState } | null = null;
+    // recordPath: θ rows appended as training goes (grown by doubling), and their update counts
+    let pathRows = new Float32Array(0);
+    const pathIterations: number[] = [];
+    let pathSize = 0;
+    const record = (p: Float32Array) => {
+      pathSize = p.length;
+      const at = pathIterations.length * p.length;
+      if (pathRows.length < at + p.length) {
+        const grown = new Float32Array(Math.max(at + p.length, 2 * pathRows.length));
+        grown.set(pathRows);
+        pathRows = grown;
+      }
+      pathRows.set(p, at);
+      pathIterations.push(iteration);
+    };
     const valTotal = problem.validation && problem.score === 'r2' ? weightedTotalSquares(problem.validation) : 0;
     const staged = streaming ? null : (train.staged ?? null);
     // in-memory rows too large to hold whole in wasm memory: trained block by block
@@ -386,6 +417,7 @@ export class TrainingRun {
         live.setParams(initialParams(rng, d, problem.nOutputs, config.init, problem.fitIntercept));
         rngState = rng.state();
       }
+      if (config.recordPathEvery > 0) record(live.params());
 
       // Batches per engine call: the whole block, unless yielding, the clock or an abort signal
       // want control back sooner; then about CALL_WORK multiply-adds a call (about a millisecond).
@@ -422,6 +454,7 @@ export class TrainingRun {
           const e = offset + at;
           let n = Math.min(to - at, config.maxIterations - iteration, chunk - (e % chunk));
           if (config.onBatchEnd) n = Math.min(n, config.onBatchEndEvery - (iteration % config.onBatchEndEvery));
+          if (config.recordPathEvery > 0) n = Math.min(n, config.recordPathEvery - (iteration % config.recordPathEvery));
           if (rateBuffer.length < n) rateBuffer = new Float32Array(Math.max(n, 2 * rateBuffer.length));
           const rates = rateBuffer.subarray(0, n);
           // one position object, updated in place: no allocation per batch (100 000 a batch-1 epoch)
@@ -448,6 +481,7 @@ export class TrainingRun {
           batch += s.iterations;
           at += s.iterations;
           lastRate = rates[s.iterations - 1];
+          if (config.recordPathEvery > 0 && iteration % config.recordPathEvery === 0) record(live.params());
           if (config.onBatchEnd) {
             sinceCallback.loss += s.lossSum;
             sinceCallback.rows += s.rows;
@@ -713,6 +747,10 @@ export class TrainingRun {
         seed,
         engine: engineName,
         threads,
+        path:
+          config.recordPathEvery > 0 && pathIterations.length > 0
+            ? { size: pathSize, iterations: pathIterations, params: pathRows.slice(0, pathIterations.length * pathSize) }
+            : null,
       };
       if (this.error instanceof DivergenceError) {
         this.error = new DivergenceError(this.error.epoch, this.error.iteration, this.history);

@@ -97,6 +97,14 @@ export interface FitOptions {
   onBatchEnd?: (info: BatchInfo) => void;
   /** Updates between onBatchEnd calls. Default 1. */
   onBatchEndEvery?: number;
+  /**
+   * Record the parameters while training, into `history.path`: true records θ before the first
+   * update and after every update; a number k records after every k-th update. Recording reads θ
+   * between engine calls and never changes what is learned (same bits with and without). Memory:
+   * one row of all the parameters per record, so meant for small models (the descent paths).
+   * Default false.
+   */
+  recordPath?: boolean | number;
   /** Stops training (stopReason 'aborted'); the model keeps what it learned so far. */
   signal?: AbortSignal;
   /** Stops training after this much time (stopReason 'maxTime'). Default Infinity. */
@@ -133,6 +141,8 @@ export interface FitConfig {
   readonly onEpochEnd: ((info: EpochInfo) => void | Promise<void>) | undefined;
   readonly onBatchEnd: ((info: BatchInfo) => void) | undefined;
   readonly onBatchEndEvery: number;
+  /** Updates between records of θ into history.path; 0 records nothing. */
+  readonly recordPathEvery: number;
   readonly signal: AbortSignal | undefined;
   readonly maxTimeMs: number;
   readonly yieldEveryMs: number;
@@ -160,6 +170,7 @@ export const FIT_DEFAULTS = {
   threads: 1,
   init: 'uniform',
   onBatchEndEvery: 1,
+  recordPath: false,
   maxTimeMs: Infinity,
   yieldEveryMs: 50,
   shuffleBufferRows: 65536,
@@ -189,6 +200,7 @@ const KNOWN = [
   'onEpochEnd',
   'onBatchEnd',
   'onBatchEndEvery',
+  'recordPath',
   'signal',
   'maxTimeMs',
   'yieldEveryMs',
@@ -200,6 +212,14 @@ function callback<T>(name: string, v: unknown): T | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'function') throw new InvalidOptionError(name, v, `${name} must be a function, got ${typeof v}`);
   return v as T;
+}
+
+/** recordPath: false → 0, true → every update, k → every k-th update. */
+function recordEvery(v: unknown): number {
+  if (v === false) return 0;
+  if (v === true) return 1;
+  if (typeof v === 'number') return positiveInteger('recordPath', v);
+  throw new InvalidOptionError('recordPath', v, `recordPath must be true, false or a number of updates between records (got ${String(v)})`);
 }
 
 export function validateFitOptions(options: unknown): FitConfig {
@@ -254,6 +274,7 @@ export function validateFitOptions(options: unknown): FitConfig {
     onEpochEnd: callback('onEpochEnd', o.onEpochEnd),
     onBatchEnd: callback('onBatchEnd', o.onBatchEnd),
     onBatchEndEvery: positiveInteger('onBatchEndEvery', pick('onBatchEndEvery')),
+    recordPathEvery: recordEvery(pick('recordPath')),
     signal: o.signal as AbortSignal | undefined,
     maxTimeMs: o.maxTimeMs === undefined ? Infinity : positiveFinite('maxTimeMs', o.maxTimeMs),
     yieldEveryMs: nonNegativeFinite('yieldEveryMs', pick('yieldEveryMs')),
