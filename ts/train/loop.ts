@@ -11,6 +11,7 @@
  * Training state is plain JSON-safe data (TrainingState), so a model snapshot can carry it and
  * a resumed run continues bit-identically.
  */
+import { type Shape, intercepts, layers, nParams, penalized, weights } from '../engine/layout.js';
 import type { EngineName, FeatureSource, ObjectiveName, OptimizerState, Session, SessionSpec, StagedFeatures } from '../engine/types.js';
 import { resolveEngine, resolveThreads } from '../engine/index.js';
 import type { Matrix } from '../data/matrix.js';
@@ -187,14 +188,23 @@ const HISTORY_KEYS: readonly HistoryKey[] = ['loss', 'valLoss', 'valScore', 'lea
 const mapHistory = <A, B>(h: Record<HistoryKey, A[]>, f: (v: A) => B): Record<HistoryKey, B[]> =>
   Object.fromEntries(HISTORY_KEYS.map((k) => [k, h[k].map(f)])) as Record<HistoryKey, B[]>;
 
-/** PyTorch's nn.Linear initialization, U(−1/√d, 1/√d), or zeros (scikit-learn's). */
-function initialParams(rng: Rng, d: number, k: number, init: 'uniform' | 'zeros', fitIntercept: boolean): Float32Array {
-  const p = new Float32Array(k * (d + 1));
+/**
+ * PyTorch's nn.Linear initialization for every layer of the model (../engine/layout.ts),
+ * W and b from U(−1/√inputs, 1/√inputs), or zeros (scikit-learn's), in the layout's order (every
+ * W, then every b); without an intercept the intercepts stay 0.
+ */
+function initialParams(rng: Rng, shape: Shape, init: 'uniform' | 'zeros', fitIntercept: boolean): Float32Array {
+  const p = new Float32Array(nParams(shape));
   if (init === 'uniform') {
-    const bound = 1 / Math.sqrt(d);
-    for (let j = 0; j < p.length; j++) p[j] = (2 * rng.float() - 1) * bound;
+    const stack = layers(shape);
+    const draw = ([start, end]: readonly [number, number], inputs: number): void => {
+      const bound = 1 / Math.sqrt(inputs);
+      for (let j = start; j < end; j++) p[j] = (2 * rng.float() - 1) * bound;
+    };
+    stack.forEach((layer, l) => draw(weights(shape, l), layer.inputs));
+    stack.forEach((layer, l) => draw(intercepts(shape, l), layer.inputs));
   }
-  if (!fitIntercept) p.fill(0, k * d);
+  if (!fitIntercept) p.fill(0, penalized(shape)[1]);
   return p;
 }
 
@@ -414,7 +424,7 @@ export class TrainingRun {
         live.setOptimizerState({ step: prior.optimizer.step, buffers: Float32Array.from(prior.optimizer.buffers, fromJsonFloat) });
       } else {
         const rng = Rng.stream(seed, 0);
-        live.setParams(initialParams(rng, d, problem.nOutputs, config.init, problem.fitIntercept));
+        live.setParams(initialParams(rng, { nFeatures: d, nOutputs: problem.nOutputs }, config.init, problem.fitIntercept));
         rngState = rng.state();
       }
       if (config.recordPathEvery > 0) record(live.params());

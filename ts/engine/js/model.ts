@@ -2,71 +2,20 @@
  * Mirror of crates/minibatch-core/src/model.rs: the model as a stack of dense layers under an
  * objective, its batch sums (step 1 of an update) and its evaluation over a whole dataset.
  *
- * Every model is described the same way (`layers`): dense layers z = W·a + b, each with an
- * activation, from the features to the outputs, and the objective on the last layer's z. Linear,
- * logistic and softmax regression are the stack with no hidden layer: one dense layer with the
- * identity activation (the objective applies the link: sigmoid, softmax).
- *
- * The one parameter layout (`weights`, `intercepts`): every layer's W (outputs × inputs,
- * row-major), layer after layer, then every layer's b, layer after layer; the penalized
- * parameters (weights, never intercepts) are the prefix `penalized`, which is all that the
- * penalties, weight decay and the L1 step need to know. With one layer, θ = [W, b].
+ * Every model is described the same way (../layout.ts `layers`, the twin of model.rs's
+ * `Model::layers`): dense layers z = W·a + b, each with an activation, from the features to the
+ * outputs, and the objective on the last layer's z, with one parameter layout (every W, then
+ * every b; the weights, the prefix, are what penalties and weight decay see). Linear, logistic and
+ * softmax regression are the stack with no hidden layer: θ = [W, b].
  *
  * The linear layer's loops: rows go in blocks of eight that share every load of w and of the
  * gradient, which also keeps eight rows' memory reads in flight (the rows are gathered in
  * shuffled order). Eight measured about 1.5× faster than four here.
  */
-import type { ActivationName, Evaluation } from '../types.js';
+import type { Evaluation } from '../types.js';
 import type { Rows } from './dataset.js';
 import { axpy, dot } from './kernels.js';
 import { LOG_LOSS, rowLoss, softmaxRow } from './objective.js';
-
-/** The shape of a model: features in, outputs out (1, or the number of classes k). */
-export interface Shape {
-  readonly nFeatures: number;
-  readonly nOutputs: number;
-}
-
-/** One dense layer of the stack: z = W·a + b (W is outputs × inputs), then the activation. */
-export interface Dense {
-  readonly inputs: number;
-  readonly outputs: number;
-  readonly activation: ActivationName;
-}
-
-/** The stack from the features to the objective. Linear models: the one output layer, no hidden layer. */
-export function layers(m: Shape): readonly Dense[] {
-  return [{ inputs: m.nFeatures, outputs: m.nOutputs, activation: 'identity' }];
-}
-
-/** Σ of the layers' inputs × outputs: the length of the weights, where the intercepts start. */
-export function nWeights(m: Shape): number {
-  return layers(m).reduce((n, l) => n + l.inputs * l.outputs, 0);
-}
-
-/** Every weight and intercept: k·(d + 1) for the one-layer stack. */
-export function nParams(m: Shape): number {
-  return layers(m).reduce((n, l) => n + (l.inputs + 1) * l.outputs, 0);
-}
-
-/** Where layer l's W lies in θ: [start, end). */
-export function weights(m: Shape, l: number): readonly [number, number] {
-  const stack = layers(m);
-  const start = stack.slice(0, l).reduce((n, d) => n + d.inputs * d.outputs, 0);
-  return [start, start + stack[l].inputs * stack[l].outputs];
-}
-
-/** Where layer l's b lies in θ: [start, end). */
-export function intercepts(m: Shape, l: number): readonly [number, number] {
-  const stack = layers(m);
-  const start = nWeights(m) + stack.slice(0, l).reduce((n, d) => n + d.outputs, 0);
-  return [start, start + stack[l].outputs];
-}
-
-/** The parameters the penalties and weight decay apply to: every weight, no intercept. */
-export function penalized(m: Shape): readonly [number, number] {
-  return [0, nWeights(m)];
-}
 
 /**
  * squaredError and logLoss (one output): adds Σ s_i·∂ℓ_i/∂z_i·x_i to grad[0, d) and
