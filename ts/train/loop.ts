@@ -18,9 +18,9 @@ import type { Matrix } from '../data/matrix.js';
 import { type Chunk, shuffleBuffer } from '../data/stream.js';
 import { Rng } from '../data/random.js';
 import { DivergenceError, InvalidModelError, InvalidOptionError } from '../errors.js';
-import { type EarlyStoppingConfig, type EarlyStoppingState, earlyStoppingStep, initialEarlyStopping, resolveEarlyStopping } from './early-stopping.js';
+import { type EarlyStoppingConfig, type EarlyStoppingState, earlyStoppingStep, initialEarlyStopping } from './early-stopping.js';
 import { type BatchInfo, type EpochInfo, type FitConfig, checkAgainstData } from './options.js';
-import { type PlateauState, type Position, type Schedule, resolveSchedule } from './schedules.js';
+import type { PlateauState, Position, Schedule } from './schedules.js';
 
 /** Why a fit stopped. */
 export type StopReason = 'maxEpochs' | 'maxIterations' | 'tolerance' | 'earlyStopping' | 'aborted' | 'maxTime' | 'diverged';
@@ -315,9 +315,9 @@ export class TrainingRun {
           `validate on fewer rows (a smaller ${option}), or train with engine: 'js'`,
       );
     }
-    this.earlyStopping = resolveEarlyStopping(config.earlyStopping, problem.validation !== null);
+    this.earlyStopping = config.earlyStopping;
     const plateau = resumeFrom?.state.plateau ?? null;
-    this.schedule = resolveSchedule(config.learningRate, config.maxEpochs, plateau && { ...plateau, best: fromNullable(plateau.best, Infinity) });
+    this.schedule = config.learningRate.start(plateau && { ...plateau, best: fromNullable(plateau.best, Infinity) });
   }
 
   /** Set by `stop()`: training ends at the next batch, as on an abort (stopReason 'aborted'). */
