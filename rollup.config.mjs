@@ -9,6 +9,7 @@
 // `peerDependencies` stay external (the plotting packages, optional peers of the command: a
 // library user installs none of them).
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import typescript from '@rollup/plugin-typescript';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
@@ -44,6 +45,31 @@ function papaparseWithoutStream() {
   };
 }
 
+/**
+ * Collects the modules the library reaches from ts/index.ts (static and dynamic imports), so that
+ * the chunks only the command reaches (its own code, the plots, commander) are written under
+ * dist/cli/ and nothing outside it is Node-only or plotting code.
+ */
+function libraryModules() {
+  const ids = new Set();
+  const plugin = {
+    name: 'library-modules',
+    buildEnd() {
+      const todo = [resolve('ts/index.ts')];
+      while (todo.length > 0) {
+        const id = todo.pop();
+        if (ids.has(id)) continue;
+        ids.add(id);
+        const info = this.getModuleInfo(id);
+        if (info) todo.push(...info.importedIds, ...info.dynamicallyImportedIds);
+      }
+    },
+  };
+  const chunkFileNames = (c) => (!c.moduleIds.some((id) => ids.has(id)) ? 'cli/[name].js' : c.isDynamicEntry ? 'chunks/[name].js' : 'chunks/minibatch.js');
+  return { plugin, chunkFileNames };
+}
+const library = libraryModules();
+
 const plugins = () => [
   papaparseWithoutStream(),
   typescript({ tsconfig: './tsconfig.build.json', declaration: false, noEmit: false, outDir: 'dist' }),
@@ -54,9 +80,9 @@ const plugins = () => [
 export default [
   {
     input: { index: 'ts/index.ts', 'cli/main': 'ts/cli/main.ts' },
-    output: { dir: 'dist', format: 'es', chunkFileNames: (c) => (c.isDynamicEntry ? 'chunks/[name].js' : 'chunks/minibatch.js') },
+    output: { dir: 'dist', format: 'es', chunkFileNames: library.chunkFileNames },
     external,
-    plugins: [...plugins(), copyWasm()],
+    plugins: [...plugins(), copyWasm(), library.plugin],
   },
   {
     input: { index: 'ts/index.ts' },

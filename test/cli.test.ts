@@ -2,8 +2,8 @@
  * The `minibatch` command as users run it: the built bin (dist/cli/main.js, made by `rollup -c`,
  * which `npm test` runs first) in a child process. Results are checked against the library run
  * in this process and against first principles (metrics computed here from the predictions, the
- * normal equations); errors are one line and an exit code; and the library's import graph never
- * reaches the command or its plotting and argument-parsing dependencies.
+ * normal equations); errors are one line and an exit code. (That the library's import graph never reaches the
+ * command is test/packaging/import-graph.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -214,39 +214,5 @@ describe('minibatch errors: one line on stderr and the documented exit code', ()
     expect(lines[0]).toMatch(/^minibatch: /);
     expect(lines[0]).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-  });
-});
-
-describe("the library's import graph", () => {
-  /** Every module reachable from dist/index.js through static and dynamic imports. */
-  function graph(): { files: Set<string>; bare: Set<string> } {
-    const files = new Set<string>();
-    const bare = new Set<string>();
-    const todo = [join(ROOT, 'dist/index.js')];
-    while (todo.length > 0) {
-      const f = todo.pop()!;
-      if (files.has(f)) continue;
-      files.add(f);
-      const code = readFileSync(f, 'utf8');
-      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)) {
-        const s = m[1];
-        if (s.startsWith('.')) {
-          const next = resolve(dirname(f), s);
-          if (next.endsWith('.js') && existsSync(next)) todo.push(next);
-        } else bare.add(s.split('/').slice(0, s.startsWith('@') ? 2 : 1).join('/'));
-      }
-    }
-    return { files, bare };
-  }
-
-  it('never reaches the command, the plotting code or their dependencies', () => {
-    const { files, bare } = graph();
-    expect(files.size).toBeGreaterThan(10);
-    const relative = [...files].map((f) => f.slice(join(ROOT, 'dist').length + 1));
-    expect(relative.filter((f) => f.startsWith('cli/') || f.startsWith('plot/'))).toEqual([]);
-    for (const dep of ['vega', 'vega-lite', 'commander', '@resvg/resvg-js', 'cli-progress']) expect(bare.has(dep)).toBe(false);
-    // the control: the command's own graph does reach them
-    expect(readFileSync(join(ROOT, 'dist/cli/main.js'), 'utf8')).toMatch(/from ['"]commander['"]/);
-    expect(readFileSync(join(ROOT, 'dist/plot/render.js'), 'utf8')).toMatch(/from ['"]vega['"]/);
   });
 });
