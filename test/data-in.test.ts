@@ -13,7 +13,7 @@ import { RawFeatures, singleThreadGlue, wasmMemory } from '../ts/engine/wasm/raw
 import { classification, gaussian, regression } from './helpers/data.js';
 import { rejects } from './helpers/rejects.js';
 
-/** 32 768 values a block (engine/wasm.ts): data of 5 000 × 7 spans two blocks. */
+/** 32 768 values a block (engine/wasm/engine.ts): data of 5 000 × 7 spans two blocks. */
 const BLOCK = 1 << 15;
 
 const flat = (X: number[][]): Float32Array => new Float32Array(X.flat());

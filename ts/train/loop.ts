@@ -96,7 +96,7 @@ export function setResidentLimitBytes(bytes: number): number {
 
 /**
  * For an engine with memory of its own (wasm), copies flat features into it now, checking every
- * value in the same pass (engine/wasm.ts), so that the session takes them without a second copy
+ * value in the same pass (engine/wasm/engine.ts), so that the session takes them without a second copy
  * or check; 'checked' for a Float32Array too large to hold whole (checked the same way, trained
  * block by block), null when the caller must check (the js engine, other large data). Called
  * where the features are checked, before anything of the model changes. `reuse`: an array this

@@ -41,8 +41,9 @@ pub enum RawOptimizer {
 /// field is set by name. Fields with an "off" value start there (0, false; fitIntercept true);
 /// eps, alpha, beta1 and beta2 start at PyTorch's defaults for Adam and RMSprop (1e-8, 0.99,
 /// 0.9, 0.999), so that a hand-built config (the binding's own tests) is usable; the engine
-/// (ts/engine/wasm.ts) sets every field the chosen optimizer reads, from a fully resolved
-/// `OptimizerSpec`, and the optimizer reads only its own fields.
+/// (ts/engine/wasm/engine.ts) sets every field of a fully resolved `OptimizerSpec` by its name
+/// (each hyperparameter of the contract has a field of the same name here), and the optimizer
+/// reads only its own fields.
 #[wasm_bindgen]
 #[derive(Clone, Copy, Debug)]
 pub struct RawConfig {

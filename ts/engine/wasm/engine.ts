@@ -84,7 +84,7 @@ function rawConfig(glue: Glue, spec: SessionSpec): RawConfig {
 const BLOCK = 1 << 15;
 
 function glueFor(threads: number): Glue {
-  // a session with threads lives in the threaded module's shared memory (engine/threads.ts
+  // a session with threads lives in the threaded module's shared memory (engine/wasm/threads.ts
   // starts it and its workers); the classes of the two modules are the same
   const glue = threads > 1 ? loadedThreadedGlue() : singleThreadGlue();
   if (!glue) throw engineFailure(new Error('threads > 1 needs startThreads() first'));
@@ -353,7 +353,7 @@ class WasmSession implements Session {
   }
 }
 
-/** Call `initWasm()` (engine/raw.ts) before creating sessions, and `startThreads()` before one with threads. */
+/** Call `initWasm()` (engine/wasm/raw.ts) before creating sessions, and `startThreads()` before one with threads. */
 export const wasmEngine: Engine = {
   name: 'wasm',
   createSession: (spec) => new WasmSession(spec),
