@@ -187,6 +187,27 @@ describe('both engines refuse the same inputs with the same error', () => {
     }
   });
 
+  it("the message is the Rust core's own (its Display), numbers written as JavaScript writes them", () => {
+    const cases: [SessionSpec, Act | undefined][] = [...CREATE.map(([, s]) => [s, undefined] as [SessionSpec, undefined]), ...ACT.map(([, s, a]) => [s, a] as [SessionSpec, Act])];
+    let compared = 0;
+    for (const [s, act] of cases) {
+      let session: Session | null = null;
+      try {
+        session = wasmEngine.createSession(s);
+        act?.(session);
+      } catch (e) {
+        const cause = (e as Error).cause;
+        if (!(cause instanceof Error)) continue; // refused before the core (a type outside the contract)
+        const js = (e as Error).message.replaceAll('Infinity', 'inf');
+        expect(js).toBe(cause.message);
+        compared++;
+      } finally {
+        (session as Session | null)?.dispose();
+      }
+    }
+    expect(compared).toBeGreaterThan(50);
+  });
+
   it('the errors name the place: a NaN feature at row 1, column 1 of x', () => {
     expect(attempt(jsEngine, withX({ 4: NaN }))).toEqual({
       name: 'InvalidDataError',

@@ -32,8 +32,8 @@ export class MinibatchError extends Error {
 export class InvalidOptionError extends MinibatchError {
   readonly option: string;
   readonly value: unknown;
-  constructor(option: string, value: unknown, message: string, code: 'INVALID_OPTION' | 'UNKNOWN_OPTION' = 'INVALID_OPTION') {
-    super(code, message);
+  constructor(option: string, value: unknown, message: string, code: 'INVALID_OPTION' | 'UNKNOWN_OPTION' = 'INVALID_OPTION', options?: { cause?: unknown }) {
+    super(code, message, options);
     this.option = option;
     this.value = value;
   }

@@ -120,7 +120,7 @@ export function faultError(f: Fault, cause?: unknown): MinibatchError {
     case 'InvalidState':
       return new InvalidDataError('INVALID_DATA', message, where);
     case 'InvalidOption':
-      return new InvalidOptionError(f.option ?? '', f.value, message);
+      return new InvalidOptionError(f.option ?? '', f.value, message, 'INVALID_OPTION', cause === undefined ? undefined : { cause });
     default:
       return new MinibatchError('ENGINE_FAILURE', message, cause === undefined ? undefined : { cause });
   }
