@@ -64,7 +64,6 @@ export interface Schedule {
   state(): PlateauState | null;
 }
 
-/** The state of a plateau schedule, kept in the TrainingState so that a resumed fit goes on from it. */
 /**
  * A learning-rate option validated once (with the fit options): `start` makes one run's
  * schedule, with plateau's state restored from a snapshot when resuming (the other schedules
@@ -74,6 +73,7 @@ export interface ScheduleConfig {
   readonly start: (restored: PlateauState | null) => Schedule;
 }
 
+/** The state of a plateau schedule, kept in the TrainingState so that a resumed fit goes on from it. */
 export interface PlateauState {
   rate: number;
   best: number;
@@ -93,9 +93,8 @@ function finite(field: string, v: unknown, ok: (x: number) => boolean, rule: str
 }
 
 /**
- * Validates the learningRate option into a schedule. `maxEpochs` sets the default cosine period
- * (the whole run after warm-up); `hasValidation` is not needed here (plateau's monitor is the
- * early-stopping-independent `plateauMonitor` of the fit loop).
+ * Validates the learningRate option, once, into a schedule to start. `maxEpochs` sets the default
+ * cosine period (the whole run after warm-up).
  */
 export function scheduleConfig(option: unknown, maxEpochs: number): ScheduleConfig {
   const fixed = (schedule: Schedule): ScheduleConfig => ({ start: () => schedule });
