@@ -280,6 +280,63 @@ const fromNullable = (v: number | null, fallback: number): number => (v === null
  * One training run. `run()` is an async generator of EpochInfo (what fitIter hands to users);
  * when it ends, however it ends, `params`, `state`, `history` and `error` hold the outcome.
  */
+/**
+ * The session of a fit: the problem and the resolved options as the engine contract takes them
+ * (ts/engine/types.ts). `rows` null: the rows come later, block by block (a stream, or rows too
+ * large for wasm memory), and one zero row (label 0) stands in until then.
+ */
+function sessionSpec(problem: TrainProblem, config: FitConfig, d: number, threads: number, rows: SessionSpec['train'] | null): SessionSpec {
+  const v = problem.validation;
+  return {
+    threads,
+    objective: problem.objective,
+    nFeatures: d,
+    nOutputs: problem.nOutputs,
+    l2: problem.l2,
+    l1: problem.l1,
+    fitIntercept: problem.fitIntercept,
+    optimizer: config.optimizer.spec,
+    clipNorm: config.optimizer.clipNorm,
+    clipValue: config.optimizer.clipValue,
+    train: rows ?? { x: new Float32Array(d), y: new Float32Array(1), sampleWeight: null },
+    validation: v ? { x: v.x.data, y: v.y, sampleWeight: v.sampleWeight } : null,
+  };
+}
+
+/** The validation loss (mean weighted loss + penalty) and score (accuracy, or R² against `total`, Σ s·(y − ȳ)²) at the session's θ. */
+function validationMetrics(live: Session, score: TrainProblem['score'], total: number): { valLoss: number; valScore: number } {
+  const ev = live.evaluate('validation');
+  return {
+    valLoss: ev.lossSum / ev.weightSum + live.penalty(),
+    valScore: score === 'accuracy' ? ev.metricSum / ev.weightSum : total > 0 ? 1 - ev.metricSum / total : 0,
+  };
+}
+
+/** recordPath: θ rows appended as training goes (grown by doubling), and their update counts. */
+class PathRecorder {
+  private rows = new Float32Array(0);
+  private readonly iterations: number[] = [];
+  private size = 0;
+
+  record(p: Float32Array, iteration: number): void {
+    this.size = p.length;
+    const at = this.iterations.length * p.length;
+    if (this.rows.length < at + p.length) {
+      const grown = new Float32Array(Math.max(at + p.length, 2 * this.rows.length));
+      grown.set(this.rows);
+      this.rows = grown;
+    }
+    this.rows.set(p, at);
+    this.iterations.push(iteration);
+  }
+
+  /** History's `path`, or null when nothing was recorded. */
+  result(): ParameterPath | null {
+    const n = this.iterations.length;
+    return n > 0 ? { size: this.size, iterations: this.iterations, params: this.rows.slice(0, n * this.size) } : null;
+  }
+}
+
 export class TrainingRun {
   params: Float32Array | null = null;
   state: TrainingState | null = null;
@@ -365,21 +422,7 @@ export class TrainingRun {
     let session: Session | null = null;
     // θ and the optimizer state of a session freed while the run waited at a yield (park())
     let parked: { params: Float32Array; optimizer: OptimizerState } | null = null;
-    // recordPath: θ rows appended as training goes (grown by doubling), and their update counts
-    let pathRows = new Float32Array(0);
-    const pathIterations: number[] = [];
-    let pathSize = 0;
-    const record = (p: Float32Array) => {
-      pathSize = p.length;
-      const at = pathIterations.length * p.length;
-      if (pathRows.length < at + p.length) {
-        const grown = new Float32Array(Math.max(at + p.length, 2 * pathRows.length));
-        grown.set(pathRows);
-        pathRows = grown;
-      }
-      pathRows.set(p, at);
-      pathIterations.push(iteration);
-    };
+    const path = new PathRecorder();
     const valTotal = problem.validation && problem.score === 'r2' ? weightedTotalSquares(problem.validation) : 0;
     const staged = streaming ? null : (train.staged ?? null);
     // in-memory rows too large to hold whole in wasm memory: trained block by block
@@ -390,27 +433,8 @@ export class TrainingRun {
       engineName = engine.name;
       threads = await resolveThreads(config.threads, engine);
       blocked = !streaming && !staged && engine.name === 'wasm' && train.x.rows * train.x.cols * 4 > residentLimitBytes;
-      const spec: SessionSpec = {
-        threads,
-        objective: problem.objective,
-        nFeatures: d,
-        nOutputs: problem.nOutputs,
-        l2: problem.l2,
-        l1: problem.l1,
-        fitIntercept: problem.fitIntercept,
-        optimizer: config.optimizer.spec,
-        clipNorm: config.optimizer.clipNorm,
-        clipValue: config.optimizer.clipValue,
-        // a stream's chunks (and blocked rows) are loaded block by block; one zero row (label 0)
-        // stands in until then
-        train:
-          streaming || blocked
-            ? { x: new Float32Array(d), y: new Float32Array(1), sampleWeight: null }
-            : { x: staged ?? train.x.data, y: train.y, sampleWeight: train.sampleWeight },
-        validation: problem.validation
-          ? { x: problem.validation.x.data, y: problem.validation.y, sampleWeight: problem.validation.sampleWeight }
-          : null,
-      };
+      // a stream's chunks (and blocked rows) are loaded block by block: no rows yet
+      const spec = sessionSpec(problem, config, d, threads, streaming || blocked ? null : { x: staged ?? train.x.data, y: train.y, sampleWeight: train.sampleWeight });
       reclaimSuspended();
       session = engine.createSession(spec);
       let live = session;
@@ -427,7 +451,7 @@ export class TrainingRun {
         live.setParams(initialParams(rng, { nFeatures: d, nOutputs: problem.nOutputs }, config.init, problem.fitIntercept));
         rngState = rng.state();
       }
-      if (config.recordPathEvery > 0) record(live.params());
+      if (config.recordPathEvery > 0) path.record(live.params(), iteration);
 
       // Batches per engine call: the whole block, unless yielding, the clock or an abort signal
       // want control back sooner; then about CALL_WORK multiply-adds a call (about a millisecond).
@@ -491,7 +515,7 @@ export class TrainingRun {
           batch += s.iterations;
           at += s.iterations;
           lastRate = rates[s.iterations - 1];
-          if (config.recordPathEvery > 0 && iteration % config.recordPathEvery === 0) record(live.params());
+          if (config.recordPathEvery > 0 && iteration % config.recordPathEvery === 0) path.record(live.params(), iteration);
           if (config.onBatchEnd) {
             sinceCallback.loss += s.lossSum;
             sinceCallback.rows += s.rows;
@@ -638,9 +662,7 @@ export class TrainingRun {
         let valLoss: number | undefined;
         let valScore: number | undefined;
         if (problem.validation) {
-          const ev = live.evaluate('validation');
-          valLoss = ev.lossSum / ev.weightSum + live.penalty();
-          valScore = problem.score === 'accuracy' ? ev.metricSum / ev.weightSum : valTotal > 0 ? 1 - ev.metricSum / valTotal : 0;
+          ({ valLoss, valScore } = validationMetrics(live, problem.score, valTotal));
           h.valLoss.push(valLoss);
           h.valScore.push(valScore);
         }
@@ -757,10 +779,7 @@ export class TrainingRun {
         seed,
         engine: engineName,
         threads,
-        path:
-          config.recordPathEvery > 0 && pathIterations.length > 0
-            ? { size: pathSize, iterations: pathIterations, params: pathRows.slice(0, pathIterations.length * pathSize) }
-            : null,
+        path: path.result(),
       };
       if (this.error instanceof DivergenceError) {
         this.error = new DivergenceError(this.error.epoch, this.error.iteration, this.history);
