@@ -280,6 +280,22 @@ const fromNullable = (v: number | null, fallback: number): number => (v === null
  * One training run. `run()` is an async generator of EpochInfo (what fitIter hands to users);
  * when it ends, however it ends, `params`, `state`, `history` and `error` hold the outcome.
  */
+/** A fresh start: θ drawn from the seed's first stream (initialParams); returns that stream's state, where the epochs' shuffles go on. */
+function initializeSession(live: Session, seed: number, shape: Shape, init: FitConfig['init'], fitIntercept: boolean): number[] {
+  const rng = Rng.stream(seed, 0);
+  live.setParams(initialParams(rng, shape, init, fitIntercept));
+  return rng.state();
+}
+
+/** A resumed start: θ (the current one, when the model holds its best instead) and the optimizer state of the snapshot. */
+function resumeSession(live: Session, config: FitConfig, params: Float32Array, prior: TrainingState): void {
+  if (prior.optimizer.type !== config.optimizer.spec.type) {
+    throw new InvalidModelError(`cannot resume: the snapshot's optimizer is '${prior.optimizer.type}', this fit asks for '${config.optimizer.spec.type}'`);
+  }
+  live.setParams(prior.current ? new Float32Array(prior.current) : params);
+  live.setOptimizerState({ step: prior.optimizer.step, buffers: Float32Array.from(prior.optimizer.buffers, fromJsonFloat) });
+}
+
 /**
  * The session of a fit: the problem and the resolved options as the engine contract takes them
  * (ts/engine/types.ts). `rows` null: the rows come later, block by block (a stream, or rows too
@@ -438,19 +454,8 @@ export class TrainingRun {
       reclaimSuspended();
       session = engine.createSession(spec);
       let live = session;
-      if (this.resumeFrom && prior) {
-        if (prior.optimizer.type !== config.optimizer.spec.type) {
-          throw new InvalidModelError(
-            `cannot resume: the snapshot's optimizer is '${prior.optimizer.type}', this fit asks for '${config.optimizer.spec.type}'`,
-          );
-        }
-        live.setParams(prior.current ? new Float32Array(prior.current) : this.resumeFrom.params);
-        live.setOptimizerState({ step: prior.optimizer.step, buffers: Float32Array.from(prior.optimizer.buffers, fromJsonFloat) });
-      } else {
-        const rng = Rng.stream(seed, 0);
-        live.setParams(initialParams(rng, { nFeatures: d, nOutputs: problem.nOutputs }, config.init, problem.fitIntercept));
-        rngState = rng.state();
-      }
+      if (this.resumeFrom && prior) resumeSession(live, config, this.resumeFrom.params, prior);
+      else rngState = initializeSession(live, seed, { nFeatures: d, nOutputs: problem.nOutputs }, config.init, problem.fitIntercept);
       if (config.recordPathEvery > 0) path.record(live.params(), iteration);
 
       // Batches per engine call: the whole block, unless yielding, the clock or an abort signal
