@@ -12,7 +12,7 @@
  * a resumed run continues bit-identically.
  */
 import { type Shape, intercepts, layers, nParams, penalized, weights } from '../engine/layout.js';
-import type { EngineName, FeatureSource, ObjectiveName, OptimizerState, Session, SessionSpec, StagedFeatures } from '../engine/types.js';
+import type { EngineData, EngineName, FeatureSource, ObjectiveName, OptimizerState, Session, SessionSpec, StagedFeatures } from '../engine/types.js';
 import { resolveEngine, resolveThreads } from '../engine/index.js';
 import type { Matrix } from '../data/matrix.js';
 import { type Chunk, shuffleBuffer } from '../data/stream.js';
@@ -280,6 +280,28 @@ const fromNullable = (v: number | null, fallback: number): number => (v === null
  * One training run. `run()` is an async generator of EpochInfo (what fitIter hands to users);
  * when it ends, however it ends, `params`, `state`, `history` and `error` hold the outcome.
  */
+/** The rows `rows` of the data, in that order, copied into the block's buffers: the block's training data. */
+function gatherRows(block: { x: Float32Array; y: Float32Array; w: Float32Array | null }, train: TrainData, rows: Uint32Array, d: number): EngineData {
+  const xd = train.x.data;
+  const n = rows.length;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    block.x.set(xd.subarray(r * d, (r + 1) * d), i * d);
+    block.y[i] = train.y[r];
+    if (block.w) block.w[i] = train.sampleWeight![r];
+  }
+  return { x: block.x.subarray(0, n * d), y: block.y.subarray(0, n), sampleWeight: block.w ? block.w.subarray(0, n) : null };
+}
+
+/**
+ * scikit-learn's rule (sklearn/linear_model/_sgd_fast.pyx): an epoch whose loss is not below
+ * best − tol counts as no improvement (`since` of them in a row; `patience` stop training).
+ */
+function toleranceStep(tol: { best: number; since: number }, loss: number, tolerance: number | null): void {
+  if (tolerance !== null) tol.since = loss > tol.best - tolerance ? tol.since + 1 : 0;
+  if (loss < tol.best) tol.best = loss;
+}
+
 /** A fresh start: θ drawn from the seed's first stream (initialParams); returns that stream's state, where the epochs' shuffles go on. */
 function initializeSession(live: Session, seed: number, shape: Shape, init: FitConfig['init'], fitIntercept: boolean): number[] {
   const rng = Rng.stream(seed, 0);
@@ -577,20 +599,12 @@ export class TrainingRun {
             const restore = mark();
             const saved = { params: live.params(), optimizer: live.optimizerState() };
             const perBlock = blockRows / config.batchSize;
-            const xd = train.x.data;
-            const sw = train.sampleWeight;
             complete = true;
             for (let first = Math.floor(batch / perBlock) * perBlock; first < batches && complete; first += perBlock) {
               const last = Math.min(batches, first + perBlock);
               const p0 = first * config.batchSize;
               const filled = Math.min(rows, last * config.batchSize) - p0;
-              for (let i = 0; i < filled; i++) {
-                const r = order[p0 + i];
-                block.x.set(xd.subarray(r * d, (r + 1) * d), i * d);
-                block.y[i] = train.y[r];
-                if (block.w) block.w[i] = sw![r];
-              }
-              live.setTrainingData({ x: block.x.subarray(0, filled * d), y: block.y.subarray(0, filled), sampleWeight: block.w ? block.w.subarray(0, filled) : null });
+              live.setTrainingData(gatherRows(block, train, order.subarray(p0, p0 + filled), d));
               live.setOrder(block.order.subarray(0, filled));
               complete = await drive(batch - first, last - first, first, false);
             }
@@ -674,10 +688,7 @@ export class TrainingRun {
         h.epochTimeMs.push(performance.now() - epochStarted);
         schedule.epochEnd(valLoss ?? loss);
 
-        // scikit-learn's rule (sklearn/linear_model/_sgd_fast.pyx): an epoch whose loss is not
-        // below best − tol counts as no improvement; `patience` of them in a row stop training.
-        if (config.tolerance !== null) tol.since = loss > tol.best - config.tolerance ? tol.since + 1 : 0;
-        if (loss < tol.best) tol.best = loss;
+        toleranceStep(tol, loss, config.tolerance);
         let stopEarly = false;
         if (earlyStopping && es) {
           const value = earlyStopping.monitor === 'loss' ? loss : earlyStopping.monitor === 'valLoss' ? valLoss! : valScore!;
