@@ -46,10 +46,11 @@ const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 
 /**
  * The size budget of the tarball (the two modules dominate: each is in the JavaScript, base64, and
- * beside it as a .wasm file). 2.61 MB unpacked once the data-in path and the guarantees landed
- * (the kernels for staging features, the snapshot reader, the Guarantees section of the README).
+ * beside it as a .wasm file). 2.81 MB unpacked with the data-in kernels, the snapshot reader, the
+ * guarantees and the command with its subcommands (dist/cli/main.js, 227 kB with commander and
+ * cli-progress bundled in).
  */
-const BUDGET = { packed: 900_000, unpacked: 2_800_000 };
+const BUDGET = { packed: 900_000, unpacked: 3_000_000 };
 
 const exec = promisify(execFile);
 const run = async (cmd: string, args: string[], cwd: string) => (await exec(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 24 })).stdout;
