@@ -9,6 +9,10 @@
 #
 #   bash bench/compare.sh BEFORE AFTER [ROUNDS] [NAME]     e.g. bash bench/compare.sh main seam 2 seam
 #
+# It first runs bench/ab.mjs (both builds in one process, interleaved per configuration,
+# AB_ROUNDS rounds, default 7; written to bench/compare/<NAME>-ab.md): on a busy machine that is
+# the figure to trust. ROUNDS 0 runs only that.
+#
 # Run it on a quiet machine: any other work shifts both builds' figures, not always equally.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,11 +30,12 @@ for side in before after; do
   git -C "$root" archive "$ref" | tar -x -C "$dir"
   cp -al "$root/node_modules" "$dir/node_modules"
   if [ -d "$root/target" ]; then cp -r "$root/target" "$dir/target"; fi
-  # only the suite and memory-fit.ts: whole-fit.ts imports modules that dist/ does not have
-  (cd "$dir" && npm run build:wasm >/dev/null && npx rollup -c --silent &&
-    sed "s#, join(root, 'bench/whole-fit.ts')##" bench/build.mjs >bench/build-suite.mjs && node bench/build-suite.mjs)
+  (cd "$dir" && npm run build:wasm >/dev/null && npx rollup -c --silent && node bench/build.mjs)
   git -C "$root" rev-parse --short "$ref" >"$out/$side.commit"
 done
+# first the interleaved check (bench/ab.mjs): both builds in one process, A/B per configuration
+node "$root/bench/ab.mjs" "$work/before/dist" "$work/after/dist" "${AB_ROUNDS:-7}" >"$out/ab.md"
+[ "$rounds" -gt 0 ] || { cp "$out/ab.md" "$root/bench/compare/$name-ab.md"; rm -rf "$work"; exit 0; }
 results="${TMPDIR:-/tmp}/minibatch-bench/results.json"
 for round in $(seq 1 "$rounds"); do
   for side in before after; do
@@ -42,5 +47,6 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 node "$root/bench/compare.mjs" "$out" >"$root/bench/compare/$name.md"
+cp "$out/ab.md" "$root/bench/compare/$name-ab.md"
 rm -rf "$work"
-echo "[compare] wrote bench/compare/$name.md" >&2
+echo "[compare] wrote bench/compare/$name.md and $name-ab.md" >&2

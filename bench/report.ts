@@ -11,7 +11,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { datasetBytes } from './lib/data.js';
 import { SYSTEM_LABELS, svgToPng, throughputSvg } from './lib/plot.js';
 import type { ConfigResult, MemoryRow, Results, SystemResult } from './lib/results.js';
-import type { DataInResult, FitResult } from './whole-fit.js';
+import type { FitResult } from './whole-fit.js';
+import type { DataInResult } from './data-in.js';
 import type { SystemId } from './lib/systems.js';
 
 /** Issue 5's "tuned pure-JS loop" figures (M samples/s, logistic regression, plain SGD), keyed d/batch. */
@@ -569,6 +570,8 @@ fit is timed from the call to its return, first once (the process's first fit) a
 (5 times; TF.js 2, or 1 at 10 epochs). TF.js \`model.fit\` includes turning the arrays into tensors.
 
 ### Data in
+
+Measured in a process of its own (\`bench/data-in.ts\`, built with the package's sources: it times the internal staging step).
 
 ${dataInTable(res.dataIn)}
 

@@ -31,7 +31,7 @@
  *   memory   the peak memory of one fit per system, each in a process of its own (memory-fit.ts).
  *   fits     whole fit calls (issue 12) of 1, 3 and 10 epochs at 100 000 × 256, batch 256, on
  *            minibatch wasm and js and TF.js wasm model.fit, each in a fresh process: its first fit,
- *            then the same fit warm; and the speed of data in (whole-fit.ts).
+ *            then the same fit warm (whole-fit.ts); and the speed of data in (data-in.ts).
  *
  * Timing: every system gets one untimed warm-up run per configuration (one epoch on the first
  * tenth of the rows), then `reps` runs of 4 epochs from zero (more, up to 9, while the timed
@@ -56,7 +56,8 @@ import { fullLoss } from './lib/loss.js';
 import type { ConfigResult, Machine, MemoryRow, Results, Section, Settings, SystemResult } from './lib/results.js';
 import { type OptimizerKind, type System, type SystemId, minibatchJs, minibatchWasm, minibatchWasmThreads } from './lib/systems.js';
 import type { MemoryJob, MemoryResult } from './memory-fit.js';
-import type { DataInJob, DataInResult, FitJob, FitResult } from './whole-fit.js';
+import type { FitJob, FitResult } from './whole-fit.js';
+import type { DataInJob, DataInResult } from './data-in.js';
 import { writeReport } from './report.js';
 
 const argv = process.argv.slice(2);
@@ -397,7 +398,7 @@ function wholeFits(): { fits: FitResult[]; dataIn: DataInResult | null } {
   let dataIn: DataInResult | null = null;
   try {
     const job: DataInJob = { mode: 'data-in', n, d, dataSeed: SETTINGS.dataSeed, reps: QUICK ? 2 : 7 };
-    dataIn = child<DataInResult>('whole-fit', job);
+    dataIn = child<DataInResult>('data-in', job);
     for (const r of dataIn.rows) console.log(`  data in: ${r.what}: ${median(r.ms.slice(1)).toFixed(1)} ms (first ${r.ms[0].toFixed(1)})`);
   } catch (e) {
     failures++;

@@ -5,7 +5,8 @@
 import type { ModelKind } from './data.js';
 import type { Limits } from './limits.js';
 import type { MemoryResult } from '../memory-fit.js';
-import type { DataInResult, FitResult } from '../whole-fit.js';
+import type { FitResult } from '../whole-fit.js';
+import type { DataInResult } from '../data-in.js';
 import type { OptimizerKind, SystemId } from './systems.js';
 
 export type Section = 'sweep' | 'models';
