@@ -2,7 +2,8 @@
 // so that whatever else the machine does hits both alike: the "no slower" check of issue 11 on a
 // shared machine, where whole suite runs minutes apart drift by ±50 %.
 //
-//   node bench/ab.mjs BEFORE_DIST AFTER_DIST [ROUNDS]      (each a built dist/ folder: npx rollup -c)
+//   node bench/ab.mjs BEFORE_DIST AFTER_DIST [ROUNDS] [FILTER]   (each a built dist/ folder: npx rollup -c;
+//                                                               FILTER: only the configurations whose label contains it)
 //
 // bench/compare.sh builds two commits and runs this after the suite (or alone: see there). Each
 // configuration trains the same data with the same seed on each build, ROUNDS times (default 7)
@@ -12,7 +13,7 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 
-const [beforeDir, afterDir, roundsArg] = process.argv.slice(2);
+const [beforeDir, afterDir, roundsArg, filter] = process.argv.slice(2);
 if (!beforeDir || !afterDir) {
   console.error('usage: node bench/ab.mjs BEFORE_DIST AFTER_DIST [ROUNDS]');
   process.exit(2);
@@ -67,7 +68,7 @@ const median = (a) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const rows = [];
-for (const cfg of CONFIGS) {
+for (const cfg of CONFIGS.filter((c) => filter === undefined || c[0].includes(filter))) {
   const { x, y } = data(cfg[2], cfg[3], cfg[4]);
   const ratios = [];
   const rb = [];
