@@ -408,3 +408,140 @@ pub(crate) fn unit_interval(name: &'static str, value: f64) -> Result<(), CoreEr
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One error of every variant, with distinct numbers, so that a field copied from the wrong
+    /// place shows.
+    fn every_variant() -> Vec<CoreError> {
+        vec![
+            CoreError::ShapeMismatch {
+                data: "train",
+                x_len: 11,
+                y_len: 3,
+                n_features: 4,
+            },
+            CoreError::Empty {
+                data: "validation",
+                rows: 0,
+                n_features: 5,
+            },
+            CoreError::SampleWeightLength {
+                data: "train",
+                got: 2,
+                expected: 3,
+            },
+            CoreError::InvalidValue {
+                data: "train",
+                argument: "x",
+                row: 7,
+                column: Some(2),
+                value: f64::NAN,
+                expected: "a finite number",
+            },
+            CoreError::InvalidLabel {
+                data: "validation",
+                row: 4,
+                value: 0.5,
+                classes: 1,
+            },
+            CoreError::RowOutOfRange {
+                position: 9,
+                row: 12,
+                rows: 10,
+            },
+            CoreError::ParamsLength {
+                got: 3,
+                expected: 6,
+            },
+            CoreError::NonFiniteParam {
+                index: 5,
+                value: f64::INFINITY,
+            },
+            CoreError::StateLength {
+                got: 8,
+                expected: 12,
+            },
+            CoreError::InvalidState {
+                index: 6,
+                value: -1.0,
+                expected: "a squared average ≥ 0",
+            },
+            CoreError::InvalidOption {
+                name: "beta1",
+                value: 1.0,
+                expected: "a number in [0, 1)",
+            },
+            CoreError::NoOrder,
+            CoreError::NoValidationData,
+            CoreError::OutOfMemory { values: 1 << 20 },
+        ]
+    }
+
+    #[test]
+    fn the_fields_name_the_variant_and_carry_every_number_of_the_message() {
+        for e in every_variant() {
+            let f = e.fields();
+            let debug = format!("{e:?}");
+            assert!(debug.starts_with(f.kind), "{debug} has kind {}", f.kind);
+            // every number the message shows is in a field (so the TypeScript message, built from
+            // the fields, can say the same)
+            let numbers: Vec<f64> = [f.row, f.column, f.index, f.value, f.got, f.rows, f.limit]
+                .into_iter()
+                .flatten()
+                .collect();
+            // the message without the `expected` text (its own constants: "≥ 0", "[0, 1)")
+            let message = e.to_string().replace(f.expected.unwrap_or("\u{0}"), "");
+            for word in message.split(|c: char| c.is_whitespace() || ",;:()=".contains(c)) {
+                let Ok(v) = word.trim_end_matches('.').parse::<f64>() else {
+                    continue;
+                };
+                // a label message's constants: "0 or 1", "0..k − 1"
+                let label_text = matches!(e, CoreError::InvalidLabel { .. })
+                    && (v == 0.0 || v == 1.0 || f.limit == Some(v + 1.0));
+                assert!(
+                    label_text
+                        || numbers
+                            .iter()
+                            .any(|&n| n == v || (n.is_nan() && v.is_nan())),
+                    "{message}: {v} is in no field of {f:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn data_errors_name_their_set_and_argument_and_option_errors_their_option() {
+        let fields: Vec<ErrorFields> = every_variant().iter().map(CoreError::fields).collect();
+        assert_eq!(fields[0].data, Some("train"));
+        assert_eq!(
+            (fields[3].argument, fields[3].row, fields[3].column),
+            (Some("x"), Some(7.0), Some(2.0))
+        );
+        assert_eq!(
+            (fields[4].data, fields[4].argument, fields[4].limit),
+            (Some("validation"), Some("y"), Some(1.0))
+        );
+        assert_eq!(
+            (fields[5].argument, fields[5].index, fields[5].rows),
+            (Some("order"), Some(9.0), Some(10.0))
+        );
+        assert_eq!(
+            (fields[9].argument, fields[9].index),
+            (Some("optimizerState"), Some(6.0))
+        );
+        assert_eq!(
+            (fields[10].option, fields[10].value),
+            (Some("beta1"), Some(1.0))
+        );
+        assert_eq!(
+            fields[11],
+            ErrorFields {
+                kind: "NoOrder",
+                ..ErrorFields::default()
+            }
+        );
+    }
+}
