@@ -280,6 +280,45 @@ const fromNullable = (v: number | null, fallback: number): number => (v === null
  * One training run. `run()` is an async generator of EpochInfo (what fitIter hands to users);
  * when it ends, however it ends, `params`, `state`, `history` and `error` hold the outcome.
  */
+/**
+ * The end of a complete epoch: its entries in the history (mean training loss, learning rate,
+ * validation metrics, time), then the steps of the schedule (plateau), of scikit-learn's tolerance
+ * rule and of early stopping. `improved`: early stopping saw a new best (the caller keeps θ then).
+ */
+function closeEpoch(
+  h: Record<HistoryKey, number[]>,
+  live: Session,
+  problem: TrainProblem,
+  valTotal: number,
+  schedule: Schedule,
+  tol: { best: number; since: number },
+  config: FitConfig,
+  es: EarlyStoppingState | null,
+  at: { epoch: number; lastRate: number; sums: { loss: number; rows: number }; epochStarted: number },
+): { loss: number; valLoss?: number; valScore?: number; improved: boolean; stopEarly: boolean } {
+  const loss = at.sums.loss / at.sums.rows;
+  h.loss.push(loss);
+  h.learningRate.push(at.lastRate);
+  let valLoss: number | undefined;
+  let valScore: number | undefined;
+  if (problem.validation) {
+    ({ valLoss, valScore } = validationMetrics(live, problem.score, valTotal));
+    h.valLoss.push(valLoss);
+    h.valScore.push(valScore);
+  }
+  h.epochTimeMs.push(performance.now() - at.epochStarted);
+  schedule.epochEnd(valLoss ?? loss);
+  toleranceStep(tol, loss, config.tolerance);
+  const stopping = config.earlyStopping;
+  let improved = false;
+  let stopEarly = false;
+  if (stopping && es) {
+    const value = stopping.monitor === 'loss' ? loss : stopping.monitor === 'valLoss' ? valLoss! : valScore!;
+    ({ improved, stop: stopEarly } = earlyStoppingStep(stopping, es, value, at.epoch));
+  }
+  return { loss, valLoss, valScore, improved, stopEarly };
+}
+
 /** The rows `rows` of the data, in that order, copied into the block's buffers: the block's training data. */
 function gatherRows(block: { x: Float32Array; y: Float32Array; w: Float32Array | null }, train: TrainData, rows: Uint32Array, d: number): EngineData {
   const xd = train.x.data;
@@ -675,27 +714,13 @@ export class TrainingRun {
         epoch++;
         batch = 0;
         rngState = rng.state();
-        const loss = sums.loss / sums.rows;
-        h.loss.push(loss);
-        h.learningRate.push(lastRate);
-        let valLoss: number | undefined;
-        let valScore: number | undefined;
-        if (problem.validation) {
-          ({ valLoss, valScore } = validationMetrics(live, problem.score, valTotal));
-          h.valLoss.push(valLoss);
-          h.valScore.push(valScore);
-        }
-        h.epochTimeMs.push(performance.now() - epochStarted);
-        schedule.epochEnd(valLoss ?? loss);
-
-        toleranceStep(tol, loss, config.tolerance);
-        let stopEarly = false;
-        if (earlyStopping && es) {
-          const value = earlyStopping.monitor === 'loss' ? loss : earlyStopping.monitor === 'valLoss' ? valLoss! : valScore!;
-          const step = earlyStoppingStep(earlyStopping, es, value, epoch);
-          if (step.improved && earlyStopping.restoreBestWeights) bestParams = live.params();
-          stopEarly = step.stop;
-        }
+        const { loss, valLoss, valScore, improved, stopEarly } = closeEpoch(h, live, problem, valTotal, schedule, tol, config, es, {
+          epoch,
+          lastRate,
+          sums,
+          epochStarted,
+        });
+        if (improved && earlyStopping?.restoreBestWeights) bestParams = live.params();
 
         const info: EpochInfo = {
           epoch,
