@@ -8,7 +8,7 @@
  */
 import { makeFeatures } from './lib/data.js';
 import { initWasm } from '../ts/index.js';
-import { wasmEngine } from '../ts/engine/wasm.js';
+import { wasmEngine } from '../ts/engine/wasm/engine.js';
 import { copyRows, toMatrix } from '../ts/data/matrix.js';
 
 export interface DataInJob {

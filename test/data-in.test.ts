@@ -8,12 +8,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Dataset, initWasm, InvalidDataError, InvalidOptionError, LinearRegression, LogisticRegression, SoftmaxRegression, wasmMemoryBytes } from '../ts/index.js';
 import { setResidentLimitBytes } from '../ts/train/loop.js';
-import { releaseKeptFeatures, wasmEngine } from '../ts/engine/wasm.js';
-import { RawFeatures, singleThreadGlue, wasmMemory } from '../ts/engine/raw.js';
+import { releaseKeptFeatures, wasmEngine } from '../ts/engine/wasm/engine.js';
+import { RawFeatures, singleThreadGlue, wasmMemory } from '../ts/engine/wasm/raw.js';
 import { classification, gaussian, regression } from './helpers/data.js';
 import { rejects } from './helpers/rejects.js';
 
-/** 32 768 values a block (engine/wasm.ts): data of 5 000 × 7 spans two blocks. */
+/** 32 768 values a block (engine/wasm/engine.ts): data of 5 000 × 7 spans two blocks. */
 const BLOCK = 1 << 15;
 
 const flat = (X: number[][]): Float32Array => new Float32Array(X.flat());

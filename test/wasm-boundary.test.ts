@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import wabtInit from 'wabt';
-import { RawConfig, RawObjective, RawOptimizer, RawTrainer, initThreadedWasm, initWasm, wasmMemoryBytes } from '../ts/engine/raw.js';
+import { RawConfig, RawObjective, RawOptimizer, RawTrainer, initThreadedWasm, initWasm, wasmMemoryBytes } from '../ts/engine/wasm/raw.js';
 import { resolveEngine } from '../ts/engine/index.js';
 import { simdEnabled } from '../ts/wasm/minibatch_wasm.js';
 
@@ -35,8 +35,10 @@ describe('the built module', () => {
     expect(simdEnabled()).toBe(true);
   });
 
+  // 200 000 until issue 12's staged features (main measured 201 707 bytes after it) and issue 11's
+  // error fields across the boundary (takeLastError and RawError's getters, about 7 kB)
   it('is small', () => {
-    expect(readFileSync(wasmPath).byteLength).toBeLessThan(200_000);
+    expect(readFileSync(wasmPath).byteLength).toBeLessThan(215_000);
   });
 });
 

@@ -32,8 +32,8 @@ export class MinibatchError extends Error {
 export class InvalidOptionError extends MinibatchError {
   readonly option: string;
   readonly value: unknown;
-  constructor(option: string, value: unknown, message: string, code: 'INVALID_OPTION' | 'UNKNOWN_OPTION' = 'INVALID_OPTION') {
-    super(code, message);
+  constructor(option: string, value: unknown, message: string, code: 'INVALID_OPTION' | 'UNKNOWN_OPTION' = 'INVALID_OPTION', options?: { cause?: unknown }) {
+    super(code, message, options);
     this.option = option;
     this.value = value;
   }
@@ -50,16 +50,19 @@ export class InvalidDataError extends MinibatchError {
   readonly row?: number;
   readonly column?: number;
   readonly line?: number;
+  /** A position in a flat vector the engine was given: a row order, parameters, an optimizer state (0-based). */
+  readonly index?: number;
   constructor(
     code: 'INVALID_DATA' | 'SHAPE_MISMATCH' | 'EMPTY_DATA' | 'INVALID_LABEL' | 'READ_FAILED',
     message: string,
-    where: { argument: string; row?: number; column?: number; line?: number; cause?: unknown },
+    where: { argument: string; row?: number; column?: number; line?: number; index?: number; cause?: unknown },
   ) {
     super(code, message, where.cause === undefined ? undefined : { cause: where.cause });
     this.argument = where.argument;
     if (where.row !== undefined) this.row = where.row;
     if (where.column !== undefined) this.column = where.column;
     if (where.line !== undefined) this.line = where.line;
+    if (where.index !== undefined) this.index = where.index;
   }
 }
 

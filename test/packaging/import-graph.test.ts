@@ -19,7 +19,7 @@ describe('the import graph of ts/index.ts', () => {
   it('reaches no CLI file, no package but papaparse and pure-rand, and no Node built-in', async () => {
     const result = await build({ entryPoints: ['ts/index.ts'], absWorkingDir: ROOT, bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
     const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs).toContain('ts/engine/raw.ts');
+    expect(inputs).toContain('ts/engine/wasm/raw.ts');
     expect(inputs.filter((f) => f.startsWith('ts/cli/') || f.startsWith('ts/plot/'))).toEqual([]);
     const packages = new Set(inputs.filter((f) => f.startsWith('node_modules/')).map((f) => f.split('/').slice(1, f.startsWith('node_modules/@') ? 3 : 2).join('/')));
     expect([...packages].sort()).toEqual(LIBRARY_PACKAGES);

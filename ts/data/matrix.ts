@@ -152,7 +152,7 @@ export function flatShape(X: Float32Array | Float64Array, nFeatures: number | un
 
 /**
  * Flat features whose values were checked elsewhere (the wasm engine checks them while copying
- * them into its memory, engine/wasm.ts): a Float32Array is used as it is; a Float64Array or
+ * them into its memory, engine/wasm/engine.ts): a Float32Array is used as it is; a Float64Array or
  * rows are converted (and checked again) only if something reads `data`, which the fit's direct
  * path does not.
  */

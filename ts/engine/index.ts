@@ -1,15 +1,15 @@
 /** Choosing an engine: wasm by default, the js engine where WebAssembly SIMD is missing. */
 import type { Engine, EngineName } from './types.js';
-import { jsEngine } from './js.js';
-import { wasmEngine } from './wasm.js';
-import { initWasm, wasmSimdSupported } from './raw.js';
-import { availableCores, startThreads } from './threads.js';
+import { jsEngine } from './js/trainer.js';
+import { wasmEngine } from './wasm/engine.js';
+import { initWasm, wasmSimdSupported } from './wasm/raw.js';
+import { availableCores, startThreads } from './wasm/threads.js';
 import { MinibatchError } from '../errors.js';
 
 export type { Engine, EngineName, Session, SessionSpec, BatchPlan, BatchSummary, Evaluation, ObjectiveName, OptimizerSpec, OptimizerState } from './types.js';
-export { initWasm, wasmMemoryBytes, wasmSimdSupported } from './raw.js';
-export type { WasmSource, WasmSources, CompiledWasmModule } from './raw.js';
-export { stopThreads, threadsUnavailableReason } from './threads.js';
+export { initWasm, wasmMemoryBytes, wasmSimdSupported } from './wasm/raw.js';
+export type { WasmSource, WasmSources, CompiledWasmModule } from './wasm/raw.js';
+export { stopThreads, threadsUnavailableReason } from './wasm/threads.js';
 
 const noticesGiven = new Set<string>();
 

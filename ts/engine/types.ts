@@ -2,14 +2,24 @@
  * The one interface both engines implement. An engine does arithmetic only: it never decides
  * the batch order, the learning rate or when to stop (that is the fit loop's job, in train/).
  *
- * This file is the contract between the fit loop, the wasm engine (Rust, crates/) and the js
- * engine (engine/js.ts). Both engines implement every equation below identically, up to
- * floating-point rounding; the parity tests hold them to it.
+ * This file is the contract between the fit loop, the wasm engine (Rust, crates/minibatch-core,
+ * behind engine/wasm/) and the js engine (engine/js/, whose files mirror the core's). Both
+ * engines implement every equation below identically, up to floating-point rounding; the parity
+ * tests hold them to it. Both refuse bad input with the same errors (engine/fault.ts).
+ *
+ * ## The model
+ * A stack of dense layers z = W·a + b, each with an activation (ActivationName), from the
+ * features to the outputs, under the objective below (crates/minibatch-core/src/model.rs and
+ * engine/js/model.ts describe it with `layers()`). Linear, logistic and softmax regression are the
+ * stack with no hidden layer: one dense layer, nFeatures → nOutputs, with the identity activation.
  *
  * ## Parameters
- * θ = [W, b]: W is nOutputs × nFeatures (row-major, one row of weights per output), then b has
- * nOutputs intercepts. nOutputs is 1 for 'squaredError' and 'logLoss', and the number of
- * classes k ≥ 2 for 'crossEntropy'. p = nOutputs · (nFeatures + 1) values in all.
+ * One layout for every stack: every layer's W (outputs × inputs, row-major), layer after layer,
+ * then every layer's b, layer after layer. The penalties and weight decay apply to the weights,
+ * the prefix of θ before the first intercept, never to an intercept. With one layer: θ = [W, b],
+ * W is nOutputs × nFeatures (one row of weights per output), then b has nOutputs intercepts.
+ * nOutputs is 1 for 'squaredError' and 'logLoss', and the number of classes k ≥ 2 for
+ * 'crossEntropy'. p = nOutputs · (nFeatures + 1) values in all.
  *
  * ## Objective
  * J(θ) = (1/n) Σ_i s_i · ℓ(z_i, y_i) + (l2/2)‖W‖² + l1‖W‖₁, with z_i = W·x_i + b and s_i the
@@ -34,6 +44,9 @@ export type EngineName = 'wasm' | 'js';
 
 /** The data term of the objective (the penalties are added by the engine). */
 export type ObjectiveName = 'squaredError' | 'logLoss' | 'crossEntropy';
+
+/** The activation of a dense layer (the Rust core's `Activation::NAMES`): the output layer's is 'identity', its objective applies the link. */
+export type ActivationName = 'identity';
 
 /**
  * The optimizer and its hyperparameters, all resolved (no defaults left to the engine).
@@ -129,7 +142,7 @@ export interface SessionSpec {
    * Up to this many threads share the sums of each large batch (default 1). The batch is cut
    * into parts at fixed places and their sums are added in a fixed order (leader's part first),
    * so the result depends on the number of threads, never on timing. The wasm engine needs the
-   * workers started first (engine/threads.ts); the js engine always uses one.
+   * workers started first (engine/wasm/threads.ts); the js engine always uses one.
    */
   readonly threads?: number;
 }

@@ -11,15 +11,16 @@
  * Training state is plain JSON-safe data (TrainingState), so a model snapshot can carry it and
  * a resumed run continues bit-identically.
  */
-import type { EngineName, FeatureSource, ObjectiveName, OptimizerState, Session, SessionSpec, StagedFeatures } from '../engine/types.js';
+import { type Shape, intercepts, layers, nParams, penalized, weights } from '../engine/layout.js';
+import type { EngineData, EngineName, FeatureSource, ObjectiveName, OptimizerState, Session, SessionSpec, StagedFeatures } from '../engine/types.js';
 import { resolveEngine, resolveThreads } from '../engine/index.js';
 import type { Matrix } from '../data/matrix.js';
 import { type Chunk, shuffleBuffer } from '../data/stream.js';
 import { Rng } from '../data/random.js';
 import { DivergenceError, InvalidModelError, InvalidOptionError } from '../errors.js';
-import { type EarlyStoppingConfig, type EarlyStoppingState, earlyStoppingStep, initialEarlyStopping, resolveEarlyStopping } from './early-stopping.js';
+import { type EarlyStoppingConfig, type EarlyStoppingState, earlyStoppingStep, initialEarlyStopping } from './early-stopping.js';
 import { type BatchInfo, type EpochInfo, type FitConfig, checkAgainstData } from './options.js';
-import { type PlateauState, type Position, type Schedule, resolveSchedule } from './schedules.js';
+import type { PlateauState, Position, Schedule } from './schedules.js';
 
 /** Why a fit stopped. */
 export type StopReason = 'maxEpochs' | 'maxIterations' | 'tolerance' | 'earlyStopping' | 'aborted' | 'maxTime' | 'diverged';
@@ -95,7 +96,7 @@ export function setResidentLimitBytes(bytes: number): number {
 
 /**
  * For an engine with memory of its own (wasm), copies flat features into it now, checking every
- * value in the same pass (engine/wasm.ts), so that the session takes them without a second copy
+ * value in the same pass (engine/wasm/engine.ts), so that the session takes them without a second copy
  * or check; 'checked' for a Float32Array too large to hold whole (checked the same way, trained
  * block by block), null when the caller must check (the js engine, other large data). Called
  * where the features are checked, before anything of the model changes. `reuse`: an array this
@@ -187,14 +188,23 @@ const HISTORY_KEYS: readonly HistoryKey[] = ['loss', 'valLoss', 'valScore', 'lea
 const mapHistory = <A, B>(h: Record<HistoryKey, A[]>, f: (v: A) => B): Record<HistoryKey, B[]> =>
   Object.fromEntries(HISTORY_KEYS.map((k) => [k, h[k].map(f)])) as Record<HistoryKey, B[]>;
 
-/** PyTorch's nn.Linear initialization, U(−1/√d, 1/√d), or zeros (scikit-learn's). */
-function initialParams(rng: Rng, d: number, k: number, init: 'uniform' | 'zeros', fitIntercept: boolean): Float32Array {
-  const p = new Float32Array(k * (d + 1));
+/**
+ * PyTorch's nn.Linear initialization for every layer of the model (../engine/layout.ts),
+ * W and b from U(−1/√inputs, 1/√inputs), or zeros (scikit-learn's), in the layout's order (every
+ * W, then every b); without an intercept the intercepts stay 0.
+ */
+function initialParams(rng: Rng, shape: Shape, init: 'uniform' | 'zeros', fitIntercept: boolean): Float32Array {
+  const p = new Float32Array(nParams(shape));
   if (init === 'uniform') {
-    const bound = 1 / Math.sqrt(d);
-    for (let j = 0; j < p.length; j++) p[j] = (2 * rng.float() - 1) * bound;
+    const stack = layers(shape);
+    const draw = ([start, end]: readonly [number, number], inputs: number): void => {
+      const bound = 1 / Math.sqrt(inputs);
+      for (let j = start; j < end; j++) p[j] = (2 * rng.float() - 1) * bound;
+    };
+    stack.forEach((layer, l) => draw(weights(shape, l), layer.inputs));
+    stack.forEach((layer, l) => draw(intercepts(shape, l), layer.inputs));
   }
-  if (!fitIntercept) p.fill(0, k * d);
+  if (!fitIntercept) p.fill(0, penalized(shape)[1]);
   return p;
 }
 
@@ -270,6 +280,140 @@ const fromNullable = (v: number | null, fallback: number): number => (v === null
  * One training run. `run()` is an async generator of EpochInfo (what fitIter hands to users);
  * when it ends, however it ends, `params`, `state`, `history` and `error` hold the outcome.
  */
+/**
+ * The end of a complete epoch: its entries in the history (mean training loss, learning rate,
+ * validation metrics, time), then the steps of the schedule (plateau), of scikit-learn's tolerance
+ * rule and of early stopping. `improved`: early stopping saw a new best (the caller keeps θ then).
+ */
+function closeEpoch(
+  h: Record<HistoryKey, number[]>,
+  live: Session,
+  problem: TrainProblem,
+  valTotal: number,
+  schedule: Schedule,
+  tol: { best: number; since: number },
+  config: FitConfig,
+  es: EarlyStoppingState | null,
+  at: { epoch: number; lastRate: number; sums: { loss: number; rows: number }; epochStarted: number },
+): { loss: number; valLoss?: number; valScore?: number; improved: boolean; stopEarly: boolean } {
+  const loss = at.sums.loss / at.sums.rows;
+  h.loss.push(loss);
+  h.learningRate.push(at.lastRate);
+  let valLoss: number | undefined;
+  let valScore: number | undefined;
+  if (problem.validation) {
+    ({ valLoss, valScore } = validationMetrics(live, problem.score, valTotal));
+    h.valLoss.push(valLoss);
+    h.valScore.push(valScore);
+  }
+  h.epochTimeMs.push(performance.now() - at.epochStarted);
+  schedule.epochEnd(valLoss ?? loss);
+  toleranceStep(tol, loss, config.tolerance);
+  const stopping = config.earlyStopping;
+  let improved = false;
+  let stopEarly = false;
+  if (stopping && es) {
+    const value = stopping.monitor === 'loss' ? loss : stopping.monitor === 'valLoss' ? valLoss! : valScore!;
+    ({ improved, stop: stopEarly } = earlyStoppingStep(stopping, es, value, at.epoch));
+  }
+  return { loss, valLoss, valScore, improved, stopEarly };
+}
+
+/** The rows `rows` of the data, in that order, copied into the block's buffers: the block's training data. */
+function gatherRows(block: { x: Float32Array; y: Float32Array; w: Float32Array | null }, train: TrainData, rows: Uint32Array, d: number): EngineData {
+  const xd = train.x.data;
+  const n = rows.length;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    block.x.set(xd.subarray(r * d, (r + 1) * d), i * d);
+    block.y[i] = train.y[r];
+    if (block.w) block.w[i] = train.sampleWeight![r];
+  }
+  return { x: block.x.subarray(0, n * d), y: block.y.subarray(0, n), sampleWeight: block.w ? block.w.subarray(0, n) : null };
+}
+
+/**
+ * scikit-learn's rule (sklearn/linear_model/_sgd_fast.pyx): an epoch whose loss is not below
+ * best − tol counts as no improvement (`since` of them in a row; `patience` stop training).
+ */
+function toleranceStep(tol: { best: number; since: number }, loss: number, tolerance: number | null): void {
+  if (tolerance !== null) tol.since = loss > tol.best - tolerance ? tol.since + 1 : 0;
+  if (loss < tol.best) tol.best = loss;
+}
+
+/** A fresh start: θ drawn from the seed's first stream (initialParams); returns that stream's state, where the epochs' shuffles go on. */
+function initializeSession(live: Session, seed: number, shape: Shape, init: FitConfig['init'], fitIntercept: boolean): number[] {
+  const rng = Rng.stream(seed, 0);
+  live.setParams(initialParams(rng, shape, init, fitIntercept));
+  return rng.state();
+}
+
+/** A resumed start: θ (the current one, when the model holds its best instead) and the optimizer state of the snapshot. */
+function resumeSession(live: Session, config: FitConfig, params: Float32Array, prior: TrainingState): void {
+  if (prior.optimizer.type !== config.optimizer.spec.type) {
+    throw new InvalidModelError(`cannot resume: the snapshot's optimizer is '${prior.optimizer.type}', this fit asks for '${config.optimizer.spec.type}'`);
+  }
+  live.setParams(prior.current ? new Float32Array(prior.current) : params);
+  live.setOptimizerState({ step: prior.optimizer.step, buffers: Float32Array.from(prior.optimizer.buffers, fromJsonFloat) });
+}
+
+/**
+ * The session of a fit: the problem and the resolved options as the engine contract takes them
+ * (ts/engine/types.ts). `rows` null: the rows come later, block by block (a stream, or rows too
+ * large for wasm memory), and one zero row (label 0) stands in until then.
+ */
+function sessionSpec(problem: TrainProblem, config: FitConfig, d: number, threads: number, rows: SessionSpec['train'] | null): SessionSpec {
+  const v = problem.validation;
+  return {
+    threads,
+    objective: problem.objective,
+    nFeatures: d,
+    nOutputs: problem.nOutputs,
+    l2: problem.l2,
+    l1: problem.l1,
+    fitIntercept: problem.fitIntercept,
+    optimizer: config.optimizer.spec,
+    clipNorm: config.optimizer.clipNorm,
+    clipValue: config.optimizer.clipValue,
+    train: rows ?? { x: new Float32Array(d), y: new Float32Array(1), sampleWeight: null },
+    validation: v ? { x: v.x.data, y: v.y, sampleWeight: v.sampleWeight } : null,
+  };
+}
+
+/** The validation loss (mean weighted loss + penalty) and score (accuracy, or R² against `total`, Σ s·(y − ȳ)²) at the session's θ. */
+function validationMetrics(live: Session, score: TrainProblem['score'], total: number): { valLoss: number; valScore: number } {
+  const ev = live.evaluate('validation');
+  return {
+    valLoss: ev.lossSum / ev.weightSum + live.penalty(),
+    valScore: score === 'accuracy' ? ev.metricSum / ev.weightSum : total > 0 ? 1 - ev.metricSum / total : 0,
+  };
+}
+
+/** recordPath: θ rows appended as training goes (grown by doubling), and their update counts. */
+class PathRecorder {
+  private rows = new Float32Array(0);
+  private readonly iterations: number[] = [];
+  private size = 0;
+
+  record(p: Float32Array, iteration: number): void {
+    this.size = p.length;
+    const at = this.iterations.length * p.length;
+    if (this.rows.length < at + p.length) {
+      const grown = new Float32Array(Math.max(at + p.length, 2 * this.rows.length));
+      grown.set(this.rows);
+      this.rows = grown;
+    }
+    this.rows.set(p, at);
+    this.iterations.push(iteration);
+  }
+
+  /** History's `path`, or null when nothing was recorded. */
+  result(): ParameterPath | null {
+    const n = this.iterations.length;
+    return n > 0 ? { size: this.size, iterations: this.iterations, params: this.rows.slice(0, n * this.size) } : null;
+  }
+}
+
 export class TrainingRun {
   params: Float32Array | null = null;
   state: TrainingState | null = null;
@@ -305,9 +449,9 @@ export class TrainingRun {
           `validate on fewer rows (a smaller ${option}), or train with engine: 'js'`,
       );
     }
-    this.earlyStopping = resolveEarlyStopping(config.earlyStopping, problem.validation !== null);
+    this.earlyStopping = config.earlyStopping;
     const plateau = resumeFrom?.state.plateau ?? null;
-    this.schedule = resolveSchedule(config.learningRate, config.maxEpochs, plateau && { ...plateau, best: fromNullable(plateau.best, Infinity) });
+    this.schedule = config.learningRate.start(plateau && { ...plateau, best: fromNullable(plateau.best, Infinity) });
   }
 
   /** Set by `stop()`: training ends at the next batch, as on an abort (stopReason 'aborted'). */
@@ -355,21 +499,7 @@ export class TrainingRun {
     let session: Session | null = null;
     // θ and the optimizer state of a session freed while the run waited at a yield (park())
     let parked: { params: Float32Array; optimizer: OptimizerState } | null = null;
-    // recordPath: θ rows appended as training goes (grown by doubling), and their update counts
-    let pathRows = new Float32Array(0);
-    const pathIterations: number[] = [];
-    let pathSize = 0;
-    const record = (p: Float32Array) => {
-      pathSize = p.length;
-      const at = pathIterations.length * p.length;
-      if (pathRows.length < at + p.length) {
-        const grown = new Float32Array(Math.max(at + p.length, 2 * pathRows.length));
-        grown.set(pathRows);
-        pathRows = grown;
-      }
-      pathRows.set(p, at);
-      pathIterations.push(iteration);
-    };
+    const path = new PathRecorder();
     const valTotal = problem.validation && problem.score === 'r2' ? weightedTotalSquares(problem.validation) : 0;
     const staged = streaming ? null : (train.staged ?? null);
     // in-memory rows too large to hold whole in wasm memory: trained block by block
@@ -380,44 +510,14 @@ export class TrainingRun {
       engineName = engine.name;
       threads = await resolveThreads(config.threads, engine);
       blocked = !streaming && !staged && engine.name === 'wasm' && train.x.rows * train.x.cols * 4 > residentLimitBytes;
-      const spec: SessionSpec = {
-        threads,
-        objective: problem.objective,
-        nFeatures: d,
-        nOutputs: problem.nOutputs,
-        l2: problem.l2,
-        l1: problem.l1,
-        fitIntercept: problem.fitIntercept,
-        optimizer: config.optimizer.spec,
-        clipNorm: config.optimizer.clipNorm,
-        clipValue: config.optimizer.clipValue,
-        // a stream's chunks (and blocked rows) are loaded block by block; one zero row (label 0)
-        // stands in until then
-        train:
-          streaming || blocked
-            ? { x: new Float32Array(d), y: new Float32Array(1), sampleWeight: null }
-            : { x: staged ?? train.x.data, y: train.y, sampleWeight: train.sampleWeight },
-        validation: problem.validation
-          ? { x: problem.validation.x.data, y: problem.validation.y, sampleWeight: problem.validation.sampleWeight }
-          : null,
-      };
+      // a stream's chunks (and blocked rows) are loaded block by block: no rows yet
+      const spec = sessionSpec(problem, config, d, threads, streaming || blocked ? null : { x: staged ?? train.x.data, y: train.y, sampleWeight: train.sampleWeight });
       reclaimSuspended();
       session = engine.createSession(spec);
       let live = session;
-      if (this.resumeFrom && prior) {
-        if (prior.optimizer.type !== config.optimizer.spec.type) {
-          throw new InvalidModelError(
-            `cannot resume: the snapshot's optimizer is '${prior.optimizer.type}', this fit asks for '${config.optimizer.spec.type}'`,
-          );
-        }
-        live.setParams(prior.current ? new Float32Array(prior.current) : this.resumeFrom.params);
-        live.setOptimizerState({ step: prior.optimizer.step, buffers: Float32Array.from(prior.optimizer.buffers, fromJsonFloat) });
-      } else {
-        const rng = Rng.stream(seed, 0);
-        live.setParams(initialParams(rng, d, problem.nOutputs, config.init, problem.fitIntercept));
-        rngState = rng.state();
-      }
-      if (config.recordPathEvery > 0) record(live.params());
+      if (this.resumeFrom && prior) resumeSession(live, config, this.resumeFrom.params, prior);
+      else rngState = initializeSession(live, seed, { nFeatures: d, nOutputs: problem.nOutputs }, config.init, problem.fitIntercept);
+      if (config.recordPathEvery > 0) path.record(live.params(), iteration);
 
       // Batches per engine call: the whole block, unless yielding, the clock or an abort signal
       // want control back sooner; then about CALL_WORK multiply-adds a call (about a millisecond).
@@ -481,7 +581,7 @@ export class TrainingRun {
           batch += s.iterations;
           at += s.iterations;
           lastRate = rates[s.iterations - 1];
-          if (config.recordPathEvery > 0 && iteration % config.recordPathEvery === 0) record(live.params());
+          if (config.recordPathEvery > 0 && iteration % config.recordPathEvery === 0) path.record(live.params(), iteration);
           if (config.onBatchEnd) {
             sinceCallback.loss += s.lossSum;
             sinceCallback.rows += s.rows;
@@ -538,20 +638,12 @@ export class TrainingRun {
             const restore = mark();
             const saved = { params: live.params(), optimizer: live.optimizerState() };
             const perBlock = blockRows / config.batchSize;
-            const xd = train.x.data;
-            const sw = train.sampleWeight;
             complete = true;
             for (let first = Math.floor(batch / perBlock) * perBlock; first < batches && complete; first += perBlock) {
               const last = Math.min(batches, first + perBlock);
               const p0 = first * config.batchSize;
               const filled = Math.min(rows, last * config.batchSize) - p0;
-              for (let i = 0; i < filled; i++) {
-                const r = order[p0 + i];
-                block.x.set(xd.subarray(r * d, (r + 1) * d), i * d);
-                block.y[i] = train.y[r];
-                if (block.w) block.w[i] = sw![r];
-              }
-              live.setTrainingData({ x: block.x.subarray(0, filled * d), y: block.y.subarray(0, filled), sampleWeight: block.w ? block.w.subarray(0, filled) : null });
+              live.setTrainingData(gatherRows(block, train, order.subarray(p0, p0 + filled), d));
               live.setOrder(block.order.subarray(0, filled));
               complete = await drive(batch - first, last - first, first, false);
             }
@@ -622,32 +714,13 @@ export class TrainingRun {
         epoch++;
         batch = 0;
         rngState = rng.state();
-        const loss = sums.loss / sums.rows;
-        h.loss.push(loss);
-        h.learningRate.push(lastRate);
-        let valLoss: number | undefined;
-        let valScore: number | undefined;
-        if (problem.validation) {
-          const ev = live.evaluate('validation');
-          valLoss = ev.lossSum / ev.weightSum + live.penalty();
-          valScore = problem.score === 'accuracy' ? ev.metricSum / ev.weightSum : valTotal > 0 ? 1 - ev.metricSum / valTotal : 0;
-          h.valLoss.push(valLoss);
-          h.valScore.push(valScore);
-        }
-        h.epochTimeMs.push(performance.now() - epochStarted);
-        schedule.epochEnd(valLoss ?? loss);
-
-        // scikit-learn's rule (sklearn/linear_model/_sgd_fast.pyx): an epoch whose loss is not
-        // below best − tol counts as no improvement; `patience` of them in a row stop training.
-        if (config.tolerance !== null) tol.since = loss > tol.best - config.tolerance ? tol.since + 1 : 0;
-        if (loss < tol.best) tol.best = loss;
-        let stopEarly = false;
-        if (earlyStopping && es) {
-          const value = earlyStopping.monitor === 'loss' ? loss : earlyStopping.monitor === 'valLoss' ? valLoss! : valScore!;
-          const step = earlyStoppingStep(earlyStopping, es, value, epoch);
-          if (step.improved && earlyStopping.restoreBestWeights) bestParams = live.params();
-          stopEarly = step.stop;
-        }
+        const { loss, valLoss, valScore, improved, stopEarly } = closeEpoch(h, live, problem, valTotal, schedule, tol, config, es, {
+          epoch,
+          lastRate,
+          sums,
+          epochStarted,
+        });
+        if (improved && earlyStopping?.restoreBestWeights) bestParams = live.params();
 
         const info: EpochInfo = {
           epoch,
@@ -747,10 +820,7 @@ export class TrainingRun {
         seed,
         engine: engineName,
         threads,
-        path:
-          config.recordPathEvery > 0 && pathIterations.length > 0
-            ? { size: pathSize, iterations: pathIterations, params: pathRows.slice(0, pathIterations.length * pathSize) }
-            : null,
+        path: path.result(),
       };
       if (this.error instanceof DivergenceError) {
         this.error = new DivergenceError(this.error.epoch, this.error.iteration, this.history);

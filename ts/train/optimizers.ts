@@ -7,7 +7,7 @@ import type { OptimizerSpec } from '../engine/types.js';
 import { InvalidOptionError } from '../errors.js';
 import { boolean, oneOf, plainObject, rejectUnknown, show } from './validate.js';
 
-/** The optimizers, by their PyTorch names. */
+/** The optimizers, by their PyTorch names (each one of the engine contract's OptimizerSpec types: resolveOptimizer does not compile otherwise). */
 export type OptimizerName = 'sgd' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw';
 
 /** SGD with momentum (PyTorch's `torch.optim.SGD`). */

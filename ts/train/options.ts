@@ -1,9 +1,14 @@
-/** The options of `fit`, their defaults, and their validation into a `FitConfig`. */
+/**
+ * The options of `fit`, their defaults, and their validation into a `FitConfig`: every option
+ * resolved once, here (the optimizer into the engine's spec, the learning rate into a schedule,
+ * early stopping with its monitor), into one frozen, fully typed object that the fit loop reads
+ * and never finishes.
+ */
 import type { EngineName } from '../engine/types.js';
 import { InvalidOptionError } from '../errors.js';
-import { type EarlyStoppingOption } from './early-stopping.js';
+import { type EarlyStoppingConfig, type EarlyStoppingOption, resolveEarlyStopping } from './early-stopping.js';
 import { type OptimizerOption, type ResolvedOptimizer, resolveOptimizer } from './optimizers.js';
-import type { LearningRateOption } from './schedules.js';
+import { type LearningRateOption, type ScheduleConfig, scheduleConfig } from './schedules.js';
 import {
   boolean,
   nonNegativeFinite,
@@ -118,11 +123,13 @@ export interface FitOptions {
   resume?: boolean;
 }
 
+/** The fit options resolved (validateFitOptions): frozen, every default filled. */
 export interface FitConfig {
   readonly batchSize: number;
   readonly maxEpochs: number;
   readonly maxIterations: number;
-  readonly learningRate: LearningRateOption;
+  /** The learningRate option as a schedule to start (see ScheduleConfig). */
+  readonly learningRate: ScheduleConfig;
   readonly optimizer: ResolvedOptimizer;
   readonly tolerance: number | null;
   readonly patience: number;
@@ -137,7 +144,8 @@ export interface FitConfig {
   readonly classWeight: 'balanced' | Record<string, number> | undefined;
   readonly validationData: readonly unknown[] | undefined;
   readonly validationSplit: number | undefined;
-  readonly earlyStopping: unknown;
+  /** null when off; the monitor is resolved ('valLoss' by default when there is validation data). */
+  readonly earlyStopping: EarlyStoppingConfig | null;
   readonly onEpochEnd: ((info: EpochInfo) => void | Promise<void>) | undefined;
   readonly onBatchEnd: ((info: BatchInfo) => void) | undefined;
   readonly onBatchEndEvery: number;
@@ -251,11 +259,12 @@ export function validateFitOptions(options: unknown): FitConfig {
   if (o.signal !== undefined && !(typeof AbortSignal !== 'undefined' && o.signal instanceof AbortSignal)) {
     throw new InvalidOptionError('signal', o.signal, 'signal must be an AbortSignal (from an AbortController)');
   }
+  const maxEpochs = positiveInteger('maxEpochs', pick('maxEpochs'), true);
   const config: FitConfig = {
     batchSize: positiveInteger('batchSize', pick('batchSize')),
-    maxEpochs: positiveInteger('maxEpochs', pick('maxEpochs'), true),
+    maxEpochs,
     maxIterations: positiveInteger('maxIterations', pick('maxIterations'), true),
-    learningRate: lr as LearningRateOption,
+    learningRate: scheduleConfig(lr as LearningRateOption, maxEpochs),
     optimizer: resolveOptimizer(pick('optimizer')),
     tolerance: o.tolerance === null ? null : nonNegativeFinite('tolerance', pick('tolerance')),
     patience: positiveInteger('patience', pick('patience')),
@@ -270,7 +279,8 @@ export function validateFitOptions(options: unknown): FitConfig {
     classWeight: o.classWeight as FitConfig['classWeight'],
     validationData: o.validationData as readonly unknown[] | undefined,
     validationSplit: split as number | undefined,
-    earlyStopping: o.earlyStopping,
+    // validation data comes from these two options only (a stream takes no validationSplit)
+    earlyStopping: resolveEarlyStopping(o.earlyStopping, split !== undefined || o.validationData !== undefined),
     onEpochEnd: callback('onEpochEnd', o.onEpochEnd),
     onBatchEnd: callback('onBatchEnd', o.onBatchEnd),
     onBatchEndEvery: positiveInteger('onBatchEndEvery', pick('onBatchEndEvery')),
@@ -289,7 +299,7 @@ export function validateFitOptions(options: unknown): FitConfig {
       'maxEpochs, maxIterations and maxTimeMs cannot all be Infinity: training needs a budget (the tolerance alone may never be met)',
     );
   }
-  return config;
+  return Object.freeze(config);
 }
 
 /** Checks the batch size against the data once its size is known. */

@@ -64,6 +64,15 @@ export interface Schedule {
   state(): PlateauState | null;
 }
 
+/**
+ * A learning-rate option validated once (with the fit options): `start` makes one run's
+ * schedule, with plateau's state restored from a snapshot when resuming (the other schedules
+ * have none and are shared).
+ */
+export interface ScheduleConfig {
+  readonly start: (restored: PlateauState | null) => Schedule;
+}
+
 /** The state of a plateau schedule, kept in the TrainingState so that a resumed fit goes on from it. */
 export interface PlateauState {
   rate: number;
@@ -84,18 +93,18 @@ function finite(field: string, v: unknown, ok: (x: number) => boolean, rule: str
 }
 
 /**
- * Validates the learningRate option into a schedule. `maxEpochs` sets the default cosine period
- * (the whole run after warm-up); `hasValidation` is not needed here (plateau's monitor is the
- * early-stopping-independent `plateauMonitor` of the fit loop).
+ * Validates the learningRate option, once, into a schedule to start. `maxEpochs` sets the default
+ * cosine period (the whole run after warm-up).
  */
-export function resolveSchedule(option: unknown, maxEpochs: number, restored?: PlateauState | null): Schedule {
+export function scheduleConfig(option: unknown, maxEpochs: number): ScheduleConfig {
+  const fixed = (schedule: Schedule): ScheduleConfig => ({ start: () => schedule });
   if (typeof option === 'number') {
     const initial = positiveFinite('learningRate', option);
-    return { rate: () => initial, epochEnd: () => {}, state: () => null };
+    return fixed({ rate: () => initial, epochEnd: () => {}, state: () => null });
   }
   if (typeof option === 'function') {
     const f = option as (epoch: number, iteration: number) => number;
-    return {
+    return fixed({
       rate: (at) => {
         const r = f(at.epoch, at.iteration);
         if (typeof r !== 'number' || !Number.isFinite(r) || r <= 0) {
@@ -109,14 +118,14 @@ export function resolveSchedule(option: unknown, maxEpochs: number, restored?: P
       },
       epochEnd: () => {},
       state: () => null,
-    };
+    });
   }
   const o = plainObject('learningRate', option);
   const type = oneOf('learningRate.type', o.type, SCHEDULES);
   const initial = finite('initial', o.initial, (x) => x > 0, 'a finite number > 0');
   const stepPer = (fallback: StepPer): StepPer => (o.stepPer === undefined ? fallback : oneOf('learningRate.stepPer', o.stepPer, ['epoch', 'iteration'] as const));
   const position = (per: StepPer, at: Position) => (per === 'epoch' ? at.epoch : at.epoch + at.batch / at.batchesPerEpoch);
-  const pure = (rate: (at: Position) => number): Schedule => ({ rate, epochEnd: () => {}, state: () => null });
+  const pure = (rate: (at: Position) => number): ScheduleConfig => fixed({ rate, epochEnd: () => {}, state: () => null });
   switch (type) {
     case 'constant':
       rejectUnknown(o, ['type', 'initial'], 'constant schedule');
@@ -173,26 +182,40 @@ export function resolveSchedule(option: unknown, maxEpochs: number, restored?: P
       const minimum = finite('minimum', o.minimum, (x) => x >= 0, 'a finite number ≥ 0', 0);
       const threshold = finite('threshold', o.threshold, (x) => x >= 0, 'a finite number ≥ 0', 1e-4);
       const cooldown = finite('cooldown', o.cooldown, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0', 0);
-      const s: PlateauState = restored ? { ...restored } : { rate: initial, best: Infinity, badEpochs: 0, cooldownLeft: 0 };
       return {
-        rate: () => s.rate,
-        epochEnd: (loss) => {
-          if (loss < s.best * (1 - threshold)) {
-            s.best = loss;
-            s.badEpochs = 0;
-          } else s.badEpochs++;
-          if (s.cooldownLeft > 0) {
-            s.cooldownLeft--;
-            s.badEpochs = 0;
-          }
-          if (s.badEpochs > patience) {
-            s.rate = Math.max(s.rate * factor, minimum);
-            s.cooldownLeft = cooldown;
-            s.badEpochs = 0;
-          }
+        start: (restored) => {
+          const s: PlateauState = restored ? { ...restored } : { rate: initial, best: Infinity, badEpochs: 0, cooldownLeft: 0 };
+          return plateau(s, factor, patience, minimum, threshold, cooldown);
         },
-        state: () => ({ ...s }),
       };
     }
   }
+}
+
+/** One run's schedule straight from the option (the fit options resolve it once with scheduleConfig). */
+export function resolveSchedule(option: unknown, maxEpochs: number, restored?: PlateauState | null): Schedule {
+  return scheduleConfig(option, maxEpochs).start(restored ?? null);
+}
+
+/** ReduceLROnPlateau's rule on its state `s` (kept in a snapshot to resume). */
+function plateau(s: PlateauState, factor: number, patience: number, minimum: number, threshold: number, cooldown: number): Schedule {
+  return {
+    rate: () => s.rate,
+    epochEnd: (loss) => {
+      if (loss < s.best * (1 - threshold)) {
+        s.best = loss;
+        s.badEpochs = 0;
+      } else s.badEpochs++;
+      if (s.cooldownLeft > 0) {
+        s.cooldownLeft--;
+        s.badEpochs = 0;
+      }
+      if (s.badEpochs > patience) {
+        s.rate = Math.max(s.rate * factor, minimum);
+        s.cooldownLeft = cooldown;
+        s.badEpochs = 0;
+      }
+    },
+    state: () => ({ ...s }),
+  };
 }

@@ -181,6 +181,185 @@ impl fmt::Display for CoreError {
 
 impl std::error::Error for CoreError {}
 
+/// A `CoreError` as flat fields, for the boundary: the TypeScript error the user sees keeps
+/// which data, argument, option, row, column and index the core named (ts/engine/fault.ts
+/// turns these into a `MinibatchError`; the js engine's ts/engine/js/rules.ts makes the same
+/// fields for the same refusals). A field that the variant does not have is `None`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ErrorFields {
+    /// The variant's name: "ShapeMismatch", "InvalidValue", ….
+    pub kind: &'static str,
+    /// "train" or "validation".
+    pub data: Option<&'static str>,
+    /// "x", "y", "sampleWeight".
+    pub argument: Option<&'static str>,
+    /// The TypeScript option's name (InvalidOption).
+    pub option: Option<&'static str>,
+    /// What a value should have been (InvalidValue, InvalidState, InvalidOption).
+    pub expected: Option<&'static str>,
+    /// A row of a dataset (InvalidValue, InvalidLabel), or the row an order entry names.
+    pub row: Option<f64>,
+    pub column: Option<f64>,
+    /// A position in a flat vector: the row order, the parameters, the optimizer state.
+    pub index: Option<f64>,
+    /// The offending value.
+    pub value: Option<f64>,
+    /// A length or count found (x values, weights, parameters, state values, values to allocate).
+    pub got: Option<f64>,
+    /// The rows of the dataset (ShapeMismatch: the rows y makes; Empty; RowOutOfRange).
+    pub rows: Option<f64>,
+    /// The length or count it should have been, or the bound it broke (classes, nFeatures).
+    pub limit: Option<f64>,
+}
+
+impl CoreError {
+    /// The error as flat fields (see `ErrorFields`).
+    pub fn fields(&self) -> ErrorFields {
+        let n = |v: usize| Some(v as f64);
+        let none = ErrorFields::default();
+        match *self {
+            CoreError::ShapeMismatch {
+                data,
+                x_len,
+                y_len,
+                n_features,
+            } => ErrorFields {
+                kind: "ShapeMismatch",
+                data: Some(data),
+                argument: Some("x"),
+                got: n(x_len),
+                rows: n(y_len),
+                limit: n(n_features),
+                ..none
+            },
+            CoreError::Empty {
+                data,
+                rows,
+                n_features,
+            } => ErrorFields {
+                kind: "Empty",
+                data: Some(data),
+                argument: Some(if rows == 0 { "y" } else { "x" }),
+                rows: n(rows),
+                limit: n(n_features),
+                ..none
+            },
+            CoreError::SampleWeightLength {
+                data,
+                got,
+                expected,
+            } => ErrorFields {
+                kind: "SampleWeightLength",
+                data: Some(data),
+                argument: Some("sampleWeight"),
+                got: n(got),
+                limit: n(expected),
+                ..none
+            },
+            CoreError::InvalidValue {
+                data,
+                argument,
+                row,
+                column,
+                value,
+                expected,
+            } => ErrorFields {
+                kind: "InvalidValue",
+                data: Some(data),
+                argument: Some(argument),
+                row: n(row),
+                column: column.map(|c| c as f64),
+                value: Some(value),
+                expected: Some(expected),
+                ..none
+            },
+            CoreError::InvalidLabel {
+                data,
+                row,
+                value,
+                classes,
+            } => ErrorFields {
+                kind: "InvalidLabel",
+                data: Some(data),
+                argument: Some("y"),
+                row: n(row),
+                value: Some(value),
+                limit: n(classes),
+                ..none
+            },
+            CoreError::RowOutOfRange {
+                position,
+                row,
+                rows,
+            } => ErrorFields {
+                kind: "RowOutOfRange",
+                argument: Some("order"),
+                index: n(position),
+                value: Some(row as f64),
+                rows: n(rows),
+                ..none
+            },
+            CoreError::ParamsLength { got, expected } => ErrorFields {
+                kind: "ParamsLength",
+                argument: Some("params"),
+                got: n(got),
+                limit: n(expected),
+                ..none
+            },
+            CoreError::NonFiniteParam { index, value } => ErrorFields {
+                kind: "NonFiniteParam",
+                argument: Some("params"),
+                index: n(index),
+                value: Some(value),
+                ..none
+            },
+            CoreError::StateLength { got, expected } => ErrorFields {
+                kind: "StateLength",
+                argument: Some("optimizerState"),
+                got: n(got),
+                limit: n(expected),
+                ..none
+            },
+            CoreError::InvalidState {
+                index,
+                value,
+                expected,
+            } => ErrorFields {
+                kind: "InvalidState",
+                argument: Some("optimizerState"),
+                index: n(index),
+                value: Some(value),
+                expected: Some(expected),
+                ..none
+            },
+            CoreError::InvalidOption {
+                name,
+                value,
+                expected,
+            } => ErrorFields {
+                kind: "InvalidOption",
+                option: Some(name),
+                value: Some(value),
+                expected: Some(expected),
+                ..none
+            },
+            CoreError::NoOrder => ErrorFields {
+                kind: "NoOrder",
+                ..none
+            },
+            CoreError::NoValidationData => ErrorFields {
+                kind: "NoValidationData",
+                ..none
+            },
+            CoreError::OutOfMemory { values } => ErrorFields {
+                kind: "OutOfMemory",
+                got: n(values),
+                ..none
+            },
+        }
+    }
+}
+
 /// A zeroed f32 vector, or `OutOfMemory` instead of the allocator's abort (which would be a trap
 /// on wasm32).
 pub(crate) fn try_filled(n: usize, value: f32) -> Result<Vec<f32>, CoreError> {
@@ -227,5 +406,142 @@ pub(crate) fn unit_interval(name: &'static str, value: f64) -> Result<(), CoreEr
             value,
             expected: "a number in [0, 1)",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One error of every variant, with distinct numbers, so that a field copied from the wrong
+    /// place shows.
+    fn every_variant() -> Vec<CoreError> {
+        vec![
+            CoreError::ShapeMismatch {
+                data: "train",
+                x_len: 11,
+                y_len: 3,
+                n_features: 4,
+            },
+            CoreError::Empty {
+                data: "validation",
+                rows: 0,
+                n_features: 5,
+            },
+            CoreError::SampleWeightLength {
+                data: "train",
+                got: 2,
+                expected: 3,
+            },
+            CoreError::InvalidValue {
+                data: "train",
+                argument: "x",
+                row: 7,
+                column: Some(2),
+                value: f64::NAN,
+                expected: "a finite number",
+            },
+            CoreError::InvalidLabel {
+                data: "validation",
+                row: 4,
+                value: 0.5,
+                classes: 1,
+            },
+            CoreError::RowOutOfRange {
+                position: 9,
+                row: 12,
+                rows: 10,
+            },
+            CoreError::ParamsLength {
+                got: 3,
+                expected: 6,
+            },
+            CoreError::NonFiniteParam {
+                index: 5,
+                value: f64::INFINITY,
+            },
+            CoreError::StateLength {
+                got: 8,
+                expected: 12,
+            },
+            CoreError::InvalidState {
+                index: 6,
+                value: -1.0,
+                expected: "a squared average ≥ 0",
+            },
+            CoreError::InvalidOption {
+                name: "beta1",
+                value: 1.0,
+                expected: "a number in [0, 1)",
+            },
+            CoreError::NoOrder,
+            CoreError::NoValidationData,
+            CoreError::OutOfMemory { values: 1 << 20 },
+        ]
+    }
+
+    #[test]
+    fn the_fields_name_the_variant_and_carry_every_number_of_the_message() {
+        for e in every_variant() {
+            let f = e.fields();
+            let debug = format!("{e:?}");
+            assert!(debug.starts_with(f.kind), "{debug} has kind {}", f.kind);
+            // every number the message shows is in a field (so the TypeScript message, built from
+            // the fields, can say the same)
+            let numbers: Vec<f64> = [f.row, f.column, f.index, f.value, f.got, f.rows, f.limit]
+                .into_iter()
+                .flatten()
+                .collect();
+            // the message without the `expected` text (its own constants: "≥ 0", "[0, 1)")
+            let message = e.to_string().replace(f.expected.unwrap_or("\u{0}"), "");
+            for word in message.split(|c: char| c.is_whitespace() || ",;:()=".contains(c)) {
+                let Ok(v) = word.trim_end_matches('.').parse::<f64>() else {
+                    continue;
+                };
+                // a label message's constants: "0 or 1", "0..k − 1"
+                let label_text = matches!(e, CoreError::InvalidLabel { .. })
+                    && (v == 0.0 || v == 1.0 || f.limit == Some(v + 1.0));
+                assert!(
+                    label_text
+                        || numbers
+                            .iter()
+                            .any(|&n| n == v || (n.is_nan() && v.is_nan())),
+                    "{message}: {v} is in no field of {f:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn data_errors_name_their_set_and_argument_and_option_errors_their_option() {
+        let fields: Vec<ErrorFields> = every_variant().iter().map(CoreError::fields).collect();
+        assert_eq!(fields[0].data, Some("train"));
+        assert_eq!(
+            (fields[3].argument, fields[3].row, fields[3].column),
+            (Some("x"), Some(7.0), Some(2.0))
+        );
+        assert_eq!(
+            (fields[4].data, fields[4].argument, fields[4].limit),
+            (Some("validation"), Some("y"), Some(1.0))
+        );
+        assert_eq!(
+            (fields[5].argument, fields[5].index, fields[5].rows),
+            (Some("order"), Some(9.0), Some(10.0))
+        );
+        assert_eq!(
+            (fields[9].argument, fields[9].index),
+            (Some("optimizerState"), Some(6.0))
+        );
+        assert_eq!(
+            (fields[10].option, fields[10].value),
+            (Some("beta1"), Some(1.0))
+        );
+        assert_eq!(
+            fields[11],
+            ErrorFields {
+                kind: "NoOrder",
+                ..ErrorFields::default()
+            }
+        );
     }
 }

@@ -24,7 +24,7 @@ pub mod regularization;
 pub mod team;
 pub mod trainer;
 
-pub use error::CoreError;
+pub use error::{CoreError, ErrorFields};
 pub use model::Evaluation;
 pub use objective::Objective;
 pub use optimizer::{

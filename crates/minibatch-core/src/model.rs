@@ -1,11 +1,21 @@
-//! The linear model z = W·x + b with nOutputs outputs: its batch gradient (step 1 of an update in
-//! ts/engine/types.ts) and its evaluation over a whole dataset.
+//! The model: a stack of dense layers under an objective (ts/engine/types.ts), its batch
+//! gradient (step 1 of an update) and its evaluation over a whole dataset.
 //!
-//! θ = [W, b]: W is n_outputs × n_features row-major (one row of weights per output), then the
-//! n_outputs intercepts. Rows go in blocks of BLOCK_ROWS that share every load of W and of the
-//! gradient (kernels::dot_rows/axpy_rows): per block, the dot products of every output on the same
-//! rows (which stay in L1 across the outputs; two outputs per pass when there are several), the
-//! per-row losses, then the gradient terms of every output (two per pass, likewise).
+//! Every model is described the same way ([`Model::layers`]): dense layers z = W·a + b, each with
+//! an activation, from the features to the outputs, and the objective on the last layer's z.
+//! Linear, logistic and softmax regression are the stack with no hidden layer: one dense layer
+//! with the identity activation (the objective applies the link: sigmoid, softmax).
+//!
+//! The one parameter layout ([`Model::weights`], [`Model::intercepts`]): every layer's W
+//! (outputs × inputs, row-major), layer after layer, then every layer's b, layer after layer.
+//! The penalized parameters (weights, never intercepts) are thus the prefix
+//! [`Model::penalized`], which is all that penalties, weight decay and the L1 step need to know.
+//! With one layer, θ = [W, b]: W is n_outputs × n_features, then the n_outputs intercepts.
+//!
+//! The linear layer's kernels: rows go in blocks of BLOCK_ROWS that share every load of W and
+//! of the gradient (kernels::dot_rows/axpy_rows): per block, the dot products of every output on
+//! the same rows (which stay in L1 across the outputs; two outputs per pass when there are
+//! several), the per-row losses, then the gradient terms of every output (two per pass, likewise).
 
 use crate::dataset::Dataset;
 use crate::error::CoreError;
@@ -24,15 +34,79 @@ pub struct Model {
     pub fit_intercept: bool,
 }
 
+/// The activation function of a dense layer. Its name is the TypeScript one (ts/engine/types.ts
+/// `ActivationName`), listed once in [`Activation::NAMES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    /// a = z: the output layer of every model, whose objective applies the link.
+    Identity,
+}
+
+impl Activation {
+    /// Every activation with its TypeScript name; the one table the names come from.
+    pub const NAMES: &'static [(Activation, &'static str)] = &[(Activation::Identity, "identity")];
+
+    /// The TypeScript name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(a, _)| *a == self)
+            .map_or("?", |(_, n)| n)
+    }
+}
+
+/// One dense layer of the stack: z = W·a + b (W is outputs × inputs), then the activation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dense {
+    pub inputs: usize,
+    pub outputs: usize,
+    pub activation: Activation,
+}
+
 impl Model {
-    /// k·d: the length of W, where b starts in θ.
-    pub fn n_weights(&self) -> usize {
-        self.n_outputs * self.n_features
+    /// The stack from the features to the objective. Linear models: the one output layer, no
+    /// hidden layer.
+    pub fn layers(&self) -> [Dense; 1] {
+        [Dense {
+            inputs: self.n_features,
+            outputs: self.n_outputs,
+            activation: Activation::Identity,
+        }]
     }
 
-    /// k·(d + 1).
+    /// Where layer `l`'s W lies in θ (the layout of the module's doc).
+    pub fn weights(&self, l: usize) -> std::ops::Range<usize> {
+        let layers = self.layers();
+        let start = layers[..l]
+            .iter()
+            .map(|d| d.inputs * d.outputs)
+            .sum::<usize>();
+        start..start + layers[l].inputs * layers[l].outputs
+    }
+
+    /// Where layer `l`'s b lies in θ.
+    pub fn intercepts(&self, l: usize) -> std::ops::Range<usize> {
+        let layers = self.layers();
+        let start = self.n_weights() + layers[..l].iter().map(|d| d.outputs).sum::<usize>();
+        start..start + layers[l].outputs
+    }
+
+    /// The parameters the penalties and weight decay apply to: every weight, no intercept.
+    pub fn penalized(&self) -> std::ops::Range<usize> {
+        0..self.n_weights()
+    }
+
+    /// Σ of the layers' inputs × outputs: the length of the weights, where the intercepts start.
+    pub fn n_weights(&self) -> usize {
+        self.layers().iter().map(|d| d.inputs * d.outputs).sum()
+    }
+
+    /// Every weight and intercept: k·(d + 1) for the one-layer stack.
     pub fn n_params(&self) -> usize {
-        self.n_outputs * (self.n_features + 1)
+        self.layers()
+            .iter()
+            .map(|d| (d.inputs + 1) * d.outputs)
+            .sum()
     }
 }
 
@@ -605,6 +679,24 @@ mod tests {
             total += data.weight(r as usize) as f64 * (lse - z[y]);
         }
         total / batch.len() as f64
+    }
+
+    #[test]
+    fn a_linear_model_is_one_identity_layer_with_weights_then_intercepts() {
+        let model = Model {
+            objective: Objective::CrossEntropy,
+            n_features: 5,
+            n_outputs: 3,
+            l2: 0.0,
+            fit_intercept: true,
+        };
+        let [layer] = model.layers();
+        assert_eq!((layer.inputs, layer.outputs), (5, 3));
+        assert_eq!(layer.activation.name(), "identity");
+        assert_eq!(model.weights(0), 0..15);
+        assert_eq!(model.intercepts(0), 15..18);
+        assert_eq!(model.penalized(), 0..15);
+        assert_eq!(model.n_params(), 18);
     }
 
     #[test]

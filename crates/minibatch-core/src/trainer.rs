@@ -254,7 +254,7 @@ impl Trainer {
         }
         self.params.copy_from_slice(params);
         if !self.cfg.fit_intercept {
-            self.params[self.model.n_weights()..].fill(0.0);
+            self.params[self.model.penalized().end..].fill(0.0);
         }
         Ok(())
     }
@@ -413,7 +413,7 @@ impl Trainer {
     /// (l2/2)‖W‖² + l1‖W‖₁ at the current parameters.
     pub fn penalty(&self) -> f64 {
         regularization::penalty(
-            &self.params[..self.model.n_weights()],
+            &self.params[self.model.penalized()],
             self.cfg.l2,
             self.cfg.l1,
         )
@@ -462,7 +462,8 @@ fn update(
     optimizer: &mut Optimizer,
     team: Option<&mut Team>,
 ) -> f64 {
-    let n_weights = model.n_weights();
+    // weight decay, the penalties and the L1 step apply to θ[..n_weights] (model.rs's layout)
+    let n_weights = model.penalized().end;
     let data_loss = match team {
         Some(team) => team.batch_sums(model, train, batch, params, grad, scratch),
         None => model::batch_sums(model, train, batch, params, grad, scratch),

@@ -41,8 +41,9 @@ pub enum RawOptimizer {
 /// field is set by name. Fields with an "off" value start there (0, false; fitIntercept true);
 /// eps, alpha, beta1 and beta2 start at PyTorch's defaults for Adam and RMSprop (1e-8, 0.99,
 /// 0.9, 0.999), so that a hand-built config (the binding's own tests) is usable; the engine
-/// (ts/engine/wasm.ts) sets every field the chosen optimizer reads, from a fully resolved
-/// `OptimizerSpec`, and the optimizer reads only its own fields.
+/// (ts/engine/wasm/engine.ts) sets every field of a fully resolved `OptimizerSpec` by its name
+/// (each hyperparameter of the contract has a field of the same name here), and the optimizer
+/// reads only its own fields.
 #[wasm_bindgen]
 #[derive(Clone, Copy, Debug)]
 pub struct RawConfig {
@@ -176,10 +177,15 @@ impl RawConfig {
 
 /// A JavaScript number that must be an integer ≥ 1 (`positive`) or ≥ 0, and ≤ max.
 fn count(name: &'static str, value: f64, positive: bool, max: f64) -> Result<usize, CoreError> {
+    // saturating: max may exceed usize::MAX on wasm32 (a start batch past any order)
+    whole(name, value, positive, max).map(|v| v as usize)
+}
+
+/// `count`'s check, the value kept whole (a step count up to 2⁵³ does not fit wasm32's usize).
+fn whole(name: &'static str, value: f64, positive: bool, max: f64) -> Result<f64, CoreError> {
     let min = if positive { 1.0 } else { 0.0 };
     if value >= min && value <= max && value.fract() == 0.0 {
-        // saturating: max may exceed usize::MAX on wasm32 (a start batch past any order)
-        Ok(value as usize)
+        Ok(value)
     } else {
         Err(CoreError::InvalidOption {
             name,
@@ -197,8 +203,62 @@ fn count(name: &'static str, value: f64, positive: bool, max: f64) -> Result<usi
 /// 2^53: the largest step count a JavaScript number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0;
 
+/// The core's error as a JavaScript `Error` with its message; its fields wait in `LAST_ERROR`
+/// for `takeLastError`, so that the TypeScript error keeps them (ts/engine/wasm/raw.ts). A
+/// side channel rather than a class of its own as the thrown value: every export keeps
+/// returning a plain `Error`, whichever way it fails.
 fn to_js(e: CoreError) -> JsError {
-    JsError::new(&e.to_string())
+    let error = JsError::new(&e.to_string());
+    LAST_ERROR.with(|last| *last.borrow_mut() = Some(e));
+    error
+}
+
+thread_local! {
+    /// The last error `to_js` made on this thread (each worker has its own).
+    static LAST_ERROR: std::cell::RefCell<Option<CoreError>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The fields of a core error (minibatch-core's `ErrorFields`), as JavaScript reads them.
+#[wasm_bindgen(getter_with_clone)]
+pub struct RawError {
+    pub kind: String,
+    /// The core's message (its `Display`), to match the `Error` this came with.
+    pub message: String,
+    pub data: Option<String>,
+    pub argument: Option<String>,
+    pub option: Option<String>,
+    pub expected: Option<String>,
+    pub row: Option<f64>,
+    pub column: Option<f64>,
+    pub index: Option<f64>,
+    pub value: Option<f64>,
+    pub got: Option<f64>,
+    pub rows: Option<f64>,
+    pub limit: Option<f64>,
+}
+
+/// The fields of the last error an export of this thread threw, once (None after that, or when
+/// the error did not come from the core).
+#[wasm_bindgen(js_name = takeLastError)]
+pub fn take_last_error() -> Option<RawError> {
+    let e = LAST_ERROR.with(|last| last.borrow_mut().take())?;
+    let f = e.fields();
+    let text = |t: Option<&'static str>| t.map(str::to_owned);
+    Some(RawError {
+        kind: f.kind.to_owned(),
+        message: e.to_string(),
+        data: text(f.data),
+        argument: text(f.argument),
+        option: text(f.option),
+        expected: text(f.expected),
+        row: f.row,
+        column: f.column,
+        index: f.index,
+        value: f.value,
+        got: f.got,
+        rows: f.rows,
+        limit: f.limit,
+    })
 }
 
 /// Feature values in wasm memory, filled by JavaScript block by block and checked as they
@@ -444,7 +504,7 @@ impl RawTrainer {
 
     #[wasm_bindgen(js_name = setOptimizerState)]
     pub fn set_optimizer_state(&mut self, step: f64, buffers: &[f32]) -> Result<(), JsError> {
-        let step = count("step", step, false, MAX_SAFE_INTEGER).map_err(to_js)?;
+        let step = whole("step", step, false, MAX_SAFE_INTEGER).map_err(to_js)?;
         self.inner
             .set_optimizer_state(step as u64, buffers)
             .map_err(to_js)

@@ -1,7 +1,7 @@
 //! adagrad (torch.optim.Adagrad): if λ: g ← g + λθ. γ' = γ / (1 + (t − 1)·lrDecay);
 //! sum ← sum + g² (sum starts at initialAccumulator); θ ← θ − γ'·g / (√sum + ε).
 
-use super::{sweep, Elementwise};
+use super::{sweep, Elementwise, Update};
 use crate::error::{non_negative, positive, try_filled, CoreError};
 use crate::lanes::Lane;
 
@@ -45,9 +45,27 @@ impl Adagrad {
             state: try_filled(n_params, c.initial_accumulator as f32)?,
         })
     }
+}
+
+impl Update for Adagrad {
+    fn state(&self) -> &[f32] {
+        &self.state
+    }
+
+    fn state_mut(&mut self) -> &mut [f32] {
+        &mut self.state
+    }
+
+    fn squared_buffers(&self) -> &'static [usize] {
+        &[0]
+    }
+
+    fn buffers(&self) -> usize {
+        1
+    }
 
     #[inline]
-    pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize) {
+    fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize) {
         let n = params.len();
         let clr = (lr as f64 / (1.0 + t.saturating_sub(1) as f64 * self.lr_decay)) as f32;
         let mut k = Kernel {

@@ -4,7 +4,7 @@
 //!   both:  m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²; if amsgrad: v̂ ← max(v̂, v), used for
 //!          v below. c1 = 1 − β1^t, c2 = 1 − β2^t; θ ← θ − (γ / c1)·m / (√v / √c2 + ε).
 
-use super::{sweep, Elementwise};
+use super::{sweep, Elementwise, Update};
 use crate::error::{non_negative, positive, try_filled, unit_interval, CoreError};
 use crate::lanes::Lane;
 
@@ -61,17 +61,31 @@ impl Adam {
             state: try_filled(c.buffers() * n_params, 0.0)?,
         })
     }
+}
 
-    pub fn amsgrad(&self) -> bool {
-        self.amsgrad
+impl Update for Adam {
+    fn state(&self) -> &[f32] {
+        &self.state
     }
 
-    pub fn buffers(&self) -> usize {
+    fn state_mut(&mut self) -> &mut [f32] {
+        &mut self.state
+    }
+
+    fn squared_buffers(&self) -> &'static [usize] {
+        if self.amsgrad {
+            &[1, 2]
+        } else {
+            &[1]
+        }
+    }
+
+    fn buffers(&self) -> usize {
         2 + usize::from(self.amsgrad)
     }
 
     #[inline]
-    pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize) {
+    fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize) {
         let n = params.len();
         let (m, rest) = self.state.split_at_mut(n);
         let (v, v_max) = rest.split_at_mut(n);

@@ -1,6 +1,8 @@
 //! The optimizers of ts/engine/types.ts, with PyTorch's equations (torch.optim, 2.x): each one
-//! a small struct holding its state buffers and a `step(params, grad, lr, t, n_weights)` that
-//! applies weight decay to the W part (`params[..n_weights]`) only, never to the intercepts.
+//! a file with its config (validated by PyTorch's rules) and a struct that owns its state buffers
+//! and implements `Update`, whose `step(params, grad, lr, t, n_weights)` applies weight decay to
+//! the W part (`params[..n_weights]`) only, never to the intercepts. A new optimizer is a file,
+//! a variant of `OptimizerConfig` (three one-line arms below) and the boundary's fields.
 //!
 //! State layout: each optimizer keeps its buffers (each of length p) concatenated in one vector
 //! in exactly the order they are exported (ts/engine/types.ts `OptimizerState`), so export,
@@ -58,18 +60,30 @@ impl OptimizerConfig {
     }
 }
 
-#[derive(Clone, Debug)]
-enum Update {
-    Sgd(Sgd),
-    Adagrad(Adagrad),
-    RmsProp(RmsProp),
-    Adam(Adam),
+/// What each optimizer's file implements. The optimizer owns its state: its buffers, concatenated
+/// in the exported order, which of them hold squared averages, and its step; `Optimizer` adds
+/// the step count and the checks of an imported state, the same for every optimizer.
+pub trait Update: std::fmt::Debug + Send {
+    /// The state buffers, concatenated in the exported order.
+    fn state(&self) -> &[f32];
+    fn state_mut(&mut self) -> &mut [f32];
+    /// How many buffers of length p the state holds.
+    fn buffers(&self) -> usize;
+    /// Which buffers hold squared averages (≥ 0), by index in the exported order.
+    fn squared_buffers(&self) -> &'static [usize];
+    /// Whether a step is θ ← θ − γ·g and nothing else (see `Optimizer::is_plain_sgd`).
+    fn is_plain_sgd(&self) -> bool {
+        false
+    }
+    /// Step t on `params` with the gradient `grad` and learning rate `lr`; weight decay applies
+    /// to `params[..n_weights]` only.
+    fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize);
 }
 
 /// An optimizer with its state and its step count t (0 before the first step).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Optimizer {
-    update: Update,
+    update: Box<dyn Update>,
     steps: u64,
 }
 
@@ -77,11 +91,11 @@ impl Optimizer {
     /// Validates `config` and allocates its state for `n_params` parameters.
     pub fn new(config: &OptimizerConfig, n_params: usize) -> Result<Self, CoreError> {
         config.validate()?;
-        let update = match config {
-            OptimizerConfig::Sgd(c) => Update::Sgd(Sgd::new(c, n_params)?),
-            OptimizerConfig::Adagrad(c) => Update::Adagrad(Adagrad::new(c, n_params)?),
-            OptimizerConfig::RmsProp(c) => Update::RmsProp(RmsProp::new(c, n_params)?),
-            OptimizerConfig::Adam(c) => Update::Adam(Adam::new(c, n_params)?),
+        let update: Box<dyn Update> = match config {
+            OptimizerConfig::Sgd(c) => Box::new(Sgd::new(c, n_params)?),
+            OptimizerConfig::Adagrad(c) => Box::new(Adagrad::new(c, n_params)?),
+            OptimizerConfig::RmsProp(c) => Box::new(RmsProp::new(c, n_params)?),
+            OptimizerConfig::Adam(c) => Box::new(Adam::new(c, n_params)?),
         };
         Ok(Optimizer { update, steps: 0 })
     }
@@ -91,19 +105,13 @@ impl Optimizer {
     #[inline]
     pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, n_weights: usize) {
         self.steps = self.steps.saturating_add(1);
-        let t = self.steps;
-        match &mut self.update {
-            Update::Sgd(o) => o.step(params, grad, lr, t, n_weights),
-            Update::Adagrad(o) => o.step(params, grad, lr, t, n_weights),
-            Update::RmsProp(o) => o.step(params, grad, lr, t, n_weights),
-            Update::Adam(o) => o.step(params, grad, lr, t, n_weights),
-        }
+        self.update.step(params, grad, lr, self.steps, n_weights);
     }
 
     /// Whether a step is θ ← θ − γ·g and nothing else (sgd without momentum or weight decay):
     /// the update that `model::sgd_single_rows` fuses with the gradient.
     pub fn is_plain_sgd(&self) -> bool {
-        matches!(&self.update, Update::Sgd(o) if o.is_plain())
+        self.update.is_plain_sgd()
     }
 
     /// Counts `n` steps taken outside `step` (by `model::sgd_single_rows`, plain SGD only,
@@ -119,33 +127,7 @@ impl Optimizer {
 
     /// The state buffers, concatenated in the exported order.
     pub fn state(&self) -> &[f32] {
-        match &self.update {
-            Update::Sgd(o) => &o.state,
-            Update::Adagrad(o) => &o.state,
-            Update::RmsProp(o) => &o.state,
-            Update::Adam(o) => &o.state,
-        }
-    }
-
-    fn state_mut(&mut self) -> &mut [f32] {
-        match &mut self.update {
-            Update::Sgd(o) => &mut o.state,
-            Update::Adagrad(o) => &mut o.state,
-            Update::RmsProp(o) => &mut o.state,
-            Update::Adam(o) => &mut o.state,
-        }
-    }
-
-    /// Which buffers hold squared averages (≥ 0), by index in the exported order.
-    fn squared_buffers(&self) -> &'static [usize] {
-        match &self.update {
-            Update::Sgd(_) => &[],
-            Update::Adagrad(_) => &[0],
-            // v first; ḡ and buf (when present) may be negative
-            Update::RmsProp(_) => &[0],
-            Update::Adam(o) if o.amsgrad() => &[1, 2],
-            Update::Adam(_) => &[1],
-        }
+        self.update.state()
     }
 
     /// Replaces the step count and the state (a snapshot): the length must be the one these
@@ -165,9 +147,9 @@ impl Optimizer {
                 expected: "a number",
             });
         }
-        if expected > 0 && !self.squared_buffers().is_empty() {
-            let p = expected / self.buffer_count();
-            for &b in self.squared_buffers() {
+        if expected > 0 {
+            let p = expected / self.update.buffers();
+            for &b in self.update.squared_buffers() {
                 let range = b * p..(b + 1) * p;
                 if let Some(i) = state[range.clone()].iter().position(|&v| v < 0.0) {
                     return Err(CoreError::InvalidState {
@@ -182,20 +164,11 @@ impl Optimizer {
         Ok(())
     }
 
-    fn buffer_count(&self) -> usize {
-        match &self.update {
-            Update::Sgd(o) => o.buffers(),
-            Update::Adagrad(_) => 1,
-            Update::RmsProp(o) => o.buffers(),
-            Update::Adam(o) => o.buffers(),
-        }
-    }
-
     /// Puts back a state taken from `state()` of this same optimizer (the trainer's snapshot);
     /// the lengths agree by construction.
     pub(crate) fn restore(&mut self, steps: u64, state: &[f32]) {
         self.steps = steps;
-        self.state_mut().copy_from_slice(state);
+        self.update.state_mut().copy_from_slice(state);
     }
 }
 

@@ -2,7 +2,7 @@
 //! ḡ ← α·ḡ + (1 − α)·g and v' = v − ḡ², else v' = v. If μ > 0: buf ← μ·buf + g / (√v' + ε),
 //! θ ← θ − γ·buf; else θ ← θ − γ·g / (√v' + ε).
 
-use super::{sweep, Elementwise};
+use super::{sweep, Elementwise, Update};
 use crate::error::{non_negative, positive, try_filled, unit_interval, CoreError};
 use crate::lanes::Lane;
 
@@ -59,13 +59,28 @@ impl RmsProp {
             state: try_filled(c.buffers() * n_params, 0.0)?,
         })
     }
+}
 
-    pub fn buffers(&self) -> usize {
+impl Update for RmsProp {
+    fn state(&self) -> &[f32] {
+        &self.state
+    }
+
+    fn state_mut(&mut self) -> &mut [f32] {
+        &mut self.state
+    }
+
+    fn squared_buffers(&self) -> &'static [usize] {
+        // v first; ḡ and buf (when present) may be negative
+        &[0]
+    }
+
+    fn buffers(&self) -> usize {
         1 + usize::from(self.centered) + usize::from(self.has_buf)
     }
 
     #[inline]
-    pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, _t: u64, n_weights: usize) {
+    fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, _t: u64, n_weights: usize) {
         let n = params.len();
         let (v, rest) = self.state.split_at_mut(n);
         let (g_avg, buf) = rest.split_at_mut(if self.centered { n } else { 0 });

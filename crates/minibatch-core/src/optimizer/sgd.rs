@@ -1,7 +1,7 @@
 //! sgd (torch.optim.SGD): if λ: g ← g + λθ. If μ ≠ 0: buf ← g at t = 1, else
 //! buf ← μ·buf + (1 − τ)·g; g ← g + μ·buf if nesterov, else g ← buf. θ ← θ − γ·g.
 
-use super::{sweep, Elementwise};
+use super::{sweep, Elementwise, Update};
 use crate::error::{non_negative, try_filled, CoreError};
 use crate::kernels;
 use crate::lanes::Lane;
@@ -66,17 +66,35 @@ impl Sgd {
         })
     }
 
-    pub fn buffers(&self) -> usize {
-        usize::from(!self.state.is_empty())
-    }
-
     /// θ ← θ − γ·g: no momentum buffer, no weight decay.
     pub fn is_plain(&self) -> bool {
         self.state.is_empty() && self.weight_decay == 0.0
     }
+}
+
+impl Update for Sgd {
+    fn state(&self) -> &[f32] {
+        &self.state
+    }
+
+    fn state_mut(&mut self) -> &mut [f32] {
+        &mut self.state
+    }
+
+    fn squared_buffers(&self) -> &'static [usize] {
+        &[]
+    }
+
+    fn buffers(&self) -> usize {
+        usize::from(!self.state.is_empty())
+    }
+
+    fn is_plain_sgd(&self) -> bool {
+        self.is_plain()
+    }
 
     #[inline]
-    pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize) {
+    fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize) {
         if self.is_plain() {
             // plain SGD, θ + (−γ)·g: bit-identical to θ − γ·g, and the cheapest update there is
             // (batch size 1 pays it every row)

@@ -16,8 +16,8 @@
  * `stopThreads()` ends them.
  */
 import { initThreadedWasm, type ThreadedWasm } from './raw.js';
-import { MinibatchError } from '../errors.js';
-import { hasNodeBuiltins, nodeBuiltin } from '../runtime.js';
+import { MinibatchError } from '../../errors.js';
+import { hasNodeBuiltins, nodeBuiltin } from '../../runtime.js';
 
 /** What a worker runs after the glue's script: instantiate the threaded module on the shared memory, then help. */
 const WORKER_MAIN = `

@@ -16,7 +16,7 @@ import type {
   Session,
   SessionSpec,
   StagedFeatures,
-} from './types.js';
+} from '../types.js';
 import {
   RawObjective,
   RawOptimizer,
@@ -29,8 +29,8 @@ import {
   type RawFeatures,
   type RawTrainer,
 } from './raw.js';
-import { MinibatchError } from '../errors.js';
-import { badValue } from '../data/matrix.js';
+import { MinibatchError } from '../../errors.js';
+import { badValue } from '../../data/matrix.js';
 
 const OBJECTIVES: Record<ObjectiveName, RawObjective> = {
   squaredError: RawObjective.SquaredError,
@@ -47,7 +47,7 @@ const OPTIMIZERS: Record<OptimizerSpec['type'], RawOptimizer> = {
 };
 
 function lookup<K extends string, V>(table: Record<K, V>, key: K, what: string): V {
-  if (!Object.hasOwn(table, key)) throw engineFailure(new Error(`unknown ${what} ${String(key)}`));
+  if (!Object.hasOwn(table, key)) throw new MinibatchError('ENGINE_FAILURE', `unknown ${what} ${String(key)}`);
   return table[key];
 }
 
@@ -65,31 +65,13 @@ function rawConfig(glue: Glue, spec: SessionSpec): RawConfig {
   c.fitIntercept = spec.fitIntercept;
   c.clipValue = spec.clipValue;
   c.clipNorm = spec.clipNorm;
-  c.weightDecay = o.weightDecay;
-  switch (o.type) {
-    case 'sgd':
-      c.momentum = o.momentum;
-      c.dampening = o.dampening;
-      c.nesterov = o.nesterov;
-      break;
-    case 'adagrad':
-      c.lrDecay = o.lrDecay;
-      c.initialAccumulator = o.initialAccumulator;
-      c.eps = o.eps;
-      break;
-    case 'rmsprop':
-      c.alpha = o.alpha;
-      c.eps = o.eps;
-      c.momentum = o.momentum;
-      c.centered = o.centered;
-      break;
-    case 'adam':
-    case 'adamw':
-      c.beta1 = o.beta1;
-      c.beta2 = o.beta2;
-      c.eps = o.eps;
-      c.amsgrad = o.amsgrad;
-      break;
+  // every hyperparameter of the spec by its name: RawConfig has a field of the same name for each
+  // (crates/minibatch-wasm), so a new optimizer needs no arm here; a name it lacks is a failure
+  const fields = c as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(o)) {
+    if (key === 'type') continue;
+    if (!(key in c)) throw new MinibatchError('ENGINE_FAILURE', `the wasm engine has no optimizer setting ${key}`);
+    fields[key] = value;
   }
   return c;
 }
@@ -102,7 +84,7 @@ function rawConfig(glue: Glue, spec: SessionSpec): RawConfig {
 const BLOCK = 1 << 15;
 
 function glueFor(threads: number): Glue {
-  // a session with threads lives in the threaded module's shared memory (engine/threads.ts
+  // a session with threads lives in the threaded module's shared memory (engine/wasm/threads.ts
   // starts it and its workers); the classes of the two modules are the same
   const glue = threads > 1 ? loadedThreadedGlue() : singleThreadGlue();
   if (!glue) throw engineFailure(new Error('threads > 1 needs startThreads() first'));
@@ -371,7 +353,7 @@ class WasmSession implements Session {
   }
 }
 
-/** Call `initWasm()` (engine/raw.ts) before creating sessions, and `startThreads()` before one with threads. */
+/** Call `initWasm()` (engine/wasm/raw.ts) before creating sessions, and `startThreads()` before one with threads. */
 export const wasmEngine: Engine = {
   name: 'wasm',
   createSession: (spec) => new WasmSession(spec),

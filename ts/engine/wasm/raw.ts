@@ -14,11 +14,13 @@
  * (the .wasm files ship in `dist/wasm/` for that), the module with threads by the first fit that
  * asks for threads.
  */
-import * as glue from '../wasm/minibatch_wasm.js';
-import { MinibatchError } from '../errors.js';
-import { nodeBuiltin } from '../runtime.js';
+import * as glue from '../../wasm/minibatch_wasm.js';
+import { MinibatchError } from '../../errors.js';
+import { faultError, type Fault } from '../fault.js';
+import { nodeBuiltin } from '../../runtime.js';
 
-export { RawConfig, RawFeatures, RawObjective, RawOptimizer, RawTrainer } from '../wasm/minibatch_wasm.js';
+export { RawConfig, RawFeatures, RawObjective, RawOptimizer, RawTrainer } from '../../wasm/minibatch_wasm.js';
+import type { RawError } from '../../wasm/minibatch_wasm.js';
 const { simdEnabled } = glue;
 export type Glue = typeof glue;
 
@@ -102,7 +104,7 @@ export function initWasm(source?: WasmSource | WasmSources): Promise<void> {
   const sources: WasmSources = isSources(source) ? source : { module: source };
   if (sources.threads !== undefined && threaded === null) threadsSource = sources.threads;
   ready ??= (async () => {
-    const module = await compile(sources.module ?? fromBase64((await import('../wasm/minibatch_wasm_inline.js')).default));
+    const module = await compile(sources.module ?? fromBase64((await import('../../wasm/minibatch_wasm_inline.js')).default));
     memory = glue.initSync({ module }).memory;
     if (!simdEnabled()) throw new Error('the module was built without SIMD128');
   })().catch((cause: unknown) => {
@@ -155,7 +157,7 @@ let threadedMemory: WebAssembly.Memory | null = null;
  */
 export function initThreadedWasm(): Promise<ThreadedWasm> {
   threaded ??= (async () => {
-    const inline = await import('../wasm/minibatch_wasm_threads_inline.js');
+    const inline = await import('../../wasm/minibatch_wasm_threads_inline.js');
     if (inline.glue === null || inline.wasm === null || inline.glueScript === null) {
       throw new Error('this build of minibatch has no module with threads');
     }
@@ -178,8 +180,28 @@ export function loadedThreadedGlue(): Glue | null {
   return threadedGlue;
 }
 
-/** Turns an `Error` thrown by Rust (a `JsError`) into a MinibatchError. */
+/**
+ * Turns an `Error` thrown by Rust (a `JsError`) into a MinibatchError: a refusal of the core with
+ * the fields it named (crates/minibatch-wasm's `takeLastError`, the same error as the js engine's
+ * for the same input: ../fault.ts), anything else an ENGINE_FAILURE.
+ */
 export function engineFailure(cause: unknown): MinibatchError {
   const msg = cause instanceof Error ? cause.message : String(cause);
+  for (const g of [glue, threadedGlue]) {
+    const raw = g?.takeLastError();
+    if (raw === undefined) continue;
+    const fault = faultOf(raw);
+    raw.free();
+    if (fault.message === msg) return faultError(fault.fault, cause);
+  }
   return new MinibatchError('ENGINE_FAILURE', `wasm engine: ${msg}`, { cause });
+}
+
+function faultOf(raw: RawError): { message: string; fault: Fault } {
+  const fault: Record<string, unknown> = { kind: raw.kind };
+  for (const key of ['data', 'argument', 'option', 'expected', 'row', 'column', 'index', 'value', 'got', 'rows', 'limit'] as const) {
+    const v = raw[key];
+    if (v !== undefined) fault[key] = v;
+  }
+  return { message: raw.message, fault: fault as unknown as Fault };
 }
