@@ -9,12 +9,14 @@
  * `penalized`. Linear, logistic and softmax regression are the stack with no hidden layer, one
  * dense layer with the identity activation, so θ = [W, b].
  */
-import type { ActivationName } from './types.js';
+import type { ActivationName, HiddenLayer } from './types.js';
 
-/** The shape of a model: features in, outputs out (1, or the number of classes k). */
+/** The shape of a model: features in, the hidden layers (none for a linear model), outputs out
+ * (1, the targets per row, or the number of classes k). */
 export interface Shape {
   readonly nFeatures: number;
   readonly nOutputs: number;
+  readonly hidden?: readonly HiddenLayer[];
 }
 
 /** One dense layer of the stack: z = W·a + b (W is outputs × inputs), then the activation. */
@@ -24,9 +26,17 @@ export interface Dense {
   readonly activation: ActivationName;
 }
 
-/** The stack from the features to the objective. Linear models: the one output layer, no hidden layer. */
+/** The stack from the features to the objective: the hidden layers, then the output layer
+ * (identity). Linear models: the one output layer, no hidden layer. */
 export function layers(m: Shape): readonly Dense[] {
-  return [{ inputs: m.nFeatures, outputs: m.nOutputs, activation: 'identity' }];
+  const stack: Dense[] = [];
+  let inputs = m.nFeatures;
+  for (const h of m.hidden ?? []) {
+    stack.push({ inputs, outputs: h.units, activation: h.activation });
+    inputs = h.units;
+  }
+  stack.push({ inputs, outputs: m.nOutputs, activation: 'identity' });
+  return stack;
 }
 
 /** Σ of the layers' inputs × outputs: the length of the weights, where the intercepts start. */
@@ -34,7 +44,7 @@ export function nWeights(m: Shape): number {
   return layers(m).reduce((n, l) => n + l.inputs * l.outputs, 0);
 }
 
-/** Every weight and intercept: k·(d + 1) for the one-layer stack. */
+/** Every weight and intercept: Σ outputs·(inputs + 1); k·(d + 1) for the one-layer stack. */
 export function nParams(m: Shape): number {
   return layers(m).reduce((n, l) => n + (l.inputs + 1) * l.outputs, 0);
 }

@@ -10,27 +10,45 @@
  * ## The model
  * A stack of dense layers z = W·a + b, each with an activation (ActivationName), from the
  * features to the outputs, under the objective below (crates/minibatch-core/src/model.rs and
- * engine/js/model.ts describe it with `layers()`). Linear, logistic and softmax regression are the
+ * engine/js/model.ts describe it with `layers()`, engine/layout.ts is the TS twin): the hidden
+ * layers of SessionSpec.hidden in order, then the output layer (nOutputs units, identity
+ * activation: the objective applies the link). Linear, logistic and softmax regression are the
  * stack with no hidden layer: one dense layer, nFeatures → nOutputs, with the identity activation.
+ *
+ * Activations (a = f(z), elementwise; f' is what the backward pass multiplies by):
+ *   identity:  f(z) = z                              f'(z) = 1
+ *   relu:      f(z) = max(z, 0)                      f'(z) = 1 if z > 0 else 0   (0 at z = 0, as PyTorch)
+ *   leakyRelu: f(z) = z if z > 0 else 0.01·z         f'(z) = 1 if z > 0 else 0.01 (PyTorch's default slope)
+ *   tanh:      f(z) = tanh(z)                        f'(z) = 1 − a²
+ *   logistic:  f(z) = σ(z) = 1 / (1 + e^−z)          f'(z) = a·(1 − a)
  *
  * ## Parameters
  * One layout for every stack: every layer's W (outputs × inputs, row-major), layer after layer,
  * then every layer's b, layer after layer. The penalties and weight decay apply to the weights,
  * the prefix of θ before the first intercept, never to an intercept. With one layer: θ = [W, b],
  * W is nOutputs × nFeatures (one row of weights per output), then b has nOutputs intercepts.
- * nOutputs is 1 for 'squaredError' and 'logLoss', and the number of classes k ≥ 2 for
- * 'crossEntropy'. p = nOutputs · (nFeatures + 1) values in all.
+ * nOutputs is 1 for 'logLoss', the number of targets per row (≥ 1) for 'squaredError', and the
+ * number of classes k ≥ 2 for 'crossEntropy'. p = Σ_layers outputs · (inputs + 1) values in all:
+ * nOutputs · (nFeatures + 1) with no hidden layer.
  *
  * ## Objective
- * J(θ) = (1/n) Σ_i s_i · ℓ(z_i, y_i) + (l2/2)‖W‖² + l1‖W‖₁, with z_i = W·x_i + b and s_i the
- * sample weight of row i (1 when none are given). The intercepts are never penalized.
- *   squaredError: ℓ = ½(z − y)²
+ * J(θ) = (1/n) Σ_i s_i · ℓ(z_i, y_i) + (l2/2)‖W‖² + l1‖W‖₁, with z_i the output layer's z for
+ * row i (z_i = W·x_i + b with no hidden layer), s_i the sample weight of row i (1 when none are
+ * given), and ‖W‖ over the weights of every layer. The intercepts are never penalized.
+ *   squaredError: ℓ = ½ Σ_j (z_j − y_j)²                       (nOutputs targets per row)
  *   logLoss:      ℓ = max(z, 0) − y·z + log1p(e^−|z|)          (y ∈ {0, 1})
  *   crossEntropy: ℓ = logsumexp(z) − z_y                          (y ∈ {0, …, k−1}, stored as f32)
  *
+ * ## The gradient through the stack (backpropagation, per row, before the batch mean)
+ *   forward:  a⁰ = x;  zˡ = Wˡ·aˡ⁻¹ + bˡ,  aˡ = fˡ(zˡ)  for l = 1 … L (the last is the output layer)
+ *   backward: δᴸ = s·∂ℓ/∂zᴸ;  δˡ⁻¹ = (Wˡᵀ·δˡ) ⊙ fˡ⁻¹'(zˡ⁻¹);  ∂/∂Wˡ = δˡ·aˡ⁻¹ᵀ,  ∂/∂bˡ = δˡ
+ * The batch's sums over its rows are taken in a fixed order (the same on repeat and, for a given
+ * number of threads, whatever the timing).
+ *
  * ## One update on a batch B of b rows, with learning rate γ (this batch's entry of learningRates)
  *   1. g_W = (1/b) Σ_{i∈B} s_i · ∂ℓ_i/∂z_i · x_iᵀ + l2·W,  g_b = (1/b) Σ_{i∈B} s_i · ∂ℓ_i/∂z_i
- *      (g_b = 0 when fitIntercept is false; the denominator is b, the batch's row count, not Σ s_i,
+ *      (with no hidden layer; through a stack, every layer's ∂/∂Wˡ and ∂/∂bˡ above, plus l2·Wˡ)
+ *      (g_b = 0 for every layer when fitIntercept is false; the denominator is b, the batch's row count, not Σ s_i,
  *      as Keras' SUM_OVER_BATCH_SIZE: 'balanced' class weights average 1, so they keep the scale).
  *   2. clipping, when set: first each g to [−clipValue, clipValue], then the whole g (W and b
  *      together) scaled by clipNorm / ‖g‖₂ when ‖g‖₂ > clipNorm.
@@ -46,7 +64,13 @@ export type EngineName = 'wasm' | 'js';
 export type ObjectiveName = 'squaredError' | 'logLoss' | 'crossEntropy';
 
 /** The activation of a dense layer (the Rust core's `Activation::NAMES`): the output layer's is 'identity', its objective applies the link. */
-export type ActivationName = 'identity';
+export type ActivationName = 'identity' | 'relu' | 'leakyRelu' | 'tanh' | 'logistic';
+
+/** A hidden layer of the stack: `units` outputs (an integer ≥ 1), then the activation. */
+export interface HiddenLayer {
+  readonly units: number;
+  readonly activation: ActivationName;
+}
 
 /**
  * The optimizer and its hyperparameters, all resolved (no defaults left to the engine).
@@ -115,7 +139,9 @@ export type FeatureSource = Float32Array | Float64Array | { readonly length: num
 export interface EngineData {
   /** Row-major rows × nFeatures (the engine may take ownership of it), or features this engine staged. */
   readonly x: Float32Array | StagedFeatures;
-  /** One target per row: the value, the 0/1 label, or the class index 0..k−1 (as f32). */
+  /** The targets: squaredError nOutputs values per row (row-major: row i's at i·nOutputs …);
+   * logLoss the 0/1 label; crossEntropy the class index 0..k−1 (as f32). One per row except
+   * for squaredError with nOutputs > 1. */
   readonly y: Float32Array;
   /** One weight per row (finite, ≥ 0), or null for all ones. */
   readonly sampleWeight: Float32Array | null;
@@ -125,8 +151,10 @@ export interface EngineData {
 export interface SessionSpec {
   readonly objective: ObjectiveName;
   readonly nFeatures: number;
-  /** 1, or the number of classes k for 'crossEntropy'. */
+  /** 1 for 'logLoss', the targets per row for 'squaredError', the number of classes k for 'crossEntropy'. */
   readonly nOutputs: number;
+  /** The hidden layers, from the features' side; absent or empty for a linear model. */
+  readonly hidden?: readonly HiddenLayer[];
   readonly l2: number;
   readonly l1: number;
   readonly fitIntercept: boolean;
@@ -176,7 +204,7 @@ export interface Evaluation {
   /** Σ s_i. */
   readonly weightSum: number;
   /** Classifiers: Σ s_i over rows predicted right (logLoss: z > 0 ⇔ y = 1; crossEntropy: the
-   * first argmax of z equals y). squaredError: Σ s_i·(z_i − y_i)². */
+   * first argmax of z equals y). squaredError: Σ s_i·Σ_j (z_ij − y_ij)². */
   readonly metricSum: number;
 }
 
