@@ -141,13 +141,16 @@ impl Features {
     }
 }
 
-/// Row-major `x` (rows × n_features), one target per row, optional non-negative row weights.
+/// Row-major `x` (rows × n_features), the targets (one per row, or n_outputs per row,
+/// row-major, for squaredError with several outputs), optional non-negative row weights.
 #[derive(Clone, Debug)]
 pub struct Dataset {
     x: Features,
     y: Vec<f32>,
     sample_weight: Option<Vec<f32>>,
     n_features: usize,
+    /// Targets per row: n_outputs for squaredError, 1 for the classifiers' labels.
+    targets: usize,
 }
 
 impl Dataset {
@@ -164,7 +167,11 @@ impl Dataset {
         sample_weight: Option<Vec<f32>>,
     ) -> Result<Self, CoreError> {
         let x: Features = x.into();
-        let rows = y.len();
+        let targets = match objective {
+            Objective::SquaredError => n_outputs.max(1),
+            _ => 1,
+        };
+        let rows = y.len() / targets;
         if n_features == 0 || rows == 0 {
             return Err(CoreError::Empty {
                 data,
@@ -172,7 +179,7 @@ impl Dataset {
                 n_features,
             });
         }
-        if rows.checked_mul(n_features) != Some(x.len()) {
+        if rows.checked_mul(n_features) != Some(x.len()) || rows * targets != y.len() {
             return Err(CoreError::ShapeMismatch {
                 data,
                 x_len: x.len(),
@@ -190,17 +197,19 @@ impl Dataset {
                 expected: "a finite number",
             });
         }
-        if let Some(row) = y
+        if let Some(i) = y
             .iter()
             .position(|&v| !objective.accepts_label(v, n_outputs))
         {
-            let value = y[row] as f64;
+            let value = y[i] as f64;
+            let row = i / targets;
             return Err(match objective {
                 Objective::SquaredError => CoreError::InvalidValue {
                     data,
                     argument: "y",
                     row,
-                    column: None,
+                    // the target's index when a row has several
+                    column: (targets > 1).then_some(i % targets),
                     value,
                     expected: "a finite number",
                 },
@@ -236,11 +245,12 @@ impl Dataset {
             y,
             sample_weight,
             n_features,
+            targets,
         })
     }
 
     pub fn rows(&self) -> usize {
-        self.y.len()
+        self.y.len() / self.targets
     }
 
     /// Gives the feature buffer back (checked whole), so that it can be reused.
@@ -261,9 +271,22 @@ impl Dataset {
         &self.x.values[r * self.n_features..(r + 1) * self.n_features]
     }
 
+    /// The target of row `r` of a dataset with one target per row (the linear models' paths).
     #[inline(always)]
     pub fn target(&self, r: usize) -> f32 {
         self.y[r]
+    }
+
+    /// Every target of row `r` (n_outputs values for squaredError, else the one label).
+    #[inline(always)]
+    pub fn targets(&self, r: usize) -> &[f32] {
+        &self.y[r * self.targets..(r + 1) * self.targets]
+    }
+
+    /// The features of rows [from, to), row-major.
+    #[inline(always)]
+    pub fn rows_slice(&self, from: usize, to: usize) -> &[f32] {
+        &self.x.values[from * self.n_features..to * self.n_features]
     }
 
     /// s_r: the row's weight, 1 when none were given.

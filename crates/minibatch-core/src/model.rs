@@ -18,17 +18,21 @@
 //! several), the per-row losses, then the gradient terms of every output (two per pass, likewise).
 
 use crate::dataset::Dataset;
-use crate::error::CoreError;
+use crate::error::{try_filled, CoreError};
 use crate::kernels::{self, BLOCK_ROWS};
-use crate::objective::{cross_entropy_rows, LogLoss, Objective, OneOutput, SquaredErrorLoss};
+use crate::objective::{
+    cross_entropy_rows, output_loss, LogLoss, Objective, OneOutput, SquaredErrorLoss,
+};
 use crate::regularization;
 
 /// The shape and the data-independent settings of the model.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Model {
     pub objective: Objective,
     pub n_features: usize,
     pub n_outputs: usize,
+    /// The hidden layers, from the features' side (empty for a linear model).
+    pub hidden: Vec<HiddenLayer>,
     /// λ of (λ/2)‖W‖²; enters the gradient as λ·W.
     pub l2: f32,
     pub fit_intercept: bool,
@@ -55,6 +59,14 @@ impl Activation {
     }
 }
 
+/// A hidden layer of the stack (ts/engine/types.ts `HiddenLayer`): `units` outputs (≥ 1), then
+/// the activation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HiddenLayer {
+    pub units: usize,
+    pub activation: Activation,
+}
+
 /// One dense layer of the stack: z = W·a + b (W is outputs × inputs), then the activation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Dense {
@@ -64,31 +76,56 @@ pub struct Dense {
 }
 
 impl Model {
-    /// The stack from the features to the objective. Linear models: the one output layer, no
-    /// hidden layer.
-    pub fn layers(&self) -> [Dense; 1] {
-        [Dense {
-            inputs: self.n_features,
-            outputs: self.n_outputs,
-            activation: Activation::Identity,
-        }]
+    /// The stack from the features to the objective: the hidden layers, then the output layer
+    /// (identity). Linear models: the one output layer, no hidden layer.
+    pub fn layers(&self) -> Vec<Dense> {
+        self.dense_layers().collect()
+    }
+
+    /// [`Model::layers`] without allocating.
+    fn dense_layers(&self) -> impl Iterator<Item = Dense> + '_ {
+        let inputs = std::iter::once(self.n_features).chain(self.hidden.iter().map(|h| h.units));
+        let outputs = self
+            .hidden
+            .iter()
+            .map(|h| (h.units, h.activation))
+            .chain(std::iter::once((self.n_outputs, Activation::Identity)));
+        inputs
+            .zip(outputs)
+            .map(|(inputs, (outputs, activation))| Dense {
+                inputs,
+                outputs,
+                activation,
+            })
+    }
+
+    /// Whether the model takes the general stack path (a hidden layer, or squaredError with
+    /// several outputs) rather than the linear models' own kernels.
+    pub fn is_network(&self) -> bool {
+        !self.hidden.is_empty() || (self.objective == Objective::SquaredError && self.n_outputs > 1)
     }
 
     /// Where layer `l`'s W lies in θ (the layout of the module's doc).
     pub fn weights(&self, l: usize) -> std::ops::Range<usize> {
-        let layers = self.layers();
-        let start = layers[..l]
-            .iter()
+        let start = self
+            .dense_layers()
+            .take(l)
             .map(|d| d.inputs * d.outputs)
             .sum::<usize>();
-        start..start + layers[l].inputs * layers[l].outputs
+        let d = self.dense_layers().nth(l).expect("a layer of the stack");
+        start..start + d.inputs * d.outputs
     }
 
     /// Where layer `l`'s b lies in θ.
     pub fn intercepts(&self, l: usize) -> std::ops::Range<usize> {
-        let layers = self.layers();
-        let start = self.n_weights() + layers[..l].iter().map(|d| d.outputs).sum::<usize>();
-        start..start + layers[l].outputs
+        let start = self.n_weights()
+            + self
+                .dense_layers()
+                .take(l)
+                .map(|d| d.outputs)
+                .sum::<usize>();
+        let d = self.dense_layers().nth(l).expect("a layer of the stack");
+        start..start + d.outputs
     }
 
     /// The parameters the penalties and weight decay apply to: every weight, no intercept.
@@ -98,28 +135,52 @@ impl Model {
 
     /// Σ of the layers' inputs × outputs: the length of the weights, where the intercepts start.
     pub fn n_weights(&self) -> usize {
-        self.layers().iter().map(|d| d.inputs * d.outputs).sum()
+        self.dense_layers().map(|d| d.inputs * d.outputs).sum()
     }
 
-    /// Every weight and intercept: k·(d + 1) for the one-layer stack.
+    /// Every weight and intercept: Σ outputs·(inputs + 1), k·(d + 1) for the one-layer stack.
     pub fn n_params(&self) -> usize {
-        self.layers()
-            .iter()
+        self.dense_layers()
             .map(|d| (d.inputs + 1) * d.outputs)
             .sum()
     }
+
+    /// [`Model::n_params`], or None when it overflows usize (checked before anything is
+    /// allocated, TrainerConfig::validate).
+    pub fn checked_n_params(&self) -> Option<usize> {
+        self.dense_layers().try_fold(0usize, |n, d| {
+            d.inputs
+                .checked_add(1)
+                .and_then(|i| i.checked_mul(d.outputs))
+                .and_then(|p| n.checked_add(p))
+        })
+    }
+
+    /// The widest layer's outputs (the features excluded).
+    fn widest(&self) -> usize {
+        self.dense_layers().map(|d| d.outputs).max().unwrap_or(0)
+    }
 }
 
-/// Per-block scores and ∂ℓ/∂z, one array of BLOCK_ROWS per output; allocated once per trainer.
+/// Per-block scores and ∂ℓ/∂z, one array of BLOCK_ROWS per output (linear models), or the
+/// stack path's buffers (networks); allocated once per trainer (and per part of a team).
 #[derive(Clone, Debug)]
 pub struct Scratch {
     z: Vec<[f32; BLOCK_ROWS]>,
     dz: Vec<[f32; BLOCK_ROWS]>,
+    net: Option<Box<NetScratch>>,
 }
 
 impl Scratch {
     /// `OutOfMemory` rather than the allocator's abort for an absurd number of outputs.
     pub fn new(model: &Model) -> Result<Self, CoreError> {
+        if model.is_network() {
+            return Ok(Scratch {
+                z: Vec::new(),
+                dz: Vec::new(),
+                net: Some(Box::new(NetScratch::new(model)?)),
+            });
+        }
         let block = || -> Result<Vec<[f32; BLOCK_ROWS]>, CoreError> {
             let mut v = Vec::new();
             v.try_reserve_exact(model.n_outputs)
@@ -132,6 +193,7 @@ impl Scratch {
         Ok(Scratch {
             z: block()?,
             dz: block()?,
+            net: None,
         })
     }
 }
@@ -217,7 +279,7 @@ fn gradient_block<const R: usize>(
 ) -> f64 {
     let d = model.n_features;
     let rows: [&[f32]; R] = std::array::from_fn(|j| data.row(ids[j]));
-    let Scratch { z, dz } = scratch;
+    let Scratch { z, dz, .. } = scratch;
     scores(model, params, &rows, z);
     let (gw, gb) = grad.split_at_mut(model.n_weights());
     let y: [f32; R] = std::array::from_fn(|j| data.target(ids[j]));
@@ -451,7 +513,7 @@ fn single_rows_outputs<const L2: bool>(
         return run;
     };
     let d = model.n_features;
-    let Scratch { z, dz } = scratch;
+    let Scratch { z, dz, .. } = scratch;
     let (w, b) = params.split_at_mut(model.n_weights());
     // z[c][0] holds W_c·x of the row about to be used; its intercept is added at its turn
     let x0 = data.row(first as usize);
@@ -527,6 +589,9 @@ pub fn batch_sums(
     scratch: &mut Scratch,
 ) -> f64 {
     grad.fill(0.0);
+    if let Some(net) = scratch.net.as_deref_mut() {
+        return net_sums(model, data, rows, params, grad, net);
+    }
     match (model.n_outputs, model.objective) {
         (1, Objective::SquaredError) => {
             one_output_sums::<SquaredErrorLoss>(model, data, rows, params, grad)
@@ -579,7 +644,7 @@ fn evaluate_block<const R: usize>(
     sums: &mut Evaluation,
 ) {
     let rows: [&[f32]; R] = std::array::from_fn(|j| data.row(first + j));
-    let Scratch { z, dz } = scratch;
+    let Scratch { z, dz, .. } = scratch;
     scores(model, params, &rows, z);
     let ys: [f32; R] = std::array::from_fn(|j| data.target(first + j));
     let losses = block_losses(model.objective, z, &ys, dz);
@@ -625,6 +690,9 @@ pub fn evaluate(
     params: &[f32],
     scratch: &mut Scratch,
 ) -> Evaluation {
+    if let Some(net) = scratch.net.as_deref_mut() {
+        return net_evaluate(model, data, params, net);
+    }
     let mut sums = Evaluation::default();
     let rows = data.rows();
     let mut first = 0;
@@ -639,6 +707,339 @@ pub fn evaluate(
     sums
 }
 
+// ---- the stack path (networks) ------------------------------------------------------------
+//
+// A hidden layer, or squaredError with several outputs, takes this path. The rows of a batch go
+// in blocks of up to NET_BLOCK: the block's feature rows are gathered once into a contiguous
+// matrix, then the forward pass runs layer by layer over the whole block (dense::forward, then
+// the activation), the objective gives each row's loss and s·∂ℓ/∂z of the output layer, and the
+// backward pass goes down the stack (dense::weight_gradient and the intercepts' sums into the
+// gradient, dense::input_gradient and the activation's derivative into the layer below). Every
+// matrix of the block is row-major, rows × units, as the features are. The blocks of a batch
+// are taken in order, and each kernel adds in a fixed order, so the sums are the same on repeat.
+
+/// Rows per block of the stack path: enough rows for the kernels' register tiles to reuse each
+/// weight many times, few enough that the block's matrices stay small for any batch size.
+pub const NET_BLOCK: usize = 64;
+
+/// Where a layer of the stack lies in θ, with its shape.
+#[derive(Clone, Copy, Debug)]
+struct Placed {
+    dense: Dense,
+    /// Start of its W in θ.
+    w: usize,
+    /// Start of its b in θ.
+    b: usize,
+}
+
+/// The stack path's buffers, for blocks of up to NET_BLOCK rows.
+#[derive(Clone, Debug)]
+pub struct NetScratch {
+    layers: Vec<Placed>,
+    /// The block's feature rows, gathered (rows × n_features).
+    x: Vec<f32>,
+    /// Each layer's z (rows × outputs).
+    z: Vec<Vec<f32>>,
+    /// Each hidden layer's a = f(z) (rows × units).
+    a: Vec<Vec<f32>>,
+    /// δ of the layer being differentiated, and the one below it (rows × widest layer).
+    delta: Vec<f32>,
+    below: Vec<f32>,
+}
+
+impl NetScratch {
+    fn new(model: &Model) -> Result<Self, CoreError> {
+        let mut layers = Vec::new();
+        let (mut w, mut b) = (0, model.n_weights());
+        for dense in model.dense_layers() {
+            layers.push(Placed { dense, w, b });
+            w += dense.inputs * dense.outputs;
+            b += dense.outputs;
+        }
+        let block = |units: usize| try_filled(NET_BLOCK.saturating_mul(units), 0.0);
+        let mut z = Vec::new();
+        let mut a = Vec::new();
+        for (l, p) in layers.iter().enumerate() {
+            z.push(block(p.dense.outputs)?);
+            if l + 1 < layers.len() {
+                a.push(block(p.dense.outputs)?);
+            }
+        }
+        Ok(NetScratch {
+            x: block(model.n_features)?,
+            z,
+            a,
+            delta: block(model.widest())?,
+            below: block(model.widest())?,
+            layers,
+        })
+    }
+
+    /// The forward pass of `r` rows (row-major in `x`, r × n_features): each layer's z and a.
+    fn forward(&mut self, params: &[f32], x: &[f32], r: usize) {
+        let NetScratch { layers, z, a, .. } = self;
+        let last = layers.len() - 1;
+        for (l, p) in layers.iter().enumerate() {
+            let Dense {
+                inputs,
+                outputs,
+                activation,
+            } = p.dense;
+            let w = &params[p.w..p.w + inputs * outputs];
+            let b = &params[p.b..p.b + outputs];
+            let (below, here) = a.split_at_mut(l.min(last));
+            let input = if l == 0 {
+                &x[..r * inputs]
+            } else {
+                &below[l - 1][..r * inputs]
+            };
+            let zl = &mut z[l][..r * outputs];
+            dense_forward(w, b, input, r, inputs, outputs, zl);
+            if l < last {
+                activation_apply(activation, zl, &mut here[0][..r * outputs]);
+            }
+        }
+    }
+
+    /// The backward pass of the `r` rows of the last forward pass, with `delta` holding
+    /// s·∂ℓ/∂z of the output layer: adds ∂/∂Wˡ and (with an intercept) ∂/∂bˡ of every layer to
+    /// `grad`.
+    fn backward(
+        &mut self,
+        params: &[f32],
+        x: &[f32],
+        r: usize,
+        fit_intercept: bool,
+        grad: &mut [f32],
+    ) {
+        let NetScratch {
+            layers,
+            z,
+            a,
+            delta,
+            below,
+            ..
+        } = self;
+        for (l, p) in layers.iter().enumerate().rev() {
+            let Dense {
+                inputs, outputs, ..
+            } = p.dense;
+            let d = &delta[..r * outputs];
+            let input = if l == 0 {
+                &x[..r * inputs]
+            } else {
+                &a[l - 1][..r * inputs]
+            };
+            dense_weight_gradient(
+                d,
+                input,
+                r,
+                inputs,
+                outputs,
+                &mut grad[p.w..p.w + inputs * outputs],
+            );
+            if fit_intercept {
+                let gb = &mut grad[p.b..p.b + outputs];
+                for row in d.chunks_exact(outputs) {
+                    for (g, v) in gb.iter_mut().zip(row) {
+                        *g += *v;
+                    }
+                }
+            }
+            if l > 0 {
+                let w = &params[p.w..p.w + inputs * outputs];
+                let back = &mut below[..r * inputs];
+                dense_input_gradient(w, d, r, inputs, outputs, back);
+                let act = layers[l - 1].dense.activation;
+                activation_backprop(act, &z[l - 1][..r * inputs], &a[l - 1][..r * inputs], back);
+                std::mem::swap(delta, below);
+            }
+        }
+    }
+}
+
+/// `batch_sums` of a network: the sums of step 1 over `rows`, block by block (see above).
+fn net_sums(
+    model: &Model,
+    data: &Dataset,
+    rows: &[u32],
+    params: &[f32],
+    grad: &mut [f32],
+    net: &mut NetScratch,
+) -> f64 {
+    let d = model.n_features;
+    let mut loss = 0.0f64;
+    let mut x = std::mem::take(&mut net.x);
+    for ids in rows.chunks(NET_BLOCK) {
+        let r = ids.len();
+        for (dst, &id) in x.chunks_exact_mut(d).zip(ids) {
+            dst.copy_from_slice(data.row(id as usize));
+        }
+        net.forward(params, &x, r);
+        loss += net.output_losses(model.objective, data, ids.iter().map(|&i| i as usize), true);
+        net.backward(params, &x, r, model.fit_intercept, grad);
+    }
+    net.x = x;
+    loss
+}
+
+impl NetScratch {
+    /// Σ s_j·ℓ_j over the rows `ids` of the last forward pass (in order), with s_j·∂ℓ_j/∂z of
+    /// the output layer written to `delta` when `weighted_derivative`. Without, ∂ℓ_j/∂z is left
+    /// in `delta` unweighted, and nothing else is done.
+    fn output_losses(
+        &mut self,
+        objective: Objective,
+        data: &Dataset,
+        ids: impl Iterator<Item = usize>,
+        weighted_derivative: bool,
+    ) -> f64 {
+        let NetScratch {
+            layers, z, delta, ..
+        } = self;
+        let k = layers[layers.len() - 1].dense.outputs;
+        let z = &z[layers.len() - 1];
+        let mut loss = 0.0f64;
+        for (j, id) in ids.enumerate() {
+            let s = data.weight(id);
+            let dz = &mut delta[j * k..(j + 1) * k];
+            let l = output_loss(objective, &z[j * k..(j + 1) * k], data.targets(id), dz);
+            loss += s as f64 * l as f64;
+            if weighted_derivative {
+                for v in dz.iter_mut() {
+                    *v *= s;
+                }
+            }
+        }
+        loss
+    }
+}
+
+/// `evaluate` of a network: blocks of NET_BLOCK consecutive rows, read in place.
+fn net_evaluate(model: &Model, data: &Dataset, params: &[f32], net: &mut NetScratch) -> Evaluation {
+    let k = model.n_outputs;
+    let last = net.layers.len() - 1;
+    let mut sums = Evaluation::default();
+    let rows = data.rows();
+    let mut first = 0;
+    while first < rows {
+        let r = NET_BLOCK.min(rows - first);
+        net.forward(params, data.rows_slice(first, first + r), r);
+        sums.loss_sum += net.output_losses(model.objective, data, first..first + r, false);
+        for j in 0..r {
+            let id = first + j;
+            let s = data.weight(id) as f64;
+            sums.weight_sum += s;
+            sums.metric_sum += s * metric(
+                model.objective,
+                &net.z[last][j * k..(j + 1) * k],
+                data.targets(id),
+            );
+        }
+        first += r;
+    }
+    sums
+}
+
+/// A row's term of the evaluation metric (see `Evaluation`), before its weight: 1 or 0 when a
+/// classifier predicts it right or wrong, Σ_j (z_j − y_j)² for squaredError.
+fn metric(objective: Objective, z: &[f32], y: &[f32]) -> f64 {
+    match objective {
+        Objective::SquaredError => z
+            .iter()
+            .zip(y)
+            .map(|(&z, &y)| {
+                let e = z as f64 - y as f64;
+                e * e
+            })
+            .sum(),
+        Objective::LogLoss => ((z[0] > 0.0) == (y[0] == 1.0)) as u8 as f64,
+        Objective::CrossEntropy => {
+            // the first argmax, as numpy's and PyTorch's argmax
+            let mut best = 0;
+            for (c, &zc) in z.iter().enumerate() {
+                if zc > z[best] {
+                    best = c;
+                }
+            }
+            (best as f32 == y[0]) as u8 as f64
+        }
+    }
+}
+
+// Scalar stand-ins for the dense-layer kernels (dense.rs, activation.rs), row-major r × units.
+
+fn dense_forward(
+    w: &[f32],
+    b: &[f32],
+    x: &[f32],
+    r: usize,
+    inputs: usize,
+    outputs: usize,
+    z: &mut [f32],
+) {
+    for j in 0..r {
+        let xj = &x[j * inputs..(j + 1) * inputs];
+        for o in 0..outputs {
+            let wo = &w[o * inputs..(o + 1) * inputs];
+            let mut s = 0.0f32;
+            for i in 0..inputs {
+                s += wo[i] * xj[i];
+            }
+            z[j * outputs + o] = s + b[o];
+        }
+    }
+}
+
+fn dense_weight_gradient(
+    delta: &[f32],
+    a: &[f32],
+    r: usize,
+    inputs: usize,
+    outputs: usize,
+    g: &mut [f32],
+) {
+    for j in 0..r {
+        for o in 0..outputs {
+            let dv = delta[j * outputs + o];
+            for i in 0..inputs {
+                g[o * inputs + i] += dv * a[j * inputs + i];
+            }
+        }
+    }
+}
+
+fn dense_input_gradient(
+    w: &[f32],
+    delta: &[f32],
+    r: usize,
+    inputs: usize,
+    outputs: usize,
+    back: &mut [f32],
+) {
+    back[..r * inputs].fill(0.0);
+    for j in 0..r {
+        for o in 0..outputs {
+            let dv = delta[j * outputs + o];
+            for i in 0..inputs {
+                back[j * inputs + i] += w[o * inputs + i] * dv;
+            }
+        }
+    }
+}
+
+fn activation_apply(act: Activation, z: &[f32], a: &mut [f32]) {
+    match act {
+        Activation::Identity => a.copy_from_slice(z),
+    }
+}
+
+fn activation_backprop(act: Activation, _z: &[f32], _a: &[f32], _delta: &mut [f32]) {
+    match act {
+        Activation::Identity => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -651,6 +1052,7 @@ mod tests {
             .collect();
         let y: Vec<f32> = (0..n).map(|i| (i % 3) as f32).collect();
         let model = Model {
+            hidden: Vec::new(),
             objective: Objective::CrossEntropy,
             n_features: 2,
             n_outputs: 3,
@@ -684,13 +1086,16 @@ mod tests {
     #[test]
     fn a_linear_model_is_one_identity_layer_with_weights_then_intercepts() {
         let model = Model {
+            hidden: Vec::new(),
             objective: Objective::CrossEntropy,
             n_features: 5,
             n_outputs: 3,
             l2: 0.0,
             fit_intercept: true,
         };
-        let [layer] = model.layers();
+        let [layer] = model.layers()[..] else {
+            panic!("one layer")
+        };
         assert_eq!((layer.inputs, layer.outputs), (5, 3));
         assert_eq!(layer.activation.name(), "identity");
         assert_eq!(model.weights(0), 0..15);
@@ -730,6 +1135,7 @@ mod tests {
     fn the_one_output_path_gives_the_bits_of_the_general_path() {
         for objective in [Objective::SquaredError, Objective::LogLoss] {
             let model = Model {
+                hidden: Vec::new(),
                 objective,
                 n_features: 5,
                 n_outputs: 1,
@@ -848,6 +1254,7 @@ mod tests {
     fn evaluation_metrics_of_the_one_output_objectives() {
         let x = vec![1.0f32, -1.0, 2.0];
         let model = |objective| Model {
+            hidden: Vec::new(),
             objective,
             n_features: 1,
             n_outputs: 1,

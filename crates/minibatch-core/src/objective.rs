@@ -44,11 +44,12 @@ pub fn sigmoid(z: f32) -> f32 {
 }
 
 impl Objective {
-    /// Checks the number of outputs: 1 for the binary and regression objectives, the number of
-    /// classes k ≥ 2 for crossEntropy.
+    /// Checks the number of outputs: the targets per row (≥ 1) for squaredError, 1 for logLoss,
+    /// the number of classes k ≥ 2 for crossEntropy.
     pub fn check_outputs(self, n_outputs: usize) -> Result<(), CoreError> {
         let ok = match self {
-            Objective::SquaredError | Objective::LogLoss => n_outputs == 1,
+            Objective::SquaredError => n_outputs >= 1,
+            Objective::LogLoss => n_outputs == 1,
             Objective::CrossEntropy => n_outputs >= 2,
         };
         if ok {
@@ -59,7 +60,8 @@ impl Objective {
                 value: n_outputs as f64,
                 expected: match self {
                     Objective::CrossEntropy => "the number of classes, at least 2",
-                    _ => "1 for squaredError and logLoss",
+                    Objective::LogLoss => "1 for logLoss",
+                    Objective::SquaredError => "the number of targets per row, at least 1",
                 },
             })
         }
@@ -199,6 +201,48 @@ pub fn cross_entropy(
     dz: &mut [[f32; BLOCK_ROWS]],
 ) -> f32 {
     cross_entropy_lanes(z, r, label, dz)
+}
+
+/// The loss ℓ(z, y) of one row of a network's output layer (row-major scores `z` of the
+/// n_outputs units, `y` the row's targets: n_outputs values for squaredError, the label
+/// otherwise), with ∂ℓ/∂z written to `dz`. squaredError: ½ Σ_j (z_j − y_j)², its terms added in
+/// order of j; logLoss: as [`Objective::loss_and_derivative`]; crossEntropy: log-sum-exp around
+/// the largest score, as [`cross_entropy_rows`] does for one row.
+#[inline]
+pub fn output_loss(objective: Objective, z: &[f32], y: &[f32], dz: &mut [f32]) -> f32 {
+    match objective {
+        Objective::SquaredError => {
+            let mut loss = 0.0f32;
+            for ((&zj, &yj), g) in z.iter().zip(y).zip(dz.iter_mut()) {
+                let (l, d) = objective.lanes_loss_and_derivative(zj, yj);
+                loss += l;
+                *g = d;
+            }
+            loss
+        }
+        Objective::LogLoss => {
+            let (l, d) = objective.lanes_loss_and_derivative(z[0], y[0]);
+            dz[0] = d;
+            l
+        }
+        Objective::CrossEntropy => {
+            let label = y[0];
+            let m = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.pmax(v));
+            let mut sum = 0.0f32;
+            let mut z_label = f32::NAN;
+            for (c, (&zc, g)) in z.iter().zip(dz.iter_mut()).enumerate() {
+                let e = math::exp(zc - m);
+                *g = e;
+                sum += e;
+                z_label = if_class(c, label, zc, z_label);
+            }
+            for (c, g) in dz.iter_mut().enumerate() {
+                let p = *g / sum;
+                *g = if_class(c, label, p - 1.0, p);
+            }
+            (m - z_label) + math::ln(sum)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -417,6 +417,7 @@ mod tests {
     #[test]
     fn small_batches_stay_on_one_thread() {
         let model = Model {
+            hidden: Vec::new(),
             objective: Objective::LogLoss,
             n_features: 255,
             n_outputs: 1,

@@ -18,19 +18,22 @@
 use crate::dataset::{Dataset, Features};
 use crate::error::{non_negative, try_filled, CoreError};
 use crate::kernels;
-use crate::model::{self, Evaluation, Model, Scratch};
+use crate::model::{self, Evaluation, HiddenLayer, Model, Scratch};
 use crate::objective::Objective;
 use crate::optimizer::{Optimizer, OptimizerConfig};
 use crate::regularization;
 use crate::team::{self, Pool, Team};
 
 /// What does not change during a fit (ts/engine/types.ts `SessionSpec` without the data).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TrainerConfig {
     pub objective: Objective,
     pub n_features: usize,
-    /// 1 for squaredError and logLoss, the number of classes k ≥ 2 for crossEntropy.
+    /// The targets per row for squaredError, 1 for logLoss, the number of classes k ≥ 2 for
+    /// crossEntropy.
     pub n_outputs: usize,
+    /// The hidden layers, from the features' side; empty for a linear model.
+    pub hidden: Vec<HiddenLayer>,
     /// (l2/2)‖W‖²; the intercepts are never penalized.
     pub l2: f64,
     /// l1‖W‖₁, by a proximal step after the optimizer's.
@@ -54,16 +57,40 @@ impl TrainerConfig {
             });
         }
         self.objective.check_outputs(self.n_outputs)?;
-        let fits = self
-            .n_features
-            .checked_add(1)
-            .and_then(|d1| d1.checked_mul(self.n_outputs))
+        for h in &self.hidden {
+            if h.units == 0 || h.units > u32::MAX as usize {
+                return Err(CoreError::InvalidOption {
+                    name: "hidden",
+                    value: h.units as f64,
+                    expected: "units: an integer ≥ 1",
+                });
+            }
+        }
+        let model = Model {
+            objective: self.objective,
+            n_features: self.n_features,
+            n_outputs: self.n_outputs,
+            hidden: self.hidden.clone(),
+            l2: self.l2 as f32,
+            fit_intercept: self.fit_intercept,
+        };
+        // θ, the gradient, the restore point and the optimizer's buffers must be addressable
+        let fits = model
+            .checked_n_params()
             .and_then(|p| p.checked_mul(self.optimizer.buffers() + 3));
         if fits.is_none() {
-            return Err(CoreError::InvalidOption {
-                name: "nOutputs",
-                value: self.n_outputs as f64,
-                expected: "nOutputs·(nFeatures + 1) parameters that fit in memory",
+            return Err(if self.hidden.is_empty() {
+                CoreError::InvalidOption {
+                    name: "nOutputs",
+                    value: self.n_outputs as f64,
+                    expected: "nOutputs·(nFeatures + 1) parameters that fit in memory",
+                }
+            } else {
+                CoreError::InvalidOption {
+                    name: "hidden",
+                    value: self.hidden.iter().map(|h| h.units as f64).sum(),
+                    expected: "a parameter count that fits in memory",
+                }
             });
         }
         non_negative("l2", self.l2)?;
@@ -71,13 +98,7 @@ impl TrainerConfig {
         non_negative("clipValue", self.clip_value)?;
         non_negative("clipNorm", self.clip_norm)?;
         self.optimizer.validate()?;
-        Ok(Model {
-            objective: self.objective,
-            n_features: self.n_features,
-            n_outputs: self.n_outputs,
-            l2: self.l2 as f32,
-            fit_intercept: self.fit_intercept,
-        })
+        Ok(model)
     }
 }
 
@@ -134,6 +155,7 @@ impl Trainer {
         let p = model.n_params();
         let optimizer = Optimizer::new(&cfg.optimizer, p)?;
         let saved_state = optimizer.state().to_vec();
+        let scratch = Scratch::new(&model)?;
         Ok(Trainer {
             cfg,
             model,
@@ -141,7 +163,7 @@ impl Trainer {
             validation: None,
             params: try_filled(p, 0.0)?,
             grad: try_filled(p, 0.0)?,
-            scratch: Scratch::new(&model)?,
+            scratch,
             optimizer,
             order: None,
             saved_params: try_filled(p, 0.0)?,
@@ -338,7 +360,7 @@ impl Trainer {
             iterations: 0,
             finite: true,
         };
-        if count > 0 && single_row_sgd(cfg, batch_size, optimizer) {
+        if count > 0 && single_row_sgd(cfg, model, batch_size, optimizer) {
             // start_batch < batches = n here, so the slice is in range; a team would sum a
             // batch of one on this thread anyway (team::planned_parts)
             let run = model::sgd_single_rows(
@@ -439,8 +461,14 @@ impl Trainer {
 /// Whether batches of `batch_size` rows take `model::sgd_single_rows`: single rows, plain SGD,
 /// and no clipping or l1 step between the gradient and the update (the fused pass has no place
 /// for them). Same bits as `update`, in two passes over the parameters instead of five.
-fn single_row_sgd(cfg: &TrainerConfig, batch_size: usize, optimizer: &Optimizer) -> bool {
+fn single_row_sgd(
+    cfg: &TrainerConfig,
+    model: &Model,
+    batch_size: usize,
+    optimizer: &Optimizer,
+) -> bool {
     batch_size == 1
+        && !model.is_network()
         && optimizer.is_plain_sgd()
         && cfg.clip_value == 0.0
         && cfg.clip_norm == 0.0
@@ -510,6 +538,7 @@ mod tests {
 
     fn cfg(objective: Objective, d: usize, l2: f64, optimizer: OptimizerConfig) -> TrainerConfig {
         TrainerConfig {
+            hidden: Vec::new(),
             objective,
             n_features: d,
             n_outputs: 1,
@@ -647,7 +676,7 @@ mod tests {
         // y = 5 constant, x = 0: only the intercept can fit it, whatever λ.
         let mut c = cfg(Objective::SquaredError, 1, 10.0, sgd());
         c.l1 = 1.0;
-        let mut t = Trainer::new(c, vec![0.0; 4], vec![5.0; 4], None).unwrap();
+        let mut t = Trainer::new(c.clone(), vec![0.0; 4], vec![5.0; 4], None).unwrap();
         t.set_order(vec![0, 1, 2, 3]).unwrap();
         for _ in 0..200 {
             t.run_batches(4, 0, &[0.5], false).unwrap();
@@ -756,37 +785,62 @@ mod tests {
     fn rejects_bad_shapes_rows_and_options_without_panicking() {
         let c = cfg(Objective::SquaredError, 2, 0.0, sgd());
         assert!(matches!(
-            Trainer::new(c, vec![1.0; 5], vec![1.0; 3], None),
+            Trainer::new(c.clone(), vec![1.0; 5], vec![1.0; 3], None),
             Err(CoreError::ShapeMismatch { .. })
         ));
         assert!(matches!(
-            Trainer::new(c, vec![], vec![], None),
+            Trainer::new(c.clone(), vec![], vec![], None),
             Err(CoreError::Empty { .. })
         ));
         for (name, bad) in [
-            ("l2", TrainerConfig { l2: f64::NAN, ..c }),
-            ("l1", TrainerConfig { l1: -1.0, ..c }),
+            (
+                "l2",
+                TrainerConfig {
+                    l2: f64::NAN,
+                    ..c.clone()
+                },
+            ),
+            (
+                "l1",
+                TrainerConfig {
+                    l1: -1.0,
+                    ..c.clone()
+                },
+            ),
             (
                 "clipValue",
                 TrainerConfig {
                     clip_value: -1.0,
-                    ..c
+                    ..c.clone()
                 },
             ),
             (
                 "clipNorm",
                 TrainerConfig {
                     clip_norm: f64::INFINITY,
-                    ..c
+                    ..c.clone()
                 },
             ),
-            ("nFeatures", TrainerConfig { n_features: 0, ..c }),
-            ("nOutputs", TrainerConfig { n_outputs: 2, ..c }),
+            (
+                "nFeatures",
+                TrainerConfig {
+                    n_features: 0,
+                    ..c.clone()
+                },
+            ),
+            (
+                "nOutputs",
+                TrainerConfig {
+                    objective: Objective::LogLoss,
+                    n_outputs: 2,
+                    ..c.clone()
+                },
+            ),
             (
                 "nOutputs",
                 TrainerConfig {
                     objective: Objective::CrossEntropy,
-                    ..c
+                    ..c.clone()
                 },
             ),
             (
@@ -794,8 +848,9 @@ mod tests {
                 TrainerConfig {
                     objective: Objective::CrossEntropy,
                     n_outputs: usize::MAX,
-                    ..c
-                },
+                    ..c.clone()
+                }
+                .clone(),
             ),
         ] {
             assert!(
@@ -878,6 +933,7 @@ mod single_row_tests {
             .collect();
         let w: Vec<f32> = (0..rows).map(|_| next() + 2.0).collect();
         let cfg = TrainerConfig {
+            hidden: Vec::new(),
             objective,
             n_features: d,
             n_outputs: if objective == Objective::CrossEntropy {

@@ -32,6 +32,7 @@ const LRS: [f32; 3] = [0.05, 0.03, 0.02];
 
 fn config(optimizer: OptimizerConfig) -> TrainerConfig {
     TrainerConfig {
+        hidden: Vec::new(),
         objective: Objective::SquaredError,
         n_features: 3,
         n_outputs: 1,
@@ -47,7 +48,7 @@ fn config(optimizer: OptimizerConfig) -> TrainerConfig {
 /// Runs three updates (batches of 4, 2, then 4 of a new epoch) in the trainer and in the
 /// reference; checks params and reported losses; returns the worst relative error seen.
 fn three_steps(cfg: TrainerConfig, x: &[f32], y: &[f32], w: Option<&[f32]>, theta: &[f32]) -> f64 {
-    let mut t = Trainer::new(cfg, x.to_vec(), y.to_vec(), w.map(|w| w.to_vec())).unwrap();
+    let mut t = Trainer::new(cfg.clone(), x.to_vec(), y.to_vec(), w.map(|w| w.to_vec())).unwrap();
     t.set_params(theta).unwrap();
     let mut r = Reference::new(cfg, x, y, w, theta);
     let order: Vec<usize> = ORDER.iter().map(|&i| i as usize).collect();

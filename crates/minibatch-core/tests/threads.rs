@@ -54,6 +54,7 @@ fn problem(objective: Objective, k: usize, rows: usize, d: usize) -> (Vec<f32>, 
 
 fn config(objective: Objective, k: usize, d: usize, optimizer: OptimizerConfig) -> TrainerConfig {
     TrainerConfig {
+        hidden: Vec::new(),
         objective,
         n_features: d,
         n_outputs: k,
@@ -130,10 +131,10 @@ fn threaded_fits_repeat_bit_for_bit_and_agree_with_one_thread() {
         for optimizer in [sgd(), momentum()] {
             let cfg = config(objective, k, 64, optimizer);
             let data = problem(objective, k, 1003, 64);
-            let (one, one_loss) = fit(cfg, data.clone(), 256, 3, None);
+            let (one, one_loss) = fit(cfg.clone(), data.clone(), 256, 3, None);
             for threads in [2, 3, 4, 8] {
-                let (a, a_loss) = fit(cfg, data.clone(), 256, 3, Some((pool, threads)));
-                let (b, b_loss) = fit(cfg, data.clone(), 256, 3, Some((pool, threads)));
+                let (a, a_loss) = fit(cfg.clone(), data.clone(), 256, 3, Some((pool, threads)));
+                let (b, b_loss) = fit(cfg.clone(), data.clone(), 256, 3, Some((pool, threads)));
                 assert_eq!(a, b, "{objective:?} threads {threads}: not repeatable");
                 assert_eq!(a_loss, b_loss);
                 let diff = max_rel_diff(&a, &one);
@@ -161,6 +162,7 @@ fn the_parts_are_added_in_order_after_the_leaders_part() {
     let batch = &order[..300];
     // the expected update, by hand: g = part 0's sums + part 1's sums, then mean and l2·W
     let m = Model {
+        hidden: Vec::new(),
         objective: Objective::LogLoss,
         n_features: d,
         n_outputs: 1,
@@ -210,9 +212,9 @@ fn small_batches_and_a_team_of_one_give_the_single_thread_bits() {
     let cfg = config(Objective::LogLoss, 1, 32, sgd());
     let data = problem(Objective::LogLoss, 1, 500, 32);
     // 32 rows × 33 columns is under MIN_PARALLEL_WORK: no split
-    let one = fit(cfg, data.clone(), 32, 2, None);
-    assert_eq!(fit(cfg, data.clone(), 32, 2, Some((pool, 2))), one);
-    let one_big = fit(cfg, data.clone(), 500, 2, None);
+    let one = fit(cfg.clone(), data.clone(), 32, 2, None);
+    assert_eq!(fit(cfg.clone(), data.clone(), 32, 2, Some((pool, 2))), one);
+    let one_big = fit(cfg.clone(), data.clone(), 500, 2, None);
     assert_eq!(fit(cfg, data.clone(), 500, 2, Some((pool, 1))), one_big);
     close(pool, handles);
 }
@@ -223,12 +225,12 @@ fn the_bits_do_not_depend_on_how_many_helpers_run() {
     let data = problem(Objective::SquaredError, 1, 700, 64);
     // no helper at all: the leader sums all four parts itself
     let (idle, none) = pool_with(0);
-    let alone = fit(cfg, data.clone(), 256, 2, Some((idle, 4)));
+    let alone = fit(cfg.clone(), data.clone(), 256, 2, Some((idle, 4)));
     close(idle, none);
     for helpers in [1, 3, 6] {
         let (pool, handles) = pool_with(helpers);
         assert_eq!(
-            fit(cfg, data.clone(), 256, 2, Some((pool, 4))),
+            fit(cfg.clone(), data.clone(), 256, 2, Some((pool, 4))),
             alone,
             "{helpers} helpers"
         );

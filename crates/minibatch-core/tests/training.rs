@@ -118,6 +118,7 @@ fn classes(rows: usize, noise: usize, seed: u32) -> (Vec<f32>, Vec<f32>) {
 
 fn softmax_config(d: usize, optimizer: OptimizerConfig) -> TrainerConfig {
     TrainerConfig {
+        hidden: Vec::new(),
         objective: Objective::CrossEntropy,
         n_features: d,
         n_outputs: 3,
@@ -146,7 +147,7 @@ fn saving_and_restoring_optimizer_state_continues_bit_identically() {
     let (x, y) = classes(150, 1, 7);
     for optimizer in all_optimizers() {
         let cfg = softmax_config(3, optimizer);
-        let mut straight = Trainer::new(cfg, x.clone(), y.clone(), None).unwrap();
+        let mut straight = Trainer::new(cfg.clone(), x.clone(), y.clone(), None).unwrap();
         let mut rng = Rng(99);
         epochs(&mut straight, &mut rng, 3);
         let (params, steps, state) = (
@@ -267,6 +268,7 @@ fn the_l1_proximal_step_zeroes_irrelevant_features_exactly() {
         adam(0.9, 0.999, 1e-8, false, 0.0, false),
     ] {
         let cfg = TrainerConfig {
+            hidden: Vec::new(),
             objective: Objective::SquaredError,
             n_features: d,
             n_outputs: 1,

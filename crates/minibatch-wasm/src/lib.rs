@@ -10,6 +10,7 @@
 //! silently (`>>> 0`), and the core could not see the mistake.
 
 use minibatch_core::dataset::Features;
+use minibatch_core::model::{Activation, HiddenLayer};
 use minibatch_core::{
     AdagradConfig, AdamConfig, CoreError, Objective, OptimizerConfig, Pool, RmsPropConfig,
     SgdConfig, Trainer, TrainerConfig,
@@ -45,7 +46,7 @@ pub enum RawOptimizer {
 /// (each hyperparameter of the contract has a field of the same name here), and the optimizer
 /// reads only its own fields.
 #[wasm_bindgen]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RawConfig {
     pub objective: RawObjective,
     #[wasm_bindgen(js_name = nFeatures)]
@@ -88,6 +89,9 @@ pub struct RawConfig {
     pub beta2: f64,
     /// adam, adamw.
     pub amsgrad: bool,
+    /// The hidden layers added by `addHidden`, in order: units as JavaScript gave them (checked
+    /// by `to_core`) and the activation.
+    hidden: Vec<(f64, Activation)>,
 }
 
 #[wasm_bindgen]
@@ -121,13 +125,28 @@ impl RawConfig {
             beta1: 0.9,
             beta2: 0.999,
             amsgrad: false,
+            hidden: Vec::new(),
         }
+    }
+
+    /// Appends a hidden layer (ts/engine/types.ts `HiddenLayer`): `units` outputs (an integer
+    /// ≥ 1, checked with the rest of the config), then the activation named as in TypeScript
+    /// (`Activation::NAMES`); an unknown name is an Error here.
+    #[wasm_bindgen(js_name = addHidden)]
+    pub fn add_hidden(&mut self, units: f64, activation: &str) -> Result<(), JsError> {
+        let a = Activation::NAMES
+            .iter()
+            .find(|(_, name)| *name == activation)
+            .map(|(a, _)| *a)
+            .ok_or_else(|| JsError::new(&format!("unknown activation {activation}")))?;
+        self.hidden.push((units, a));
+        Ok(())
     }
 }
 
 impl RawConfig {
     /// The core's configuration; the core validates every value.
-    fn to_core(self) -> Result<TrainerConfig, CoreError> {
+    fn to_core(&self) -> Result<TrainerConfig, CoreError> {
         let optimizer = match self.optimizer {
             RawOptimizer::Sgd => OptimizerConfig::Sgd(SgdConfig {
                 momentum: self.momentum,
@@ -165,6 +184,25 @@ impl RawConfig {
             },
             n_features: count("nFeatures", self.n_features, true, u32::MAX as f64)?,
             n_outputs: count("nOutputs", self.n_outputs, true, u32::MAX as f64)?,
+            hidden: self
+                .hidden
+                .iter()
+                .map(|&(units, activation)| {
+                    // the core's refusal of a units value, for any JavaScript number
+                    if units >= 1.0 && units <= u32::MAX as f64 && units.fract() == 0.0 {
+                        Ok(HiddenLayer {
+                            units: units as usize,
+                            activation,
+                        })
+                    } else {
+                        Err(CoreError::InvalidOption {
+                            name: "hidden",
+                            value: units,
+                            expected: "units: an integer ≥ 1",
+                        })
+                    }
+                })
+                .collect::<Result<_, _>>()?,
             l2: self.l2,
             l1: self.l1,
             fit_intercept: self.fit_intercept,
@@ -597,6 +635,7 @@ mod tests {
                 objective: Objective::CrossEntropy,
                 n_features: 4,
                 n_outputs: 3,
+                hidden: Vec::new(),
                 l2: 0.5,
                 l1: 0.25,
                 fit_intercept: false,
