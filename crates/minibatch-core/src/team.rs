@@ -37,6 +37,17 @@ use crate::model::{self, Model, Scratch};
 /// and 1.7× from 32, d = 32 1.7× from batch 64; batch 32 at d = 32 (1056) gains nothing.
 pub const MIN_PARALLEL_WORK: usize = 2 * 1024;
 
+/// A network's batch is shared when its multiply-adds (forward and backward) reach this: more
+/// than MIN_PARALLEL_WORK, as a network's block has costs the count leaves out (gathering the
+/// rows, the activations, the output layer's losses) and each part's gradient, as long as θ, is
+/// added by the leader afterwards. 64 → 64 → 10 shares from batch 16 (160 000), a 2 → 8 → 1
+/// XOR net never (below 400 per row).
+pub const NET_MIN_PARALLEL_WORK: usize = 16 * 1024;
+
+/// A network's part has at least this many rows: the dense kernels' weight-gradient pass reads
+/// and writes every weight once per block, so a part of a few rows would spend its time there.
+pub const NET_MIN_PART_ROWS: usize = 16;
+
 /// The most parts a batch is cut into (`state` keeps counts in 16 bits).
 pub const MAX_THREADS: usize = 256;
 
@@ -295,8 +306,19 @@ pub fn part_range(b: usize, parts: usize, i: usize) -> (usize, usize) {
 }
 
 /// How many parts a batch of `b` rows is cut into with up to `threads` threads: 1 when the
-/// batch is too small to share (fewer blocks than threads, or less than MIN_PARALLEL_WORK).
+/// batch is too small to share (fewer blocks than threads, or less than MIN_PARALLEL_WORK; for
+/// a network, fewer than NET_MIN_PART_ROWS rows per part, or less than NET_MIN_PARALLEL_WORK).
 pub fn planned_parts(model: &Model, b: usize, threads: usize) -> usize {
+    if model.is_network() {
+        // per row: every layer's forward and weight-gradient products, and the input gradient
+        // of every layer but the first
+        let first = model.weights(0).len();
+        let per_row = model.n_weights().saturating_mul(3).saturating_sub(first);
+        if threads <= 1 || b.saturating_mul(per_row) < NET_MIN_PARALLEL_WORK {
+            return 1;
+        }
+        return threads.min(b / NET_MIN_PART_ROWS).max(1);
+    }
     let work = b
         .saturating_mul(model.n_features + 1)
         .saturating_mul(model.n_outputs);
