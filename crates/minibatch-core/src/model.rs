@@ -17,6 +17,7 @@
 //! the same rows (which stay in L1 across the outputs; two outputs per pass when there are
 //! several), the per-row losses, then the gradient terms of every output (two per pass, likewise).
 
+pub use crate::activation::Activation;
 use crate::dataset::Dataset;
 use crate::error::CoreError;
 use crate::kernels::{self, BLOCK_ROWS};
@@ -32,27 +33,6 @@ pub struct Model {
     /// λ of (λ/2)‖W‖²; enters the gradient as λ·W.
     pub l2: f32,
     pub fit_intercept: bool,
-}
-
-/// The activation function of a dense layer. Its name is the TypeScript one (ts/engine/types.ts
-/// `ActivationName`), listed once in [`Activation::NAMES`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Activation {
-    /// a = z: the output layer of every model, whose objective applies the link.
-    Identity,
-}
-
-impl Activation {
-    /// Every activation with its TypeScript name; the one table the names come from.
-    pub const NAMES: &'static [(Activation, &'static str)] = &[(Activation::Identity, "identity")];
-
-    /// The TypeScript name.
-    pub fn name(self) -> &'static str {
-        Self::NAMES
-            .iter()
-            .find(|(a, _)| *a == self)
-            .map_or("?", |(_, n)| n)
-    }
 }
 
 /// One dense layer of the stack: z = W·a + b (W is outputs × inputs), then the activation.
