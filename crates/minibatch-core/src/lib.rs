@@ -12,7 +12,9 @@
     feature(stdarch_wasm_atomic_wait)
 )]
 
+pub mod activation;
 pub mod dataset;
+pub mod dense;
 pub mod error;
 pub mod kernels;
 pub mod lanes;

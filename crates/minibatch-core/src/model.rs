@@ -17,7 +17,10 @@
 //! the same rows (which stay in L1 across the outputs; two outputs per pass when there are
 //! several), the per-row losses, then the gradient terms of every output (two per pass, likewise).
 
+use crate::activation;
+pub use crate::activation::Activation;
 use crate::dataset::Dataset;
+use crate::dense;
 use crate::error::{try_filled, CoreError};
 use crate::kernels::{self, BLOCK_ROWS};
 use crate::objective::{
@@ -36,27 +39,6 @@ pub struct Model {
     /// λ of (λ/2)‖W‖²; enters the gradient as λ·W.
     pub l2: f32,
     pub fit_intercept: bool,
-}
-
-/// The activation function of a dense layer. Its name is the TypeScript one (ts/engine/types.ts
-/// `ActivationName`), listed once in [`Activation::NAMES`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Activation {
-    /// a = z: the output layer of every model, whose objective applies the link.
-    Identity,
-}
-
-impl Activation {
-    /// Every activation with its TypeScript name; the one table the names come from.
-    pub const NAMES: &'static [(Activation, &'static str)] = &[(Activation::Identity, "identity")];
-
-    /// The TypeScript name.
-    pub fn name(self) -> &'static str {
-        Self::NAMES
-            .iter()
-            .find(|(a, _)| *a == self)
-            .map_or("?", |(_, n)| n)
-    }
 }
 
 /// A hidden layer of the stack (ts/engine/types.ts `HiddenLayer`): `units` outputs (≥ 1), then
@@ -738,9 +720,8 @@ pub struct NetScratch {
     layers: Vec<Placed>,
     /// The block's feature rows, gathered (rows × n_features).
     x: Vec<f32>,
-    /// Each layer's z (rows × outputs).
-    z: Vec<Vec<f32>>,
-    /// Each hidden layer's a = f(z) (rows × units).
+    /// Each layer's output (rows × outputs): a = f(z) of a hidden layer (its activation applied
+    /// in place; f' is computed from a, activation::backprop), z of the output layer.
     a: Vec<Vec<f32>>,
     /// δ of the layer being differentiated, and the one below it (rows × widest layer).
     delta: Vec<f32>,
@@ -757,17 +738,12 @@ impl NetScratch {
             b += dense.outputs;
         }
         let block = |units: usize| try_filled(NET_BLOCK.saturating_mul(units), 0.0);
-        let mut z = Vec::new();
-        let mut a = Vec::new();
-        for (l, p) in layers.iter().enumerate() {
-            z.push(block(p.dense.outputs)?);
-            if l + 1 < layers.len() {
-                a.push(block(p.dense.outputs)?);
-            }
-        }
+        let a = layers
+            .iter()
+            .map(|p| block(p.dense.outputs))
+            .collect::<Result<_, _>>()?;
         Ok(NetScratch {
             x: block(model.n_features)?,
-            z,
             a,
             delta: block(model.widest())?,
             below: block(model.widest())?,
@@ -775,9 +751,9 @@ impl NetScratch {
         })
     }
 
-    /// The forward pass of `r` rows (row-major in `x`, r × n_features): each layer's z and a.
+    /// The forward pass of `r` rows (row-major in `x`, r × n_features): each layer's output.
     fn forward(&mut self, params: &[f32], x: &[f32], r: usize) {
-        let NetScratch { layers, z, a, .. } = self;
+        let NetScratch { layers, a, .. } = self;
         let last = layers.len() - 1;
         for (l, p) in layers.iter().enumerate() {
             let Dense {
@@ -787,16 +763,16 @@ impl NetScratch {
             } = p.dense;
             let w = &params[p.w..p.w + inputs * outputs];
             let b = &params[p.b..p.b + outputs];
-            let (below, here) = a.split_at_mut(l.min(last));
+            let (below, here) = a.split_at_mut(l);
             let input = if l == 0 {
                 &x[..r * inputs]
             } else {
                 &below[l - 1][..r * inputs]
             };
-            let zl = &mut z[l][..r * outputs];
-            dense_forward(w, b, input, r, inputs, outputs, zl);
+            let za = &mut here[0][..r * outputs];
+            dense::forward(input, r, inputs, w, outputs, Some(b), za);
             if l < last {
-                activation_apply(activation, zl, &mut here[0][..r * outputs]);
+                activation::apply_in_place(activation, za);
             }
         }
     }
@@ -814,12 +790,12 @@ impl NetScratch {
     ) {
         let NetScratch {
             layers,
-            z,
             a,
             delta,
             below,
             ..
         } = self;
+        let (gw, gb) = grad.split_at_mut(layers[0].b);
         for (l, p) in layers.iter().enumerate().rev() {
             let Dense {
                 inputs, outputs, ..
@@ -830,28 +806,24 @@ impl NetScratch {
             } else {
                 &a[l - 1][..r * inputs]
             };
-            dense_weight_gradient(
+            let b = p.b - layers[0].b;
+            dense::weight_gradient(
                 d,
                 input,
                 r,
-                inputs,
                 outputs,
-                &mut grad[p.w..p.w + inputs * outputs],
+                inputs,
+                &mut gw[p.w..p.w + inputs * outputs],
+                fit_intercept.then(|| &mut gb[b..b + outputs]),
             );
-            if fit_intercept {
-                let gb = &mut grad[p.b..p.b + outputs];
-                for row in d.chunks_exact(outputs) {
-                    for (g, v) in gb.iter_mut().zip(row) {
-                        *g += *v;
-                    }
-                }
-            }
             if l > 0 {
                 let w = &params[p.w..p.w + inputs * outputs];
                 let back = &mut below[..r * inputs];
-                dense_input_gradient(w, d, r, inputs, outputs, back);
+                dense::input_gradient(d, r, outputs, w, inputs, back);
+                // f' from a alone (relu and leakyRelu: a > 0 ⇔ z > 0)
                 let act = layers[l - 1].dense.activation;
-                activation_backprop(act, &z[l - 1][..r * inputs], &a[l - 1][..r * inputs], back);
+                let a = &a[l - 1][..r * inputs];
+                activation::backprop(act, a, a, back);
                 std::mem::swap(delta, below);
             }
         }
@@ -895,10 +867,10 @@ impl NetScratch {
         weighted_derivative: bool,
     ) -> f64 {
         let NetScratch {
-            layers, z, delta, ..
+            layers, a, delta, ..
         } = self;
         let k = layers[layers.len() - 1].dense.outputs;
-        let z = &z[layers.len() - 1];
+        let z = &a[layers.len() - 1];
         let mut loss = 0.0f64;
         for (j, id) in ids.enumerate() {
             let s = data.weight(id);
@@ -932,7 +904,7 @@ fn net_evaluate(model: &Model, data: &Dataset, params: &[f32], net: &mut NetScra
             sums.weight_sum += s;
             sums.metric_sum += s * metric(
                 model.objective,
-                &net.z[last][j * k..(j + 1) * k],
+                &net.a[last][j * k..(j + 1) * k],
                 data.targets(id),
             );
         }
@@ -964,79 +936,6 @@ fn metric(objective: Objective, z: &[f32], y: &[f32]) -> f64 {
             }
             (best as f32 == y[0]) as u8 as f64
         }
-    }
-}
-
-// Scalar stand-ins for the dense-layer kernels (dense.rs, activation.rs), row-major r × units.
-
-fn dense_forward(
-    w: &[f32],
-    b: &[f32],
-    x: &[f32],
-    r: usize,
-    inputs: usize,
-    outputs: usize,
-    z: &mut [f32],
-) {
-    for j in 0..r {
-        let xj = &x[j * inputs..(j + 1) * inputs];
-        for o in 0..outputs {
-            let wo = &w[o * inputs..(o + 1) * inputs];
-            let mut s = 0.0f32;
-            for i in 0..inputs {
-                s += wo[i] * xj[i];
-            }
-            z[j * outputs + o] = s + b[o];
-        }
-    }
-}
-
-fn dense_weight_gradient(
-    delta: &[f32],
-    a: &[f32],
-    r: usize,
-    inputs: usize,
-    outputs: usize,
-    g: &mut [f32],
-) {
-    for j in 0..r {
-        for o in 0..outputs {
-            let dv = delta[j * outputs + o];
-            for i in 0..inputs {
-                g[o * inputs + i] += dv * a[j * inputs + i];
-            }
-        }
-    }
-}
-
-fn dense_input_gradient(
-    w: &[f32],
-    delta: &[f32],
-    r: usize,
-    inputs: usize,
-    outputs: usize,
-    back: &mut [f32],
-) {
-    back[..r * inputs].fill(0.0);
-    for j in 0..r {
-        for o in 0..outputs {
-            let dv = delta[j * outputs + o];
-            for i in 0..inputs {
-                back[j * inputs + i] += w[o * inputs + i] * dv;
-            }
-        }
-    }
-}
-
-fn activation_apply(act: Activation, z: &[f32], a: &mut [f32]) {
-    match act {
-        Activation::Identity => a.copy_from_slice(z),
-    }
-}
-
-fn activation_backprop(act: Activation, _z: &[f32], _a: &[f32], _delta: &mut [f32]) {
-    match act {
-        Activation::Identity => {}
     }
 }
 

@@ -160,20 +160,27 @@ fn the_batch_gradient_of_the_stack_matches_float64_finite_differences() {
                 // 70 rows: a block of NET_BLOCK and a shorter one, in a shuffled order
                 let data = dataset(objective, k, 70, weighted);
                 let batch: Vec<u32> = (0..70).map(|i| (i * 37 % 70) as u32).collect();
-                let mut rng = Lcg(0x1234 + checked as u64);
-                let params: Vec<f32> = (0..model.n_params()).map(|_| 0.8 * rng.next()).collect();
+                // parameters whose hidden z all lie 100·h away from the kinks of relu and
+                // leakyRelu (finite differences across a kink measure neither side): the first
+                // seed that gives them
+                let h = 1e-6;
+                let kinked = matches!(name, "relu" | "leakyRelu");
+                let (params, theta, j) = (0u64..)
+                    .map(|seed| {
+                        let mut rng = Lcg(0x1234 + 1000 * seed + checked as u64);
+                        let params: Vec<f32> =
+                            (0..model.n_params()).map(|_| 0.8 * rng.next()).collect();
+                        let theta: Vec<f64> = params.iter().map(|&v| v as f64).collect();
+                        let (j, nearest) = f64_objective(&model, &data, &batch, &theta);
+                        (params, theta, j, nearest)
+                    })
+                    .find(|(.., nearest)| !kinked || *nearest > 100.0 * h)
+                    .map(|(p, t, j, _)| (p, t, j))
+                    .unwrap();
                 let mut grad = vec![0.0f32; model.n_params()];
                 let mut scratch = Scratch::new(&model).unwrap();
                 let loss =
                     model::batch_gradient(&model, &data, &batch, &params, &mut grad, &mut scratch);
-                let theta: Vec<f64> = params.iter().map(|&v| v as f64).collect();
-                let (j, nearest) = f64_objective(&model, &data, &batch, &theta);
-                let h = 1e-6;
-                let kinked = matches!(name, "relu" | "leakyRelu");
-                assert!(
-                    !kinked || nearest > 100.0 * h,
-                    "a hidden z within 100·h of a kink: {nearest} ({name} {objective:?} {units:?})"
-                );
                 let n_weights = model.n_weights();
                 let penalty =
                     0.5 * l2 as f64 * theta[..n_weights].iter().map(|v| v * v).sum::<f64>();
@@ -263,17 +270,11 @@ fn glorot(model: &Model, seed: u64) -> Vec<f32> {
 }
 
 fn an_activation(name: &str) -> Activation {
-    Activation::NAMES
-        .iter()
-        .find(|(_, n)| *n == name)
-        .map(|(a, _)| *a)
-        .unwrap_or(Activation::NAMES[0].0)
+    Activation::from_name(name).unwrap()
 }
 
 #[test]
 fn a_tiny_network_learns_xor() {
-    // tanh when the kernels have it (the identity stack cannot learn XOR: then the check is
-    // that the linear stack cannot, as it must not)
     let activation = an_activation("tanh");
     let cfg = net_config(Objective::LogLoss, 2, 1, hidden(&[8], activation), adam());
     let model = cfg.validate().unwrap();
@@ -286,12 +287,8 @@ fn a_tiny_network_learns_xor() {
         assert!(t.run_batches(4, 0, &[0.05], false).unwrap().finite);
     }
     let e = t.evaluate(false).unwrap();
-    if activation.name() == "tanh" {
-        assert_eq!(e.metric_sum, 4.0, "XOR not learned: {e:?}");
-        assert!(e.loss_sum / 4.0 < 0.05, "{e:?}");
-    } else {
-        assert!(e.metric_sum < 4.0);
-    }
+    assert_eq!(e.metric_sum, 4.0, "XOR not learned: {e:?}");
+    assert!(e.loss_sum / 4.0 < 0.05, "{e:?}");
 }
 
 /// A fit of a 2-layer network on 300 rows, `epochs` epochs of shuffled batches of `batch`.

@@ -134,10 +134,7 @@ impl RawConfig {
     /// (`Activation::NAMES`); an unknown name is an Error here.
     #[wasm_bindgen(js_name = addHidden)]
     pub fn add_hidden(&mut self, units: f64, activation: &str) -> Result<(), JsError> {
-        let a = Activation::NAMES
-            .iter()
-            .find(|(_, name)| *name == activation)
-            .map(|(a, _)| *a)
+        let a = Activation::from_name(activation)
             .ok_or_else(|| JsError::new(&format!("unknown activation {activation}")))?;
         self.hidden.push((units, a));
         Ok(())
