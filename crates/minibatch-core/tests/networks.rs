@@ -4,13 +4,14 @@
 //! (independently of the core's code); training (XOR), repeat, threads and divergence; the
 //! refusals of bad hidden specs.
 
-use std::thread::JoinHandle;
+mod common;
 
+use common::{close, pool_with, sgd};
 use minibatch_core::dataset::Dataset;
 use minibatch_core::model::{self, Activation, HiddenLayer, Model, Scratch};
 use minibatch_core::team::planned_parts;
 use minibatch_core::{
-    AdamConfig, CoreError, Objective, OptimizerConfig, Pool, SgdConfig, Trainer, TrainerConfig,
+    AdamConfig, CoreError, Objective, OptimizerConfig, Pool, Trainer, TrainerConfig,
 };
 
 /// Deterministic numbers in [−1, 1) (an LCG).
@@ -214,15 +215,6 @@ fn the_batch_gradient_of_the_stack_matches_float64_finite_differences() {
     assert_eq!(checked, Activation::NAMES.len() * objectives.len() * 3);
 }
 
-fn sgd() -> OptimizerConfig {
-    OptimizerConfig::Sgd(SgdConfig {
-        momentum: 0.0,
-        dampening: 0.0,
-        nesterov: false,
-        weight_decay: 0.0,
-    })
-}
-
 fn adam() -> OptimizerConfig {
     OptimizerConfig::Adam(AdamConfig {
         beta1: 0.9,
@@ -346,18 +338,6 @@ fn a_network_fit_repeats_to_the_bit() {
     assert_eq!(la.to_bits(), lb.to_bits());
 }
 
-/// A pool of its own per test, with `helpers` threads that joined.
-fn pool_with(helpers: usize) -> (&'static Pool, Vec<JoinHandle<()>>) {
-    let pool: &'static Pool = Box::leak(Box::new(Pool::new()));
-    let handles = (0..helpers)
-        .map(|_| std::thread::spawn(move || pool.help()))
-        .collect();
-    while pool.helpers() < helpers {
-        std::thread::yield_now();
-    }
-    (pool, handles)
-}
-
 #[test]
 fn threads_share_a_network_batch_deterministically_and_agree_with_one_thread() {
     let cfg = classifier(&[64], sgd());
@@ -389,12 +369,8 @@ fn threads_share_a_network_batch_deterministically_and_agree_with_one_thread() {
     let (alone, _) = fit_network(&cfg, 96, 3, Some((idle, 3)));
     let (shared, _) = fit_network(&cfg, 96, 3, Some((pool, 3)));
     assert_eq!(bits(&alone), bits(&shared));
-    for (p, h) in [(pool, handles), (idle, none)] {
-        p.close();
-        for h in h {
-            h.join().unwrap();
-        }
-    }
+    close(pool, handles);
+    close(idle, none);
 }
 
 #[test]

@@ -2,32 +2,13 @@
 //! batch's parts are added in a fixed order, so a threaded fit is the same bits every time, and
 //! it agrees with a single thread's fit to float32 rounding.
 
-use std::thread::JoinHandle;
+mod common;
 
+use common::{close, pool_with, sgd};
 use minibatch_core::dataset::Dataset;
 use minibatch_core::model::{self, Model, Scratch};
 use minibatch_core::team::{part_range, planned_parts};
 use minibatch_core::{Objective, OptimizerConfig, Pool, SgdConfig, Trainer, TrainerConfig};
-
-/// A pool of its own per test (tests run in parallel), with `helpers` threads that joined.
-fn pool_with(helpers: usize) -> (&'static Pool, Vec<JoinHandle<()>>) {
-    let pool: &'static Pool = Box::leak(Box::new(Pool::new()));
-    let handles = (0..helpers)
-        .map(|_| std::thread::spawn(move || pool.help()))
-        .collect();
-    while pool.helpers() < helpers {
-        std::thread::yield_now();
-    }
-    (pool, handles)
-}
-
-fn close(pool: &'static Pool, handles: Vec<JoinHandle<()>>) {
-    pool.close();
-    for h in handles {
-        h.join().expect("a helper panicked");
-    }
-    assert_eq!(pool.helpers(), 0);
-}
 
 /// Deterministic pseudo-random data (an LCG), rows × d, targets for the objective.
 fn problem(objective: Objective, k: usize, rows: usize, d: usize) -> (Vec<f32>, Vec<f32>) {
@@ -65,15 +46,6 @@ fn config(objective: Objective, k: usize, d: usize, optimizer: OptimizerConfig) 
         clip_norm: 0.0,
         optimizer,
     }
-}
-
-fn sgd() -> OptimizerConfig {
-    OptimizerConfig::Sgd(SgdConfig {
-        momentum: 0.0,
-        dampening: 0.0,
-        nesterov: false,
-        weight_decay: 0.0,
-    })
 }
 
 fn momentum() -> OptimizerConfig {

@@ -3,7 +3,9 @@
 // Index loops mirror the equations, which index several vectors by the same i.
 #![allow(dead_code, clippy::needless_range_loop)]
 
-use minibatch_core::{Objective, OptimizerConfig, TrainerConfig};
+use std::thread::JoinHandle;
+
+use minibatch_core::{Objective, OptimizerConfig, Pool, SgdConfig, TrainerConfig};
 
 pub struct Reference {
     cfg: TrainerConfig,
@@ -235,4 +237,35 @@ pub fn assert_close(got: &[f32], want: &[f64], tol: f64, what: &str) -> f64 {
         );
     }
     worst
+}
+
+/// Plain SGD: no momentum, no weight decay.
+pub fn sgd() -> OptimizerConfig {
+    OptimizerConfig::Sgd(SgdConfig {
+        momentum: 0.0,
+        dampening: 0.0,
+        nesterov: false,
+        weight_decay: 0.0,
+    })
+}
+
+/// A pool of its own per test (tests run in parallel), with `helpers` threads that joined.
+pub fn pool_with(helpers: usize) -> (&'static Pool, Vec<JoinHandle<()>>) {
+    let pool: &'static Pool = Box::leak(Box::new(Pool::new()));
+    let handles = (0..helpers)
+        .map(|_| std::thread::spawn(move || pool.help()))
+        .collect();
+    while pool.helpers() < helpers {
+        std::thread::yield_now();
+    }
+    (pool, handles)
+}
+
+/// Sends the helpers of `pool` back and joins them.
+pub fn close(pool: &'static Pool, handles: Vec<JoinHandle<()>>) {
+    pool.close();
+    for h in handles {
+        h.join().expect("a helper panicked");
+    }
+    assert_eq!(pool.helpers(), 0);
 }
