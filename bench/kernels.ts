@@ -1,0 +1,96 @@
+/**
+ * The dense-layer kernels of the wasm core (crates/minibatch-core/src/dense.rs, issue 14) in
+ * GFLOP/s against the machine's f32x4 multiply-add peak in registers, both measured here, in
+ * one run, through the benchmark probes of crates/minibatch-wasm/src/probe.rs (the release
+ * module of `npm run build:wasm`). Flops: 2·m·kk·n per product (a multiply and an add per
+ * term); the peak loop does 12 independent acc ← acc·m + c (8 flops each) per iteration.
+ *
+ *   npm run build:wasm && npx tsx bench/kernels.ts [--reps 7]
+ *
+ * Each figure is the best of `reps` rounds (the machine is shared: the best is the least
+ * disturbed), each round timing one call of about 3 ms of every item in turn, each after a
+ * pause of 10 ms, after a warm-up; the median is printed too.
+ */
+import { initWasm, singleThreadGlue } from '../ts/engine/wasm/raw.js';
+
+const args = process.argv.slice(2);
+const reps = Number(args[args.indexOf('--reps') + 1] ?? 25) || 25;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+await initWasm();
+const glue = singleThreadGlue();
+
+interface Layer {
+  readonly m: number;
+  readonly kk: number;
+  readonly n: number;
+}
+/** Something to time: `run(count)` does `count` units of `flops` flops. */
+interface Item {
+  readonly what: string;
+  readonly flops: number;
+  readonly run: (count: number) => number;
+  count: number;
+  readonly rates: number[];
+}
+const items: Item[] = [];
+const add = (what: string, flops: number, run: (count: number) => number) => items.push({ what, flops, run, count: 1, rates: [] });
+
+add('peak (f32x4 multiply-add in registers)', 100_000 * 12 * 8, (count) => glue.probePeak(count * 100_000));
+const PRODUCTS = [
+  { bit: 1, name: 'forward Z = A·Wᵀ + b' },
+  { bit: 2, name: 'weight_gradient gW += Dᵀ·A, gb' },
+  { bit: 4, name: 'input_gradient dA = D·W' },
+] as const;
+const products = (parts: { layer: Layer; which: number }[]) => ({
+  flops: parts.reduce((s, { layer: { m, kk, n }, which }) => s + 2 * m * kk * n * [1, 2, 4].filter((b) => which & b).length, 0),
+  run: (count: number) => parts.reduce((s, { layer: { m, kk, n }, which }) => s + glue.probeProducts(which, m, kk, n, count), 0),
+});
+const nets = [
+  { name: '64 → 64 → 10, batch 32', m: 32, sizes: [64, 64, 10] },
+  { name: '784 → 256 → 10, batch 128', m: 128, sizes: [784, 256, 10] },
+];
+for (const net of nets) {
+  const layers: Layer[] = [];
+  for (let l = 1; l < net.sizes.length; l++) layers.push({ m: net.m, kk: net.sizes[l - 1], n: net.sizes[l] });
+  for (const layer of layers) {
+    for (const p of PRODUCTS) {
+      const { flops, run } = products([{ layer, which: p.bit }]);
+      add(`batch ${layer.m}, ${layer.kk} → ${layer.n}: ${p.name}`, flops, run);
+    }
+  }
+  // a training step's products: forward and weight gradient of every layer, the input gradient
+  // of every layer but the first (the features need none)
+  const { flops, run } = products(layers.map((layer, l) => ({ layer, which: l === 0 ? 3 : 7 })));
+  add(`**${net.name}: the step's products**`, flops, run);
+}
+
+// Warm-up: every item several times at growing counts (V8 compiles wasm functions with its
+// baseline compiler first and tiers them up after some use), until a call takes about 3 ms:
+// short calls, each after a pause, so that a call is rarely preempted on a shared machine (calls
+// of 30 ms or more ran at half speed or less here while other processes were busy).
+for (const item of items) {
+  for (;;) {
+    const t = performance.now();
+    item.run(item.count);
+    const ms = performance.now() - t;
+    if (ms > 3) break;
+    item.count *= ms < 0.4 ? 8 : 2;
+  }
+}
+// Rounds: every item once per round, so that every figure sees the same disturbances.
+for (let r = 0; r < reps; r++) {
+  for (const item of items) {
+    await sleep(10);
+    const t = performance.now();
+    item.run(item.count);
+    item.rates.push((item.flops * item.count) / ((performance.now() - t) / 1000) / 1e9);
+  }
+}
+const best = (v: number[]) => Math.max(...v);
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const peak = best(items[0].rates);
+console.log(`| product | GFLOP/s (best of ${reps}) | median | % of peak (best) |\n|---|---:|---:|---:|`);
+for (const item of [...items.slice(1), items[0]]) {
+  console.log(`| ${item.what} | ${best(item.rates).toFixed(2)} | ${median(item.rates).toFixed(2)} | ${((100 * best(item.rates)) / peak).toFixed(0)} % |`);
+}
