@@ -752,6 +752,7 @@ impl NetScratch {
     }
 
     /// The forward pass of `r` rows (row-major in `x`, r × n_features): each layer's output.
+    #[inline(never)]
     fn forward(&mut self, params: &[f32], x: &[f32], r: usize) {
         let NetScratch { layers, a, .. } = self;
         let last = layers.len() - 1;
@@ -848,7 +849,7 @@ fn net_sums(
             dst.copy_from_slice(data.row(id as usize));
         }
         net.forward(params, &x, r);
-        loss += net.output_losses(model.objective, data, ids.iter().map(|&i| i as usize), true);
+        loss += net.output_losses(model.objective, data, Some(ids), 0, r, true);
         net.backward(params, &x, r, model.fit_intercept, grad);
     }
     net.x = x;
@@ -856,14 +857,17 @@ fn net_sums(
 }
 
 impl NetScratch {
-    /// Σ s_j·ℓ_j over the rows `ids` of the last forward pass (in order), with s_j·∂ℓ_j/∂z of
-    /// the output layer written to `delta` when `weighted_derivative`. Without, ∂ℓ_j/∂z is left
-    /// in `delta` unweighted, and nothing else is done.
+    /// Σ s_j·ℓ_j over the `r` rows of the last forward pass: rows `ids` of `data` in order, or,
+    /// without `ids`, the rows from `first` on. With `weighted_derivative`, s_j·∂ℓ_j/∂z of the
+    /// output layer goes to `delta` (without, ∂ℓ_j/∂z is left there unweighted and unused).
+    #[inline(never)]
     fn output_losses(
         &mut self,
         objective: Objective,
         data: &Dataset,
-        ids: impl Iterator<Item = usize>,
+        ids: Option<&[u32]>,
+        first: usize,
+        r: usize,
         weighted_derivative: bool,
     ) -> f64 {
         let NetScratch {
@@ -872,7 +876,8 @@ impl NetScratch {
         let k = layers[layers.len() - 1].dense.outputs;
         let z = &a[layers.len() - 1];
         let mut loss = 0.0f64;
-        for (j, id) in ids.enumerate() {
+        for j in 0..r {
+            let id = ids.map_or(first + j, |ids| ids[j] as usize);
             let s = data.weight(id);
             let dz = &mut delta[j * k..(j + 1) * k];
             let l = output_loss(objective, &z[j * k..(j + 1) * k], data.targets(id), dz);
@@ -897,7 +902,7 @@ fn net_evaluate(model: &Model, data: &Dataset, params: &[f32], net: &mut NetScra
     while first < rows {
         let r = NET_BLOCK.min(rows - first);
         net.forward(params, data.rows_slice(first, first + r), r);
-        sums.loss_sum += net.output_losses(model.objective, data, first..first + r, false);
+        sums.loss_sum += net.output_losses(model.objective, data, None, first, r, false);
         for j in 0..r {
             let id = first + j;
             let s = data.weight(id) as f64;

@@ -60,7 +60,9 @@ impl Objective {
                 value: n_outputs as f64,
                 expected: match self {
                     Objective::CrossEntropy => "the number of classes, at least 2",
-                    Objective::LogLoss => "1 for logLoss",
+                    // the message of the linear models' days, kept word for word: the js
+                    // engine's rules (ts/engine/js/rules.ts) say the same
+                    Objective::LogLoss => "1 for squaredError and logLoss",
                     Objective::SquaredError => "the number of targets per row, at least 1",
                 },
             })
