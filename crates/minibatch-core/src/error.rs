@@ -7,7 +7,9 @@ use std::fmt;
 /// `data` names the dataset ("train" or "validation"); option names are the TypeScript ones.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CoreError {
-    /// `x.len()` is not `rows * n_features`, with `rows = y.len()`.
+    /// `x.len()` is not `rows * n_features`, with `rows = y.len()` (`y.len() / n_outputs` for
+    /// squaredError, whose rows have n_outputs targets; `y_len` is then that row count, and a
+    /// `y.len()` that is not a multiple of n_outputs is a mismatch too).
     ShapeMismatch {
         data: &'static str,
         x_len: usize,

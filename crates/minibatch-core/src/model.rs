@@ -16,6 +16,10 @@
 //! of the gradient (kernels::dot_rows/axpy_rows): per block, the dot products of every output on
 //! the same rows (which stay in L1 across the outputs; two outputs per pass when there are
 //! several), the per-row losses, then the gradient terms of every output (two per pass, likewise).
+//! Those are the paths of the linear models (no hidden layer; squaredError with one output), and
+//! keep their results to the bit. A network (a hidden layer, or squaredError with several
+//! outputs) takes the general stack path at the end of this file: blocks of NET_BLOCK rows,
+//! forward through the layers with dense.rs and activation.rs, backward down to the first.
 
 use crate::activation;
 pub use crate::activation::Activation;

@@ -120,7 +120,8 @@ pub struct Trainer {
     model: Model,
     train: Dataset,
     validation: Option<Dataset>,
-    /// θ = [W (n_outputs × n_features, row-major), b (n_outputs)].
+    /// θ in the layout of model.rs: every layer's W, then every layer's b ([W, b] for a linear
+    /// model).
     params: Vec<f32>,
     grad: Vec<f32>,
     scratch: Scratch,
@@ -134,8 +135,8 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// Takes ownership of row-major `x` (rows × n_features), `y` (rows) and the optional
-    /// per-row weights; parameters start at 0.
+    /// Takes ownership of row-major `x` (rows × n_features), `y` (rows, or rows × n_outputs for
+    /// squaredError) and the optional per-row weights; parameters start at 0.
     pub fn new(
         cfg: TrainerConfig,
         x: impl Into<Features>,
@@ -259,7 +260,7 @@ impl Trainer {
         &self.params
     }
 
-    /// Replaces θ (finite values, length n_outputs·(n_features + 1)). Without an intercept, the
+    /// Replaces θ (finite values, length `Model::n_params`). Without an intercept, the
     /// intercepts are set to 0.
     pub fn set_params(&mut self, params: &[f32]) -> Result<(), CoreError> {
         if params.len() != self.params.len() {

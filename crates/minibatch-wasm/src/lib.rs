@@ -395,8 +395,9 @@ pub struct RawTrainer {
 
 #[wasm_bindgen]
 impl RawTrainer {
-    /// `x` is row-major rows × nFeatures; `y` one target per row (the class index as a float
-    /// for crossEntropy); `sampleWeight` one weight per row, or null/undefined for all ones.
+    /// `x` is row-major rows × nFeatures; `y` the targets: nOutputs per row (row-major) for
+    /// squaredError, else one per row (the class index as a float for crossEntropy);
+    /// `sampleWeight` one weight per row, or null/undefined for all ones.
     /// The arrays are copied into wasm memory once.
     #[wasm_bindgen(constructor)]
     pub fn new(
@@ -476,7 +477,7 @@ impl RawTrainer {
             .map_err(to_js)
     }
 
-    /// A copy of θ = [W (nOutputs × nFeatures, row-major), b (nOutputs)].
+    /// A copy of θ: every layer's W, then every layer's b (ts/engine/types.ts, "Parameters").
     pub fn params(&self) -> Vec<f32> {
         self.inner.params().to_vec()
     }
