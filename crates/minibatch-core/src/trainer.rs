@@ -156,18 +156,23 @@ impl Trainer {
         let p = model.n_params();
         let optimizer = Optimizer::new(&cfg.optimizer, p)?;
         let saved_state = optimizer.state().to_vec();
+        // allocated in this order (as before networks): a linear fit's wasm memory use, which
+        // the soak test pins page for page, depends on it
+        let params = try_filled(p, 0.0)?;
+        let grad = try_filled(p, 0.0)?;
         let scratch = Scratch::new(&model)?;
+        let saved_params = try_filled(p, 0.0)?;
         Ok(Trainer {
             cfg,
             model,
             train,
             validation: None,
-            params: try_filled(p, 0.0)?,
-            grad: try_filled(p, 0.0)?,
+            params,
+            grad,
             scratch,
             optimizer,
             order: None,
-            saved_params: try_filled(p, 0.0)?,
+            saved_params,
             saved_state,
             saved_steps: 0,
             team: None,
