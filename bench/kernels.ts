@@ -65,11 +65,21 @@ for (const net of nets) {
   add(`**${net.name}: the step's products**`, flops, run);
 }
 
+// The activations over a batch of the mid-sized network's hidden layer (128 × 256 values):
+// apply, then backprop, in values per second (ns per value printed below).
+const ACTIVATIONS = ['identity', 'relu', 'leakyRelu', 'tanh', 'logistic'];
+const activationValues = 128 * 256;
+ACTIVATIONS.forEach((name, act) => {
+  add(`activation ${name}: apply + backprop, 128 × 256 values`, activationValues, (count) => glue.probeActivation(act, activationValues, count));
+});
+
 // Warm-up: every item several times at growing counts (V8 compiles wasm functions with its
 // baseline compiler first and tiers them up after some use), until a call takes about 3 ms:
 // short calls, each after a pause, so that a call is rarely preempted on a shared machine (calls
 // of 30 ms or more ran at half speed or less here while other processes were busy).
-for (const item of items) {
+// Twice: the first pass runs partly before the tier-up, so its counts are too small.
+for (const item of [...items, ...items]) {
+  item.count = Math.max(1, item.count >> 3);
   for (;;) {
     const t = performance.now();
     item.run(item.count);
@@ -88,9 +98,19 @@ for (let r = 0; r < reps; r++) {
   }
 }
 const best = (v: number[]) => Math.max(...v);
+const activationItems = items.filter((item) => item.what.startsWith('activation'));
+items.splice(items.length - activationItems.length, activationItems.length);
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const peak = best(items[0].rates);
 console.log(`| product | GFLOP/s (best of ${reps}) | median | % of peak (best) |\n|---|---:|---:|---:|`);
 for (const item of [...items.slice(1), items[0]]) {
   console.log(`| ${item.what} | ${best(item.rates).toFixed(2)} | ${median(item.rates).toFixed(2)} | ${((100 * best(item.rates)) / peak).toFixed(0)} % |`);
+}
+console.log(`\n| activation (apply + backprop) | ns per value (best) | median | share of the 784 → 256 → 10 step's products |\n|---|---:|---:|---:|`);
+const bigStep = items.find((item) => item.what.includes('784 → 256 → 10'))!;
+const stepNs = (bigStep.flops / best(bigStep.rates)) as number; // ns per step at the best rate (GFLOP/s = flop/ns)
+for (const item of activationItems) {
+  // rates are in 10⁹ values/s here (flops = values)
+  const ns = 1 / best(item.rates);
+  console.log(`| ${item.what.replace('activation ', '').replace(': apply + backprop, 128 × 256 values', '')} | ${ns.toFixed(3)} | ${(1 / median(item.rates)).toFixed(3)} | ${((100 * ns * activationValues) / stepNs).toFixed(1)} % |`);
 }
