@@ -3,7 +3,9 @@
  * GFLOP/s against the machine's f32x4 multiply-add peak in registers, both measured here, in
  * one run, through the benchmark probes of crates/minibatch-wasm/src/probe.rs (the release
  * module of `npm run build:wasm`). Flops: 2·m·kk·n per product (a multiply and an add per
- * term); the peak loop does 12 independent acc ← acc·m + c (8 flops each) per iteration.
+ * term); the peak loop does 12 independent acc ← acc·m + c (8 flops each) per iteration, the
+ * loop of the suite's `maddRegs` (bench/limits/limits.wat), compiled from Rust into the package's
+ * module and timed in the same rounds as the kernels; the suite's figure is printed too.
  *
  *   npm run build:wasm && npx tsx bench/kernels.ts [--reps 7]
  *
@@ -12,6 +14,7 @@
  * pause of 10 ms, after a warm-up; the median is printed too.
  */
 import { initWasm, singleThreadGlue } from '../ts/engine/wasm/raw.js';
+import { measureLimits } from './lib/limits.js';
 
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] ?? 25) || 25;
@@ -102,6 +105,11 @@ const activationItems = items.filter((item) => item.what.startsWith('activation'
 items.splice(items.length - activationItems.length, activationItems.length);
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const peak = best(items[0].rates);
+// The suite's own figure (bench/lib/limits.ts, the same 12-chain loop written in WebAssembly
+// text, one 40 M-iteration call per repetition), for comparison: long calls are preempted more
+// on a shared machine, so it can read lower than the probe's short calls.
+const suite = await measureLimits(1 << 16, [], false);
+console.log(`suite's f32x4 multiply-add peak in registers (bench/lib/limits.ts): ${(suite.maddRegsFlops / 1e9).toFixed(2)} GFLOP/s; this run's probe: ${peak.toFixed(2)} GFLOP/s (the percentages use the probe's)\n`);
 console.log(`| product | GFLOP/s (best of ${reps}) | median | % of peak (best) |\n|---|---:|---:|---:|`);
 for (const item of [...items.slice(1), items[0]]) {
   console.log(`| ${item.what} | ${best(item.rates).toFixed(2)} | ${median(item.rates).toFixed(2)} | ${((100 * best(item.rates)) / peak).toFixed(0)} % |`);
