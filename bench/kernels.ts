@@ -3,7 +3,9 @@
  * GFLOP/s against the machine's f32x4 multiply-add peak in registers, both measured here, in
  * one run, through the benchmark probes of crates/minibatch-wasm/src/probe.rs (the release
  * module of `npm run build:wasm`). Flops: 2·m·kk·n per product (a multiply and an add per
- * term); the peak loop does 12 independent acc ← acc·m + c (8 flops each) per iteration.
+ * term); the peak loop does 12 independent acc ← acc·m + c (8 flops each) per iteration, the
+ * loop of the suite's `maddRegs` (bench/limits/limits.wat), compiled from Rust into the package's
+ * module and timed in the same rounds as the kernels; the suite's figure is printed too.
  *
  *   npm run build:wasm && npx tsx bench/kernels.ts [--reps 7]
  *
@@ -12,6 +14,7 @@
  * pause of 10 ms, after a warm-up; the median is printed too.
  */
 import { initWasm, singleThreadGlue } from '../ts/engine/wasm/raw.js';
+import { measureLimits } from './lib/limits.js';
 
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] ?? 25) || 25;
@@ -65,11 +68,21 @@ for (const net of nets) {
   add(`**${net.name}: the step's products**`, flops, run);
 }
 
+// The activations over a batch of the mid-sized network's hidden layer (128 × 256 values):
+// apply, then backprop, in values per second (ns per value printed below).
+const ACTIVATIONS = ['identity', 'relu', 'leakyRelu', 'tanh', 'logistic'];
+const activationValues = 128 * 256;
+ACTIVATIONS.forEach((name, act) => {
+  add(`activation ${name}: apply + backprop, 128 × 256 values`, activationValues, (count) => glue.probeActivation(act, activationValues, count));
+});
+
 // Warm-up: every item several times at growing counts (V8 compiles wasm functions with its
 // baseline compiler first and tiers them up after some use), until a call takes about 3 ms:
 // short calls, each after a pause, so that a call is rarely preempted on a shared machine (calls
 // of 30 ms or more ran at half speed or less here while other processes were busy).
-for (const item of items) {
+// Twice: the first pass runs partly before the tier-up, so its counts are too small.
+for (const item of [...items, ...items]) {
+  item.count = Math.max(1, item.count >> 3);
   for (;;) {
     const t = performance.now();
     item.run(item.count);
@@ -88,9 +101,24 @@ for (let r = 0; r < reps; r++) {
   }
 }
 const best = (v: number[]) => Math.max(...v);
+const activationItems = items.filter((item) => item.what.startsWith('activation'));
+items.splice(items.length - activationItems.length, activationItems.length);
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const peak = best(items[0].rates);
+// The suite's own figure (bench/lib/limits.ts, the same 12-chain loop written in WebAssembly
+// text, one 40 M-iteration call per repetition), for comparison: long calls are preempted more
+// on a shared machine, so it can read lower than the probe's short calls.
+const suite = await measureLimits(1 << 16, [], false);
+console.log(`suite's f32x4 multiply-add peak in registers (bench/lib/limits.ts): ${(suite.maddRegsFlops / 1e9).toFixed(2)} GFLOP/s; this run's probe: ${peak.toFixed(2)} GFLOP/s (the percentages use the probe's)\n`);
 console.log(`| product | GFLOP/s (best of ${reps}) | median | % of peak (best) |\n|---|---:|---:|---:|`);
 for (const item of [...items.slice(1), items[0]]) {
   console.log(`| ${item.what} | ${best(item.rates).toFixed(2)} | ${median(item.rates).toFixed(2)} | ${((100 * best(item.rates)) / peak).toFixed(0)} % |`);
+}
+console.log(`\n| activation (apply + backprop) | ns per value (best) | median | share of the 784 → 256 → 10 step's products |\n|---|---:|---:|---:|`);
+const bigStep = items.find((item) => item.what.includes('784 → 256 → 10'))!;
+const stepNs = (bigStep.flops / best(bigStep.rates)) as number; // ns per step at the best rate (GFLOP/s = flop/ns)
+for (const item of activationItems) {
+  // rates are in 10⁹ values/s here (flops = values)
+  const ns = 1 / best(item.rates);
+  console.log(`| ${item.what.replace('activation ', '').replace(': apply + backprop, 128 × 256 values', '')} | ${ns.toFixed(3)} | ${(1 / median(item.rates)).toFixed(3)} | ${((100 * ns * activationValues) / stepNs).toFixed(1)} % |`);
 }

@@ -124,3 +124,30 @@ pub fn probe_products(which: u32, m: u32, kk: u32, n: u32, reps: u32) -> f32 {
 pub fn probe_dense(m: u32, kk: u32, n: u32, reps: u32) -> f32 {
     probe_products(7, m, kk, n, reps)
 }
+
+/// Runs `reps` times `activation::apply`, a fill of delta and `activation::backprop` of the
+/// activation `Activation::NAMES[act]` over `len` values (z in [−4, 4)); returns a checksum. NaN
+/// when `act` is out of range.
+#[wasm_bindgen(js_name = probeActivation)]
+pub fn probe_activation(act: u32, len: u32, reps: u32) -> f32 {
+    use minibatch_core::activation::{apply, backprop, Activation};
+    let Some(&(act, _)) = Activation::NAMES.get(act as usize) else {
+        return f32::NAN;
+    };
+    let len = len as usize;
+    let mut z = vec![0.0f32; len];
+    fill(&mut z, 5);
+    for v in &mut z {
+        *v *= 4.0;
+    }
+    let mut a = vec![0.0f32; len];
+    let mut delta = vec![0.0f32; len];
+    let mut check = 0.0f32;
+    for _ in 0..reps {
+        apply(act, &z, &mut a);
+        delta.fill(0.5);
+        backprop(act, &z, &a, &mut delta);
+        check += delta[len / 2];
+    }
+    check + a.iter().sum::<f32>()
+}
