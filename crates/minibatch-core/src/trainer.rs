@@ -47,6 +47,28 @@ pub struct TrainerConfig {
 }
 
 impl TrainerConfig {
+    /// A linear model of this shape with an intercept and every other option off (no hidden
+    /// layer, no penalty, no clipping): a base for `TrainerConfig { hidden, ..plain }`.
+    pub fn plain(
+        objective: Objective,
+        n_features: usize,
+        n_outputs: usize,
+        optimizer: OptimizerConfig,
+    ) -> Self {
+        TrainerConfig {
+            objective,
+            n_features,
+            n_outputs,
+            hidden: Vec::new(),
+            l2: 0.0,
+            l1: 0.0,
+            fit_intercept: true,
+            clip_value: 0.0,
+            clip_norm: 0.0,
+            optimizer,
+        }
+    }
+
     /// Checks every option and returns the model's shape.
     pub fn validate(&self) -> Result<Model, CoreError> {
         if self.n_features == 0 {

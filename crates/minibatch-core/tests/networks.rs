@@ -149,6 +149,8 @@ fn the_batch_gradient_of_the_stack_matches_float64_finite_differences() {
                 (vec![4], 0.0f32, false, true),
                 (vec![5, 3], 0.1, true, true),
                 (vec![4], 0.05, true, false),
+                // no hidden layer: the linear paths, and the stack path of 2-output squaredError
+                (vec![], 0.05, true, true),
             ] {
                 let model = Model {
                     objective,
@@ -212,7 +214,7 @@ fn the_batch_gradient_of_the_stack_matches_float64_finite_differences() {
             }
         }
     }
-    assert_eq!(checked, Activation::NAMES.len() * objectives.len() * 3);
+    assert_eq!(checked, Activation::NAMES.len() * objectives.len() * 4);
 }
 
 fn adam() -> OptimizerConfig {
@@ -234,16 +236,8 @@ fn net_config(
     optimizer: OptimizerConfig,
 ) -> TrainerConfig {
     TrainerConfig {
-        objective,
-        n_features: d,
-        n_outputs: k,
         hidden,
-        l2: 0.0,
-        l1: 0.0,
-        fit_intercept: true,
-        clip_value: 0.0,
-        clip_norm: 0.0,
-        optimizer,
+        ..TrainerConfig::plain(objective, d, k, optimizer)
     }
 }
 
