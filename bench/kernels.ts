@@ -7,7 +7,10 @@
  * loop of the suite's `maddRegs` (bench/limits/limits.wat), compiled from Rust into the package's
  * module and timed in the same rounds as the kernels; the suite's figure is printed too.
  *
- *   npm run build:wasm && npx tsx bench/kernels.ts [--reps 7]
+ *   MB_WASM_FEATURES=probe npm run build:wasm && npx tsx bench/kernels.ts [--reps 25]
+ *
+ * (The probes are a cargo feature, off in the package's module: `npm run build:wasm` again
+ * afterwards, before `npm test`, whose size checks count the module's bytes.)
  *
  * Each figure is the best of `reps` rounds (the machine is shared: the best is the least
  * disturbed), each round timing one call of about 3 ms of every item in turn, each after a
@@ -20,8 +23,20 @@ const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] ?? 25) || 25;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The exports of crates/minibatch-wasm/src/probe.rs (built with the cargo feature "probe"). */
+interface Probes {
+  probePeak(iterations: number): number;
+  probeProducts(which: number, m: number, kk: number, n: number, reps: number): number;
+  probeActivation(act: number, len: number, reps: number): number;
+}
+
 await initWasm();
-const glue = singleThreadGlue();
+const glue = singleThreadGlue() as unknown as Partial<Probes>;
+if (typeof glue.probePeak !== 'function' || typeof glue.probeProducts !== 'function' || typeof glue.probeActivation !== 'function') {
+  console.error('bench/kernels.ts: the module has no probes; build it with: MB_WASM_FEATURES=probe npm run build:wasm');
+  process.exit(1);
+}
+const probes = glue as Probes;
 
 interface Layer {
   readonly m: number;
@@ -39,7 +54,7 @@ interface Item {
 const items: Item[] = [];
 const add = (what: string, flops: number, run: (count: number) => number) => items.push({ what, flops, run, count: 1, rates: [] });
 
-add('peak (f32x4 multiply-add in registers)', 100_000 * 12 * 8, (count) => glue.probePeak(count * 100_000));
+add('peak (f32x4 multiply-add in registers)', 100_000 * 12 * 8, (count) => probes.probePeak(count * 100_000));
 const PRODUCTS = [
   { bit: 1, name: 'forward Z = A·Wᵀ + b' },
   { bit: 2, name: 'weight_gradient gW += Dᵀ·A, gb' },
@@ -47,7 +62,7 @@ const PRODUCTS = [
 ] as const;
 const products = (parts: { layer: Layer; which: number }[]) => ({
   flops: parts.reduce((s, { layer: { m, kk, n }, which }) => s + 2 * m * kk * n * [1, 2, 4].filter((b) => which & b).length, 0),
-  run: (count: number) => parts.reduce((s, { layer: { m, kk, n }, which }) => s + glue.probeProducts(which, m, kk, n, count), 0),
+  run: (count: number) => parts.reduce((s, { layer: { m, kk, n }, which }) => s + probes.probeProducts(which, m, kk, n, count), 0),
 });
 const nets = [
   { name: '64 → 64 → 10, batch 32', m: 32, sizes: [64, 64, 10] },
@@ -73,7 +88,7 @@ for (const net of nets) {
 const ACTIVATIONS = ['identity', 'relu', 'leakyRelu', 'tanh', 'logistic'];
 const activationValues = 128 * 256;
 ACTIVATIONS.forEach((name, act) => {
-  add(`activation ${name}: apply + backprop, 128 × 256 values`, activationValues, (count) => glue.probeActivation(act, activationValues, count));
+  add(`activation ${name}: apply + backprop, 128 × 256 values`, activationValues, (count) => probes.probeActivation(act, activationValues, count));
 });
 
 // Warm-up: every item several times at growing counts (V8 compiles wasm functions with its
@@ -91,9 +106,10 @@ for (const item of [...items, ...items]) {
     item.count *= ms < 0.4 ? 8 : 2;
   }
 }
-// Rounds: every item once per round, so that every figure sees the same disturbances.
+// Rounds: every item once per round, so that every figure sees the same disturbances; each
+// round starts one item further on (the item timed first in a round ran slower in some runs).
 for (let r = 0; r < reps; r++) {
-  for (const item of items) {
+  for (const item of [...items.slice(r % items.length), ...items.slice(0, r % items.length)]) {
     await sleep(10);
     const t = performance.now();
     item.run(item.count);

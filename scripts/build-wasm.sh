@@ -11,8 +11,10 @@ out=ts/wasm
 wasm=target/wasm32-unknown-unknown/release/minibatch_wasm.wasm
 # RUSTC points cargo at the rustc that has the wasm32 std (rustup's ~/.cargo/bin may come first
 # on PATH while Debian's /usr/bin/rustc is the one prepared for wasm32).
+# MB_WASM_FEATURES: cargo features of the one-thread module, e.g. "probe" for bench/kernels.ts
 RUSTC="$MB_RUSTC" RUSTFLAGS="-C target-feature=+simd128" \
-  "$MB_CARGO" build --release --target wasm32-unknown-unknown -p minibatch-wasm --quiet
+  "$MB_CARGO" build --release --target wasm32-unknown-unknown -p minibatch-wasm --quiet \
+  ${MB_WASM_FEATURES:+--features "$MB_WASM_FEATURES"}
 "$MB_WASM_BINDGEN" --target web --omit-default-module-path --out-dir "$out" --out-name minibatch_wasm --weak-refs "$wasm"
 echo "[build-wasm] $out/minibatch_wasm_bg.wasm: $(wc -c <"$out/minibatch_wasm_bg.wasm") bytes" >&2
 

@@ -125,6 +125,35 @@ fn derivative<L: Lane>(act: Activation, z: L, a: L) -> L {
     }
 }
 
+/// Runs `$body` with `$A` bound to `$act` as a constant, one match arm per activation: the
+/// activation is a constant in each arm's loop.
+macro_rules! with_activation {
+    ($act:expr, $A:ident => $body:expr) => {
+        match $act {
+            Activation::Identity => {
+                const $A: Activation = Activation::Identity;
+                $body
+            }
+            Activation::Relu => {
+                const $A: Activation = Activation::Relu;
+                $body
+            }
+            Activation::LeakyRelu => {
+                const $A: Activation = Activation::LeakyRelu;
+                $body
+            }
+            Activation::Tanh => {
+                const $A: Activation = Activation::Tanh;
+                $body
+            }
+            Activation::Logistic => {
+                const $A: Activation = Activation::Logistic;
+                $body
+            }
+        }
+    };
+}
+
 /// a[i] = f(z[i]) for i < min(z.len(), a.len()). See [`apply_in_place`] for a = z.
 pub fn apply(act: Activation, z: &[f32], a: &mut [f32]) {
     let n = z.len().min(a.len());
@@ -133,51 +162,30 @@ pub fn apply(act: Activation, z: &[f32], a: &mut [f32]) {
         a.copy_from_slice(z);
         return;
     }
-    // one match per call, the loop inside: the activation is a constant in each loop
-    macro_rules! run {
-        ($act:expr) => {{
-            let mut i = 0;
-            while i + 4 <= n {
-                value::<F32x4>($act, F32x4::load(z, i)).store(a, i);
-                i += 4;
-            }
-            while i < n {
-                a[i] = value::<f32>($act, z[i]);
-                i += 1;
-            }
-        }};
-    }
-    match act {
-        Activation::Identity => {}
-        Activation::Relu => run!(Activation::Relu),
-        Activation::LeakyRelu => run!(Activation::LeakyRelu),
-        Activation::Tanh => run!(Activation::Tanh),
-        Activation::Logistic => run!(Activation::Logistic),
-    }
+    with_activation!(act, A => {
+        let mut i = 0;
+        while i + 4 <= n {
+            value::<F32x4>(A, F32x4::load(z, i)).store(a, i);
+            i += 4;
+        }
+        while i < n {
+            a[i] = value::<f32>(A, z[i]);
+            i += 1;
+        }
+    })
 }
 
-/// za[i] = f(za[i]): [`apply`] in place (the same bits).
+/// za[i] = f(za[i]): [`apply`] in place, through an L1-resident copy of 64 values at a time (the
+/// same bits: 64 is a whole number of lanes).
 pub fn apply_in_place(act: Activation, za: &mut [f32]) {
-    let n = za.len();
-    macro_rules! run {
-        ($act:expr) => {{
-            let mut i = 0;
-            while i + 4 <= n {
-                value::<F32x4>($act, F32x4::load(za, i)).store(za, i);
-                i += 4;
-            }
-            while i < n {
-                za[i] = value::<f32>($act, za[i]);
-                i += 1;
-            }
-        }};
+    if act == Activation::Identity {
+        return;
     }
-    match act {
-        Activation::Identity => {}
-        Activation::Relu => run!(Activation::Relu),
-        Activation::LeakyRelu => run!(Activation::LeakyRelu),
-        Activation::Tanh => run!(Activation::Tanh),
-        Activation::Logistic => run!(Activation::Logistic),
+    let mut copy = [0.0f32; 64];
+    for chunk in za.chunks_mut(64) {
+        let z = &mut copy[..chunk.len()];
+        z.copy_from_slice(chunk);
+        apply(act, z, chunk);
     }
 }
 
@@ -188,27 +196,24 @@ pub fn apply_in_place(act: Activation, za: &mut [f32]) {
 /// relu/leakyRelu, a for tanh/logistic).
 pub fn backprop(act: Activation, z: &[f32], a: &[f32], delta: &mut [f32]) {
     let n = delta.len();
-    macro_rules! run {
-        ($act:expr, $z:expr, $a:expr) => {{
-            let (z, a) = ($z, $a);
-            let mut i = 0;
-            while i + 4 <= n {
-                let d = F32x4::load(delta, i)
-                    * derivative::<F32x4>($act, F32x4::load(z, i), F32x4::load(a, i));
-                d.store(delta, i);
-                i += 4;
-            }
-            while i < n {
-                delta[i] *= derivative::<f32>($act, z[i], a[i]);
-                i += 1;
-            }
-        }};
+    if act == Activation::Identity {
+        return;
     }
-    match act {
-        Activation::Identity => {}
-        Activation::Relu => run!(Activation::Relu, &z[..n], &z[..n]),
-        Activation::LeakyRelu => run!(Activation::LeakyRelu, &z[..n], &z[..n]),
-        Activation::Tanh => run!(Activation::Tanh, &a[..n], &a[..n]),
-        Activation::Logistic => run!(Activation::Logistic, &a[..n], &a[..n]),
-    }
+    // the one input the derivative reads, passed as both z and a
+    let x = match act {
+        Activation::Relu | Activation::LeakyRelu => &z[..n],
+        _ => &a[..n],
+    };
+    with_activation!(act, A => {
+        let mut i = 0;
+        while i + 4 <= n {
+            let x4 = F32x4::load(x, i);
+            (F32x4::load(delta, i) * derivative::<F32x4>(A, x4, x4)).store(delta, i);
+            i += 4;
+        }
+        while i < n {
+            delta[i] *= derivative::<f32>(A, x[i], x[i]);
+            i += 1;
+        }
+    })
 }

@@ -29,6 +29,140 @@
 //! No fused multiply-add anywhere (wasm SIMD has none in the baseline): each term is rounded,
 //! then added.
 
+// The register-tiled kernels. Every tile keeps its accumulators in registers and adds each
+// term to its output's own accumulator, so the tile shapes change the speed, never the order
+// of any sum (the module's doc): the tests hold them to `scalar` bit for bit.
+use crate::lanes::F32x4;
+use std::array::from_fn;
+
+/// forward's tile: rows × outputs, one f32x4 accumulator per output, lanes over k.
+const FWD_ROWS: usize = 4;
+const FWD_COLS: usize = 2;
+/// weight_gradient's tile: outputs (j) × f32x4 columns of k.
+const WG_ROWS: usize = 4;
+const WG_VECS: usize = 2;
+/// input_gradient's tile: rows (i) × f32x4 columns of k.
+const IG_ROWS: usize = 4;
+const IG_VECS: usize = 2;
+
+/// out[i][j] for i ∈ [i0, i0 + R), j ∈ [j0, j0 + C): the forward order of the module's doc.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn forward_tile<const R: usize, const C: usize>(
+    a: &[f32],
+    kk: usize,
+    i0: usize,
+    w: &[f32],
+    j0: usize,
+    n: usize,
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+) {
+    let body = kk - kk % 4;
+    let ar: [&[f32]; R] = from_fn(|r| &a[(i0 + r) * kk..(i0 + r + 1) * kk]);
+    let wc: [&[f32]; C] = from_fn(|c| &w[(j0 + c) * kk..(j0 + c + 1) * kk]);
+    let mut acc = [[F32x4::zero(); C]; R];
+    let mut k = 0;
+    while k < body {
+        // SAFETY: k + 4 <= body <= kk = ar[r].len() = wc[c].len().
+        let av: [F32x4; R] = from_fn(|r| unsafe { F32x4::load_unchecked(ar[r], k) });
+        for c in 0..C {
+            let wv = unsafe { F32x4::load_unchecked(wc[c], k) };
+            for r in 0..R {
+                acc[r][c] = acc[r][c] + av[r] * wv;
+            }
+        }
+        k += 4;
+    }
+    for r in 0..R {
+        for c in 0..C {
+            let mut s = acc[r][c].sum();
+            for k in body..kk {
+                s += ar[r][k] * wc[c][k];
+            }
+            out[(i0 + r) * n + j0 + c] = s + bias.map_or(0.0, |b| b[j0 + c]);
+        }
+    }
+}
+
+/// `$then!(T)` with T = `$tile` when `$left` ≥ `$tile`, else 2 (when `$tile` > 2 and
+/// `$left` ≥ 2), else 1: the size of the next tile along one dimension, halving at the edge.
+macro_rules! next_tile {
+    ($left:expr, $tile:expr, $then:ident) => {
+        if $left >= $tile {
+            $then!($tile)
+        } else if $tile > 2 && $left >= 2 {
+            $then!(2)
+        } else {
+            $then!(1)
+        }
+    };
+}
+
+/// Runs `$body` over a (rows × cols) range in tiles of at most ($R × $C), with `$r0, $c0` the
+/// tile's first row and column and `$RR, $CC` its size as constants.
+macro_rules! tiles {
+    ($rows:expr, $cols:expr, $R:expr, $C:expr, |$r0:ident, $c0:ident, $RR:ident, $CC:ident| $body:block) => {{
+        let (rows, cols) = ($rows, $cols);
+        let mut r = 0;
+        while r < rows {
+            macro_rules! row_of_tiles {
+                ($rr:expr) => {{
+                    let mut c = 0;
+                    while c < cols {
+                        macro_rules! one {
+                            ($cc:expr) => {{
+                                const $RR: usize = $rr;
+                                const $CC: usize = $cc;
+                                let ($r0, $c0) = (r, c);
+                                $body;
+                                c += $cc;
+                            }};
+                        }
+                        next_tile!(cols - c, $C, one)
+                    }
+                    r += $rr;
+                }};
+            }
+            next_tile!(rows - r, $R, row_of_tiles)
+        }
+    }};
+}
+
+/// acc[r][c] += Σ_t splat(p[t·pt + r·pr]) · q[t·qs + 4c .. +4] for t in 0..count, in order
+/// of t, from the values `acc` holds: the one micro-kernel of weight_gradient (t = i) and
+/// input_gradient (t = j).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn splat_tile<const R: usize, const C: usize>(
+    acc: &mut [[F32x4; C]; R],
+    p: &[f32],
+    pt: usize,
+    pr: usize,
+    q: &[f32],
+    qs: usize,
+    count: usize,
+) {
+    // one bounds check for the whole walk
+    if count == 0 {
+        return;
+    }
+    assert!((count - 1) * pt + (R - 1) * pr < p.len() && (count - 1) * qs + 4 * C <= q.len());
+    let mut local = *acc;
+    for t in 0..count {
+        // SAFETY: t·qs + 4c + 4 <= (count − 1)·qs + 4C <= q.len(), checked above.
+        let qv: [F32x4; C] = from_fn(|c| unsafe { F32x4::load_unchecked(q, t * qs + 4 * c) });
+        for (r, row) in local.iter_mut().enumerate() {
+            // SAFETY: t·pt + r·pr <= (count − 1)·pt + (R − 1)·pr < p.len(), checked above.
+            let pv = F32x4::splat(unsafe { *p.get_unchecked(t * pt + r * pr) });
+            for c in 0..C {
+                row[c] = row[c] + pv * qv[c];
+            }
+        }
+    }
+    *acc = local;
+}
+
 /// Forward: out[i][j] = bias[j] + Σ_k a[i][k]·w[j][k]   (Z = A·Wᵀ + b); a: m×kk, w: n×kk,
 /// out: m×n (row-major); bias None = 0. The sum's order is in the module's doc.
 ///
@@ -48,7 +182,9 @@ pub fn forward(
     if let Some(b) = bias {
         check(b, n, "bias");
     }
-    fast::forward(a, m, kk, w, n, bias, out);
+    tiles!(m, n, FWD_ROWS, FWD_COLS, |i0, j0, R, C| {
+        forward_tile::<R, C>(a, kk, i0, w, j0, n, bias, out)
+    });
 }
 
 /// Weight gradient, accumulated: gw[j][k] += Σ_i d[i][j]·a[i][k]   (gW += Dᵀ·A); d: m×n, a: m×kk,
@@ -71,7 +207,35 @@ pub fn weight_gradient(
     if let Some(g) = &gb {
         check(g, n, "gb");
     }
-    fast::weight_gradient(d, a, m, n, kk, gw, gb);
+    let vecs = kk / 4;
+    tiles!(n, vecs, WG_ROWS, WG_VECS, |j0, v0, R, C| {
+        let k0 = 4 * v0;
+        let mut acc: [[F32x4; C]; R] =
+            from_fn(|r| from_fn(|c| F32x4::load(gw, (j0 + r) * kk + k0 + 4 * c)));
+        if m > 0 {
+            splat_tile::<R, C>(&mut acc, &d[j0..], n, 1, &a[k0..], kk, m);
+        }
+        for r in 0..R {
+            for c in 0..C {
+                acc[r][c].store(gw, (j0 + r) * kk + k0 + 4 * c);
+            }
+        }
+    });
+    // the last kk % 4 columns, row after row
+    for j in 0..n {
+        for k in 4 * vecs..kk {
+            let mut s = gw[j * kk + k];
+            for i in 0..m {
+                s += d[i * n + j] * a[i * kk + k];
+            }
+            gw[j * kk + k] = s;
+        }
+    }
+    if let Some(gb) = gb {
+        for i in 0..m {
+            crate::kernels::axpy(1.0, &d[i * n..(i + 1) * n], &mut gb[..n]);
+        }
+    }
 }
 
 /// Input gradient: out[i][k] = Σ_j d[i][j]·w[j][k]   (dA = D·W); d: m×n, w: n×kk, out: m×kk.
@@ -82,7 +246,28 @@ pub fn input_gradient(d: &[f32], m: usize, n: usize, w: &[f32], kk: usize, out: 
     check(d, m * n, "d");
     check(w, n * kk, "w");
     check(out, m * kk, "out");
-    fast::input_gradient(d, m, n, w, kk, out);
+    let vecs = kk / 4;
+    tiles!(m, vecs, IG_ROWS, IG_VECS, |i0, v0, R, C| {
+        let k0 = 4 * v0;
+        let mut acc = [[F32x4::zero(); C]; R];
+        if n > 0 {
+            splat_tile::<R, C>(&mut acc, &d[i0 * n..], 1, n, &w[k0..], kk, n);
+        }
+        for r in 0..R {
+            for c in 0..C {
+                acc[r][c].store(out, (i0 + r) * kk + k0 + 4 * c);
+            }
+        }
+    });
+    for i in 0..m {
+        for k in 4 * vecs..kk {
+            let mut s = 0.0f32;
+            for j in 0..n {
+                s += d[i * n + j] * w[j * kk + k];
+            }
+            out[i * kk + k] = s;
+        }
+    }
 }
 
 #[inline(always)]
@@ -92,221 +277,6 @@ fn check(s: &[f32], len: usize, what: &str) {
         "dense: {what} holds {} values, needs {len}",
         s.len()
     );
-}
-
-/// The register-tiled kernels. Every tile keeps its accumulators in registers and adds each
-/// term to its output's own accumulator, so the tile shapes change the speed, never the order
-/// of any sum (the module's doc): the tests hold them to [`scalar`] bit for bit.
-mod fast {
-    use crate::lanes::F32x4;
-    use std::array::from_fn;
-
-    /// forward's tile: rows × outputs, one f32x4 accumulator per output, lanes over k.
-    pub const FWD_ROWS: usize = 4;
-    pub const FWD_COLS: usize = 2;
-    /// weight_gradient's tile: outputs (j) × f32x4 columns of k.
-    pub const WG_ROWS: usize = 4;
-    pub const WG_VECS: usize = 2;
-    /// input_gradient's tile: rows (i) × f32x4 columns of k.
-    pub const IG_ROWS: usize = 4;
-    pub const IG_VECS: usize = 2;
-
-    /// out[i][j] for i ∈ [i0, i0 + R), j ∈ [j0, j0 + C): the forward order of the module's doc.
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    fn forward_tile<const R: usize, const C: usize>(
-        a: &[f32],
-        kk: usize,
-        i0: usize,
-        w: &[f32],
-        j0: usize,
-        n: usize,
-        bias: Option<&[f32]>,
-        out: &mut [f32],
-    ) {
-        let body = kk - kk % 4;
-        let ar: [&[f32]; R] = from_fn(|r| &a[(i0 + r) * kk..(i0 + r + 1) * kk]);
-        let wc: [&[f32]; C] = from_fn(|c| &w[(j0 + c) * kk..(j0 + c + 1) * kk]);
-        let mut acc = [[F32x4::zero(); C]; R];
-        let mut k = 0;
-        while k < body {
-            // SAFETY: k + 4 <= body <= kk = ar[r].len() = wc[c].len().
-            let av: [F32x4; R] = from_fn(|r| unsafe { F32x4::load_unchecked(ar[r], k) });
-            for c in 0..C {
-                let wv = unsafe { F32x4::load_unchecked(wc[c], k) };
-                for r in 0..R {
-                    acc[r][c] = acc[r][c] + av[r] * wv;
-                }
-            }
-            k += 4;
-        }
-        for r in 0..R {
-            for c in 0..C {
-                let mut s = acc[r][c].sum();
-                for k in body..kk {
-                    s += ar[r][k] * wc[c][k];
-                }
-                out[(i0 + r) * n + j0 + c] = s + bias.map_or(0.0, |b| b[j0 + c]);
-            }
-        }
-    }
-
-    /// Runs `$f::<R, C>` over an (rows × cols) range in tiles of at most ($R × $C), the edges in
-    /// smaller tiles (halving), calling `$f(row, col)`.
-    macro_rules! tiles {
-        ($rows:expr, $cols:expr, $R:expr, $C:expr, |$r0:ident, $c0:ident, $RR:ident, $CC:ident| $body:block) => {{
-            let (rows, cols) = ($rows, $cols);
-            let mut r = 0;
-            while r < rows {
-                let left = rows - r;
-                macro_rules! cols_for {
-                    ($rr:expr) => {{
-                        let mut c = 0;
-                        while c < cols {
-                            let cleft = cols - c;
-                            macro_rules! one {
-                                ($cc:expr) => {{
-                                    const $RR: usize = $rr;
-                                    const $CC: usize = $cc;
-                                    let ($r0, $c0) = (r, c);
-                                    $body;
-                                    c += $cc;
-                                }};
-                            }
-                            if cleft >= $C {
-                                one!($C)
-                            } else if $C > 2 && cleft >= 2 {
-                                one!(2)
-                            } else {
-                                one!(1)
-                            }
-                        }
-                        r += $rr;
-                    }};
-                }
-                if left >= $R {
-                    cols_for!($R)
-                } else if $R > 2 && left >= 2 {
-                    cols_for!(2)
-                } else {
-                    cols_for!(1)
-                }
-            }
-        }};
-    }
-
-    pub fn forward(
-        a: &[f32],
-        m: usize,
-        kk: usize,
-        w: &[f32],
-        n: usize,
-        bias: Option<&[f32]>,
-        out: &mut [f32],
-    ) {
-        tiles!(m, n, FWD_ROWS, FWD_COLS, |i0, j0, R, C| {
-            forward_tile::<R, C>(a, kk, i0, w, j0, n, bias, out)
-        });
-    }
-
-    /// acc[r][c] += Σ_t splat(p[t·pt + r·pr]) · q[t·qs + 4c .. +4] for t in 0..count, in order
-    /// of t, from the values `acc` holds: the one micro-kernel of weight_gradient (t = i) and
-    /// input_gradient (t = j).
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    fn splat_tile<const R: usize, const C: usize>(
-        acc: &mut [[F32x4; C]; R],
-        p: &[f32],
-        pt: usize,
-        pr: usize,
-        q: &[f32],
-        qs: usize,
-        count: usize,
-    ) {
-        // one bounds check for the whole walk
-        if count == 0 {
-            return;
-        }
-        assert!((count - 1) * pt + (R - 1) * pr < p.len() && (count - 1) * qs + 4 * C <= q.len());
-        let mut local = *acc;
-        for t in 0..count {
-            // SAFETY: t·qs + 4c + 4 <= (count − 1)·qs + 4C <= q.len(), checked above.
-            let qv: [F32x4; C] = from_fn(|c| unsafe { F32x4::load_unchecked(q, t * qs + 4 * c) });
-            for (r, row) in local.iter_mut().enumerate() {
-                // SAFETY: t·pt + r·pr <= (count − 1)·pt + (R − 1)·pr < p.len(), checked above.
-                let pv = F32x4::splat(unsafe { *p.get_unchecked(t * pt + r * pr) });
-                for c in 0..C {
-                    row[c] = row[c] + pv * qv[c];
-                }
-            }
-        }
-        *acc = local;
-    }
-
-    pub fn weight_gradient(
-        d: &[f32],
-        a: &[f32],
-        m: usize,
-        n: usize,
-        kk: usize,
-        gw: &mut [f32],
-        gb: Option<&mut [f32]>,
-    ) {
-        let vecs = kk / 4;
-        tiles!(n, vecs, WG_ROWS, WG_VECS, |j0, v0, R, C| {
-            let k0 = 4 * v0;
-            let mut acc: [[F32x4; C]; R] =
-                from_fn(|r| from_fn(|c| F32x4::load(gw, (j0 + r) * kk + k0 + 4 * c)));
-            if m > 0 {
-                splat_tile::<R, C>(&mut acc, &d[j0..], n, 1, &a[k0..], kk, m);
-            }
-            for r in 0..R {
-                for c in 0..C {
-                    acc[r][c].store(gw, (j0 + r) * kk + k0 + 4 * c);
-                }
-            }
-        });
-        // the last kk % 4 columns, row after row
-        for j in 0..n {
-            for k in 4 * vecs..kk {
-                let mut s = gw[j * kk + k];
-                for i in 0..m {
-                    s += d[i * n + j] * a[i * kk + k];
-                }
-                gw[j * kk + k] = s;
-            }
-        }
-        if let Some(gb) = gb {
-            for i in 0..m {
-                crate::kernels::axpy(1.0, &d[i * n..(i + 1) * n], &mut gb[..n]);
-            }
-        }
-    }
-
-    pub fn input_gradient(d: &[f32], m: usize, n: usize, w: &[f32], kk: usize, out: &mut [f32]) {
-        let vecs = kk / 4;
-        tiles!(m, vecs, IG_ROWS, IG_VECS, |i0, v0, R, C| {
-            let k0 = 4 * v0;
-            let mut acc = [[F32x4::zero(); C]; R];
-            if n > 0 {
-                splat_tile::<R, C>(&mut acc, &d[i0 * n..], 1, n, &w[k0..], kk, n);
-            }
-            for r in 0..R {
-                for c in 0..C {
-                    acc[r][c].store(out, (i0 + r) * kk + k0 + 4 * c);
-                }
-            }
-        });
-        for i in 0..m {
-            for k in 4 * vecs..kk {
-                let mut s = 0.0f32;
-                for j in 0..n {
-                    s += d[i * n + j] * w[j * kk + k];
-                }
-                out[i * kk + k] = s;
-            }
-        }
-    }
 }
 
 /// The products one value at a time, in the orders of the module's doc: the reference the tests

@@ -28,6 +28,14 @@ fn bits(v: &[f32]) -> Vec<u32> {
 /// Sizes covering 1, the tiles' edges (3, 4, 5, 7, 8, 9, 12, 13, 16, 17) and a few large ones.
 const SIZES: [usize; 12] = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 33];
 
+/// The f64 sum `start + Σ x·y` of the terms, and `|start| + Σ |x·y|` (the scale of its rounding).
+fn sum_f64(start: f64, terms: impl Iterator<Item = (f32, f32)>) -> (f64, f64) {
+    terms.fold((start, start.abs()), |(s, mag), (x, y)| {
+        let t = x as f64 * y as f64;
+        (s + t, mag + t.abs())
+    })
+}
+
 /// |got − want| within a few f32 roundings of the sum of the terms' magnitudes.
 fn close(got: f32, want: f64, magnitude: f64, terms: usize) -> bool {
     (got as f64 - want).abs() <= (terms as f64 + 2.0) * 1.2e-7 * magnitude + 1e-30
@@ -70,13 +78,10 @@ fn forward_matches_f64_and_its_order_bit_for_bit() {
             assert_eq!(bits(&got), bits(&again), "forward on repeat");
             for i in 0..m {
                 for j in 0..n {
-                    let mut s = bias.map_or(0.0, |b| b[j] as f64);
-                    let mut mag = s.abs();
-                    for k in 0..kk {
-                        let t = a[i * kk + k] as f64 * w[j * kk + k] as f64;
-                        s += t;
-                        mag += t.abs();
-                    }
+                    let (s, mag) = sum_f64(
+                        bias.map_or(0.0, |b| b[j] as f64),
+                        (0..kk).map(|k| (a[i * kk + k], w[j * kk + k])),
+                    );
                     assert!(
                         close(got[i * n + j], s, mag, kk),
                         "forward {m} {kk} {n} at {i},{j}"
@@ -105,21 +110,16 @@ fn weight_gradient_matches_f64_and_adds_row_after_row() {
         assert_eq!(bits(&gw2), bits(&gw));
         for j in 0..n {
             for k in 0..kk {
-                let mut s = gw0[j * kk + k] as f64;
-                let mut mag = s.abs();
-                for i in 0..m {
-                    let t = d[i * n + j] as f64 * a[i * kk + k] as f64;
-                    s += t;
-                    mag += t.abs();
-                }
+                let (s, mag) = sum_f64(
+                    gw0[j * kk + k] as f64,
+                    (0..m).map(|i| (d[i * n + j], a[i * kk + k])),
+                );
                 assert!(
                     close(gw[j * kk + k], s, mag, m),
                     "gw {m} {kk} {n} at {j},{k}"
                 );
             }
-            let s: f64 = gb0[j] as f64 + (0..m).map(|i| d[i * n + j] as f64).sum::<f64>();
-            let mag: f64 =
-                gb0[j].abs() as f64 + (0..m).map(|i| d[i * n + j].abs() as f64).sum::<f64>();
+            let (s, mag) = sum_f64(gb0[j] as f64, (0..m).map(|i| (d[i * n + j], 1.0)));
             assert!(close(gb[j], s, mag, m));
         }
         // rows [0, p) then [p, m) into the same buffers: the bits of one call
@@ -201,13 +201,7 @@ fn input_gradient_matches_f64_and_its_order_bit_for_bit() {
         assert_eq!(bits(&got), bits(&again), "input_gradient on repeat");
         for i in 0..m {
             for k in 0..kk {
-                let mut s = 0.0f64;
-                let mut mag = 0.0f64;
-                for j in 0..n {
-                    let t = d[i * n + j] as f64 * w[j * kk + k] as f64;
-                    s += t;
-                    mag += t.abs();
-                }
+                let (s, mag) = sum_f64(0.0, (0..n).map(|j| (d[i * n + j], w[j * kk + k])));
                 assert!(
                     close(got[i * kk + k], s, mag, n),
                     "input_gradient {m} {kk} {n} at {i},{k}"

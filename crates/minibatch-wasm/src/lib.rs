@@ -9,6 +9,7 @@
 //! are checked here: wasm-bindgen would wrap a negative or fractional number passed for a u32
 //! silently (`>>> 0`), and the core could not see the mistake.
 
+#[cfg(feature = "probe")]
 mod probe;
 
 use minibatch_core::dataset::Features;
