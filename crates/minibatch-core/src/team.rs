@@ -40,8 +40,8 @@ pub const MIN_PARALLEL_WORK: usize = 2 * 1024;
 /// A network's batch is shared when its multiply-adds (forward and backward) reach this: more
 /// than MIN_PARALLEL_WORK, as a network's block has costs the count leaves out (gathering the
 /// rows, the activations, the output layer's losses) and each part's gradient, as long as θ, is
-/// added by the leader afterwards. 64 → 64 → 10 shares from batch 16 (160 000), a 2 → 8 → 1
-/// XOR net never (below 400 per row).
+/// added by the leader afterwards. 64 → 64 → 10 (10 112 per row) shares from batch 32 (the
+/// rows per part below), a 2 → 8 → 1 net (56 per row) from batch 293.
 pub const NET_MIN_PARALLEL_WORK: usize = 16 * 1024;
 
 /// A network's part has at least this many rows: the dense kernels' weight-gradient pass reads
