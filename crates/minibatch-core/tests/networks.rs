@@ -340,6 +340,31 @@ fn threads_share_a_network_batch_deterministically_and_agree_with_one_thread() {
     assert_eq!(planned_parts(&model, 96, 2), 2);
     assert_eq!(planned_parts(&model, 96, 3), 3);
     assert_eq!(planned_parts(&model, 8, 2), 1);
+    // 64 → 64 → 10 (10 112 multiply-adds a row): from batch 32, parts of 16 rows at least
+    let small = net_config(
+        Objective::CrossEntropy,
+        64,
+        10,
+        hidden(&[64], an_activation("relu")),
+        sgd(),
+    )
+    .validate()
+    .unwrap();
+    assert_eq!(planned_parts(&small, 16, 2), 1);
+    assert_eq!(planned_parts(&small, 32, 2), 2);
+    assert_eq!(planned_parts(&small, 32, 4), 2);
+    // 2 → 8 → 1 (56 a row): from 16 384 multiply-adds a batch, batch 293
+    let tiny = net_config(
+        Objective::LogLoss,
+        2,
+        1,
+        hidden(&[8], an_activation("tanh")),
+        sgd(),
+    )
+    .validate()
+    .unwrap();
+    assert_eq!(planned_parts(&tiny, 292, 2), 1);
+    assert_eq!(planned_parts(&tiny, 293, 2), 2);
     let (one, one_loss) = fit_network(&cfg, 96, 3, None);
     let (pool, handles) = pool_with(2);
     for threads in [1, 2, 3] {
