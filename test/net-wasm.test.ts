@@ -271,6 +271,10 @@ describe('wasm engine: refusals of a network spec', () => {
       expect((error as Error).message).toContain('units: an integer ≥ 1');
     });
   }
+  it('an unknown activation is an ENGINE_FAILURE naming it, as an unknown objective is', () => {
+    const bad = { ...net, hidden: [{ units: 3, activation: 'softplus' as ActivationName }] };
+    expect(() => wasmEngine.createSession(spec(bad))).toThrow(expect.objectContaining({ code: 'ENGINE_FAILURE', message: 'unknown activation softplus' }));
+  });
   it('a stack too large to address is refused before any allocation', () => {
     const big = 2 ** 31 - 1;
     const bad = { ...net, hidden: [{ units: big, activation: 'relu' as const }, { units: big, activation: 'relu' as const }] };

@@ -78,7 +78,7 @@ impl TrainerConfig {
                 expected: "an integer ≥ 1",
             });
         }
-        self.objective.check_outputs(self.n_outputs)?;
+        // the hidden layers' units before the outputs, as the boundary checks them (lib.rs)
         for h in &self.hidden {
             if h.units == 0 || h.units > u32::MAX as usize {
                 return Err(CoreError::InvalidOption {
@@ -88,6 +88,7 @@ impl TrainerConfig {
                 });
             }
         }
+        self.objective.check_outputs(self.n_outputs)?;
         let model = Model {
             objective: self.objective,
             n_features: self.n_features,

@@ -60,13 +60,14 @@ function rawConfig(glue: Glue, spec: SessionSpec): RawConfig {
   const objective = lookup(OBJECTIVES, spec.objective, 'objective');
   const optimizer = lookup(OPTIMIZERS, o?.type, 'optimizer');
   const c = new glue.RawConfig(objective, spec.nFeatures, spec.nOutputs, optimizer);
-  // the hidden layers in order: units as given (Rust checks them with the rest), the activation
-  // by its name (Rust's `Activation::NAMES`; an unknown one is an Error there)
+  // the hidden layers in order: units as given (Rust checks them with the rest of the config),
+  // the activation by its name (Rust's `Activation::NAMES`); an unknown name is a failure, as an
+  // unknown objective is, with the js engine's message
   try {
-    for (const h of spec.hidden ?? []) c.addHidden(h.units, h.activation);
+    for (const h of spec.hidden ?? []) c.addHidden(h?.units, h?.activation);
   } catch (e) {
     c.free();
-    throw engineFailure(e);
+    throw new MinibatchError('ENGINE_FAILURE', e instanceof Error ? e.message : String(e), { cause: e });
   }
   c.l2 = spec.l2;
   c.l1 = spec.l1;
