@@ -176,11 +176,11 @@ pub fn forward(
     bias: Option<&[f32]>,
     out: &mut [f32],
 ) {
-    check(a, m * kk, "a");
-    check(w, n * kk, "w");
-    check(out, m * n, "out");
+    check(a, m, kk, "a");
+    check(w, n, kk, "w");
+    check(out, m, n, "out");
     if let Some(b) = bias {
-        check(b, n, "bias");
+        check(b, n, 1, "bias");
     }
     tiles!(m, n, FWD_ROWS, FWD_COLS, |i0, j0, R, C| {
         forward_tile::<R, C>(a, kk, i0, w, j0, n, bias, out)
@@ -201,11 +201,11 @@ pub fn weight_gradient(
     gw: &mut [f32],
     gb: Option<&mut [f32]>,
 ) {
-    check(d, m * n, "d");
-    check(a, m * kk, "a");
-    check(gw, n * kk, "gw");
+    check(d, m, n, "d");
+    check(a, m, kk, "a");
+    check(gw, n, kk, "gw");
     if let Some(g) = &gb {
-        check(g, n, "gb");
+        check(g, n, 1, "gb");
     }
     let vecs = kk / 4;
     tiles!(n, vecs, WG_ROWS, WG_VECS, |j0, v0, R, C| {
@@ -243,9 +243,9 @@ pub fn weight_gradient(
 ///
 /// Panics when a slice is shorter than its sizes say.
 pub fn input_gradient(d: &[f32], m: usize, n: usize, w: &[f32], kk: usize, out: &mut [f32]) {
-    check(d, m * n, "d");
-    check(w, n * kk, "w");
-    check(out, m * kk, "out");
+    check(d, m, n, "d");
+    check(w, n, kk, "w");
+    check(out, m, kk, "out");
     let vecs = kk / 4;
     tiles!(m, vecs, IG_ROWS, IG_VECS, |i0, v0, R, C| {
         let k0 = 4 * v0;
@@ -271,10 +271,12 @@ pub fn input_gradient(d: &[f32], m: usize, n: usize, w: &[f32], kk: usize, out: 
 }
 
 #[inline(always)]
-fn check(s: &[f32], len: usize, what: &str) {
+/// Panics unless `s` holds rows × cols values (a product that overflows never fits).
+fn check(s: &[f32], rows: usize, cols: usize, what: &str) {
+    let fits = rows.checked_mul(cols).is_some_and(|len| s.len() >= len);
     assert!(
-        s.len() >= len,
-        "dense: {what} holds {} values, needs {len}",
+        fits,
+        "dense: {what} holds {} values, needs {rows} × {cols}",
         s.len()
     );
 }

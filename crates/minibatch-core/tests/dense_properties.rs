@@ -224,3 +224,43 @@ fn longer_slices_are_read_only_up_to_their_sizes() {
     scalar::forward(&a, m, kk, &w, n, None, &mut want);
     assert_eq!(bits(&out[..m * n]), bits(&want));
 }
+
+/// (Natively only: wasm32 aborts on a panic, there is nothing to catch.)
+#[cfg(panic = "unwind")]
+#[test]
+fn short_slices_and_overflowing_sizes_are_refused_with_a_panic() {
+    let run = |f: fn()| std::panic::catch_unwind(f).is_err();
+    // a holds 5 values where 2 × 3 are needed
+    assert!(run(|| dense::forward(
+        &[0.0; 5],
+        2,
+        3,
+        &[0.0; 3],
+        1,
+        None,
+        &mut [0.0; 2]
+    )));
+    // out holds 1 value where 2 × 1 are needed
+    assert!(run(|| dense::input_gradient(
+        &[0.0; 2],
+        2,
+        1,
+        &[0.0; 1],
+        1,
+        &mut [0.0; 1]
+    )));
+    // m·n overflows usize: refused, not wrapped around
+    assert!(run(|| {
+        dense::weight_gradient(&[], &[], usize::MAX, 2, 0, &mut [], None)
+    }));
+    // the bias is shorter than n
+    assert!(run(|| dense::forward(
+        &[0.0; 2],
+        1,
+        2,
+        &[0.0; 4],
+        2,
+        Some(&[0.0]),
+        &mut [0.0; 2]
+    )));
+}
