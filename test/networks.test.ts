@@ -232,6 +232,27 @@ for (const name of NET_ENGINES) {
       expect(ev.lossSum / 4).toBeLessThan(0.1);
     });
 
+    it('a diverging run puts θ and the optimizer state back to setOrder’s, and training goes on from there', () => {
+      const n = net('squaredError', 2, 'leakyRelu');
+      const p = problem(n, 81);
+      const theta0 = initial(n, 6, true);
+      const session = open(engine, n, p, theta0, { optimizer: { ...SGD, momentum: 0.9 } });
+      const order = range(p.X.length);
+      session.setOrder(order);
+      const calm = session.runBatches({ batchSize: 10, startBatch: 0, learningRates: new Float32Array(7).fill(0.01), dropLast: false });
+      expect(calm.finite).toBe(true);
+      const good = session.params();
+      const goodState = session.optimizerState();
+      session.setOrder(order);
+      const wild = session.runBatches({ batchSize: 10, startBatch: 0, learningRates: new Float32Array(7).fill(1e30), dropLast: false });
+      expect(wild.finite).toBe(false);
+      expect(session.params()).toEqual(good);
+      expect(session.optimizerState()).toEqual(goodState);
+      session.setOrder(order);
+      expect(session.runBatches({ batchSize: 10, startBatch: 0, learningRates: new Float32Array(7).fill(0.01), dropLast: false }).finite).toBe(true);
+      session.dispose();
+    });
+
     it('the linear path is untouched: hidden [] gives the bits of a spec without hidden', () => {
       for (const [objective, k] of [['squaredError', 1], ['logLoss', 1], ['crossEntropy', 3]] as [ObjectiveName, number][]) {
         const n: Net = { objective, nFeatures: 4, nOutputs: k, hidden: [] };

@@ -3,9 +3,14 @@
  * parameters and optimizer state, driven by the fit loop through the contract of ../types.ts.
  * The pure-TypeScript engine is the fallback where WebAssembly SIMD is missing, the oracle the
  * wasm engine is tested against, and the benchmarks' baseline; its files mirror the Rust core's
- * one for one (model.ts, objective.ts, kernels.ts, math.ts, regularization.ts, dataset.ts,
- * optimizer/), so that a numeric change is two parallel, diffable files, and its input rules
- * are the core's, written once in rules.ts.
+ * one for one (model.ts, dense.ts, activation.ts, objective.ts, kernels.ts, math.ts,
+ * regularization.ts, dataset.ts, optimizer/), so that a numeric change is two parallel, diffable
+ * files, and its input rules are the core's, written once in rules.ts.
+ *
+ * Two paths compute step 1 of an update: linear, logistic and softmax regression keep the
+ * linear loops of model.ts (accumulateScalar, accumulateSoftmax, and sgdRow below for batches
+ * of one row); a network (hidden layers, or squaredError with several outputs) goes through
+ * model.ts's Stack. Steps 2–4, the loss, the divergence check and the snapshots are shared.
  *
  * Written for speed as plain JavaScript allows: flat typed arrays, monomorphic loops, no
  * allocation per batch or per epoch. Data, parameters and optimizer state are stored in float32
