@@ -4,12 +4,8 @@
  */
 import type { EngineName } from '../../ts/engine/types.js';
 
-/**
- * The engines that train networks on this branch. The js engine's stack path and the wasm
- * engine's are built on separate branches; each branch lists the engines it has, and the merge
- * lists both.
- */
-export const NET_ENGINES: readonly EngineName[] = ['js'];
+/** The engines that train networks: both (each network test runs on each, and the parity tests on the pair). */
+export const NET_ENGINES: readonly EngineName[] = ['js', 'wasm'];
 
 /** XOR: the four corners of the unit square, labelled by x₁ ≠ x₂. */
 export function xor(): { X: number[][]; y: number[] } {
