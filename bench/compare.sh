@@ -28,6 +28,9 @@ for side in before after; do
   dir="$work/$side"
   mkdir -p "$dir"
   git -C "$root" archive "$ref" | tar -x -C "$dir"
+  # git archive dates the files at their commit, older than the copied target/'s artifacts: cargo
+  # would take those as up to date and build the other commit's Rust; date the sources now
+  find "$dir/crates" -name '*.rs' -exec touch {} +
   cp -al "$root/node_modules" "$dir/node_modules"
   if [ -d "$root/target" ]; then cp -r "$root/target" "$dir/target"; fi
   (cd "$dir" && npm run build:wasm >/dev/null && npx rollup -c --silent && node bench/build.mjs)

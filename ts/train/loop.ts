@@ -12,13 +12,13 @@
  * a resumed run continues bit-identically.
  */
 import { type Shape, intercepts, layers, nParams, penalized, weights } from '../engine/layout.js';
-import type { EngineData, EngineName, FeatureSource, ObjectiveName, OptimizerState, Session, SessionSpec, StagedFeatures } from '../engine/types.js';
+import type { Engine, EngineData, EngineName, FeatureSource, ObjectiveName, OptimizerState, Session, SessionSpec, StagedFeatures } from '../engine/types.js';
 import { resolveEngine, resolveThreads } from '../engine/index.js';
 import type { Matrix } from '../data/matrix.js';
 import { type Chunk, shuffleBuffer } from '../data/stream.js';
 import { Rng } from '../data/random.js';
 import { DivergenceError, InvalidModelError, InvalidOptionError } from '../errors.js';
-import { type EarlyStoppingConfig, type EarlyStoppingState, earlyStoppingStep, initialEarlyStopping } from './early-stopping.js';
+import { type EarlyStoppingState, earlyStoppingStep, initialEarlyStopping } from './early-stopping.js';
 import { type BatchInfo, type EpochInfo, type FitConfig, checkAgainstData } from './options.js';
 import type { PlateauState, Position, Schedule } from './schedules.js';
 
@@ -276,49 +276,6 @@ function reclaimSuspended(): void {
 }
 const fromNullable = (v: number | null, fallback: number): number => (v === null ? fallback : v);
 
-/**
- * One training run. `run()` is an async generator of EpochInfo (what fitIter hands to users);
- * when it ends, however it ends, `params`, `state`, `history` and `error` hold the outcome.
- */
-/**
- * The end of a complete epoch: its entries in the history (mean training loss, learning rate,
- * validation metrics, time), then the steps of the schedule (plateau), of scikit-learn's tolerance
- * rule and of early stopping. `improved`: early stopping saw a new best (the caller keeps θ then).
- */
-function closeEpoch(
-  h: Record<HistoryKey, number[]>,
-  live: Session,
-  problem: TrainProblem,
-  valTotal: number,
-  schedule: Schedule,
-  tol: { best: number; since: number },
-  config: FitConfig,
-  es: EarlyStoppingState | null,
-  at: { epoch: number; lastRate: number; sums: { loss: number; rows: number }; epochStarted: number },
-): { loss: number; valLoss?: number; valScore?: number; improved: boolean; stopEarly: boolean } {
-  const loss = at.sums.loss / at.sums.rows;
-  h.loss.push(loss);
-  h.learningRate.push(at.lastRate);
-  let valLoss: number | undefined;
-  let valScore: number | undefined;
-  if (problem.validation) {
-    ({ valLoss, valScore } = validationMetrics(live, problem.score, valTotal));
-    h.valLoss.push(valLoss);
-    h.valScore.push(valScore);
-  }
-  h.epochTimeMs.push(performance.now() - at.epochStarted);
-  schedule.epochEnd(valLoss ?? loss);
-  toleranceStep(tol, loss, config.tolerance);
-  const stopping = config.earlyStopping;
-  let improved = false;
-  let stopEarly = false;
-  if (stopping && es) {
-    const value = stopping.monitor === 'loss' ? loss : stopping.monitor === 'valLoss' ? valLoss! : valScore!;
-    ({ improved, stop: stopEarly } = earlyStoppingStep(stopping, es, value, at.epoch));
-  }
-  return { loss, valLoss, valScore, improved, stopEarly };
-}
-
 /** The rows `rows` of the data, in that order, copied into the block's buffers: the block's training data. */
 function gatherRows(block: { x: Float32Array; y: Float32Array; w: Float32Array | null }, train: TrainData, rows: Uint32Array, d: number): EngineData {
   const xd = train.x.data;
@@ -414,6 +371,564 @@ class PathRecorder {
   }
 }
 
+/** θ and the optimizer state of a session freed while its run waited at a yield (park). */
+interface Parked {
+  readonly params: Float32Array;
+  readonly optimizer: OptimizerState;
+}
+
+/** A block's buffers (rows gathered in the epoch's order) and the identity order over them. */
+interface Block {
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly w: Float32Array | null;
+  readonly order: Uint32Array;
+}
+
+/** Where a run whose last engine call went non-finite puts its counts back to (restorePoint). */
+interface RestorePoint {
+  readonly batch: number;
+  readonly iteration: number;
+  readonly partial: TrainingState['partial'];
+}
+
+/**
+ * What the steps of one run share. Fixed for the run: the problem, the options, the seed, and
+ * what startRun learns of the engine (chunk and block sizes). Changing as it trains: the session
+ * (or, while parked, θ and the optimizer state in JS), where training stands (the counts a
+ * snapshot keeps), the epoch under way (its loss sums, the position the schedule reads), and the
+ * outcome so far (history, tolerance and early-stopping states, best θ, why it stopped). Every
+ * field is set in the constructor, so the object keeps one shape.
+ */
+class RunState {
+  readonly started = performance.now();
+  readonly streaming: boolean;
+  /** Features per row. */
+  readonly d: number;
+  readonly seed: number;
+  /** Σ s·(y − ȳ)² of the validation rows, the denominator of their R² (0 if unused). */
+  readonly valTotal: number;
+  /** The features already in the engine's memory (stageForFit); freed when the run ends. */
+  readonly staged: StagedFeatures | null;
+  readonly path = new PathRecorder();
+
+  // the engine (startRun)
+  engine: Engine | null = null;
+  engineName: EngineName;
+  threads = 1;
+  spec: SessionSpec | null = null;
+  /** In-memory rows too large to hold whole in wasm memory: trained block by block. */
+  blocked = false;
+  /** Batch index multiple at which engine calls start (Infinity: one call per block). */
+  chunk = Infinity;
+  /** Rows per block of a stream or of blocked rows (whole batches); 0 for rows held whole. */
+  blockRows = 0;
+  /** The epoch's order of the rows (all of them, or a block's). */
+  order = new Uint32Array(0);
+  block: Block | null = null;
+
+  // the session: open, or parked while the run waits at a yield
+  session: Session | null = null;
+  /** The session the steps drive (the open one whenever a step runs). */
+  live!: Session;
+  parked: Parked | null = null;
+
+  // where training stands (the counts of TrainingState)
+  epoch: number;
+  iteration: number;
+  batch: number;
+  partial: TrainingState['partial'];
+  rngState: number[] | null;
+
+  // the epoch under way
+  epochStarted = 0;
+  sums = { loss: 0, rows: 0 };
+  sinceCallback = { loss: 0, rows: 0 };
+  lastRate: number;
+  /** Rows of the previous epoch: a stream's epoch length, for schedules stepped per iteration. */
+  epochRows = 0;
+  lastYield = 0;
+  rateBuffer = new Float32Array(0);
+  /** One position object, updated in place: no allocation per batch (100 000 a batch-1 epoch). */
+  readonly position: { -readonly [K in keyof Position]: Position[K] } = { epoch: 0, batch: 0, batchesPerEpoch: 0, iteration: 0 };
+
+  // the outcome so far
+  readonly h: Record<HistoryKey, number[]>;
+  readonly tol: { best: number; since: number };
+  readonly es: EarlyStoppingState | null;
+  bestParams: Float32Array | null;
+  stopReason: StopReason = 'maxEpochs';
+  error: unknown = null;
+
+  constructor(
+    readonly problem: TrainProblem,
+    readonly config: FitConfig,
+    readonly resumeFrom: { params: Float32Array; state: TrainingState } | null,
+    readonly schedule: Schedule,
+    /** Raised by TrainingRun.stop(). */
+    readonly control: { readonly stopRequested: boolean },
+  ) {
+    const { train } = problem;
+    const prior = resumeFrom?.state ?? null;
+    this.streaming = isStream(train);
+    this.d = isStream(train) ? train.nFeatures : train.x.cols;
+    this.seed = prior ? prior.seed : (config.seed ?? Rng.freshSeed());
+    this.valTotal = problem.validation && problem.score === 'r2' ? weightedTotalSquares(problem.validation) : 0;
+    this.staged = isStream(train) ? null : (train.staged ?? null);
+    this.engineName = config.engine ?? 'wasm';
+    this.epoch = prior?.epoch ?? 0;
+    this.iteration = prior?.iteration ?? 0;
+    this.batch = prior?.batch ?? 0;
+    this.partial = prior?.partial ?? null;
+    this.rngState = prior?.rng ?? null;
+    this.h = prior
+      ? mapHistory(prior.history, fromJsonFloat)
+      : { loss: [] as number[], valLoss: [] as number[], valScore: [] as number[], learningRate: [] as number[], epochTimeMs: [] as number[] };
+    this.lastRate = this.h.learningRate.at(-1) ?? NaN;
+    this.tol = prior ? { best: fromNullable(prior.tolerance.best, Infinity), since: prior.tolerance.since } : { best: Infinity, since: 0 };
+    const stopping = config.earlyStopping;
+    this.es = stopping
+      ? prior?.earlyStopping
+        ? { ...prior.earlyStopping, best: fromNullable(prior.earlyStopping.best, stopping.monitor === 'valScore' ? -Infinity : Infinity) }
+        : initialEarlyStopping(stopping)
+      : null;
+    this.bestParams = prior?.bestParams ? new Float32Array(prior.bestParams) : null;
+  }
+
+  /**
+   * Frees the session, keeping θ and the optimizer state in JS: while the caller holds an epoch
+   * (stop(), or too many suspended runs: an abandoned fitIter must not hold wasm memory until it
+   * is collected). The run reopens one after the yield (unpark).
+   */
+  readonly park = (): void => {
+    if (!this.session) return;
+    this.parked = { params: this.session.params(), optimizer: this.session.optimizerState() };
+    this.session.dispose();
+    this.session = null;
+    suspended.delete(this.park);
+  };
+}
+
+/**
+ * The run's start: the engine it asks for and its threads, a session holding the rows whole
+ * (staged, or copied) or none yet (a stream, or rows too large for wasm memory: block by block),
+ * θ drawn from the seed or resumed from the snapshot, and the sizes of engine calls and blocks.
+ */
+async function startRun(s: RunState): Promise<void> {
+  const { problem, config, resumeFrom } = s;
+  const { train } = problem;
+  const engine = await resolveEngine(config.engine);
+  s.engine = engine;
+  s.engineName = engine.name;
+  s.threads = await resolveThreads(config.threads, engine);
+  s.blocked = !isStream(train) && !s.staged && engine.name === 'wasm' && train.x.rows * train.x.cols * 4 > residentLimitBytes;
+  // a stream's chunks (and blocked rows) are loaded block by block: no rows yet
+  s.spec = sessionSpec(problem, config, s.d, s.threads, isStream(train) || s.blocked ? null : { x: s.staged ?? train.x.data, y: train.y, sampleWeight: train.sampleWeight });
+  reclaimSuspended();
+  s.session = s.live = engine.createSession(s.spec);
+  if (resumeFrom) resumeSession(s.live, config, resumeFrom.params, resumeFrom.state);
+  else s.rngState = initializeSession(s.live, s.seed, { nFeatures: s.d, nOutputs: problem.nOutputs }, config.init, problem.fitIntercept);
+  if (config.recordPathEvery > 0) s.path.record(s.live.params(), s.iteration);
+
+  // Batches per engine call: the whole block, unless yielding, the clock or an abort signal
+  // want control back sooner; then about CALL_WORK multiply-adds a call (about a millisecond).
+  // Calls start at multiples of `chunk` within the epoch, whatever the timing, so that the
+  // loss sums group the same way in every run with the same options (resuming from a
+  // snapshot reproduces the history to the bit, not only the parameters).
+  const watched = config.yieldEveryMs > 0 || config.maxTimeMs < Infinity || config.signal !== undefined;
+  s.chunk = watched ? Math.max(1, Math.floor(CALL_WORK / (config.batchSize * s.d * problem.nOutputs))) : Infinity;
+  // A stream is trained in blocks of whole batches (about STREAM_BLOCK_VALUES values), so that
+  // only the epoch's last batch can be short, wherever the chunks of the source end.
+  // (never more than the wasm engine holds whole)
+  const blockValues = Math.min(STREAM_BLOCK_VALUES, Math.floor(residentLimitBytes / 4));
+  const blockRows = s.streaming || s.blocked ? config.batchSize * Math.max(1, Math.floor(blockValues / (s.d * config.batchSize))) : 0;
+  s.blockRows = blockRows;
+  s.epochRows = isStream(train) ? 0 : train.x.rows;
+  s.lastYield = performance.now();
+  s.order = isStream(train) ? new Uint32Array(blockRows) : new Uint32Array(train.x.rows);
+  if (s.blocked) {
+    const w = (train as TrainData).sampleWeight ? new Float32Array(blockRows) : null;
+    s.block = { x: new Float32Array(blockRows * s.d), y: new Float32Array(blockRows), w, order: new Uint32Array(blockRows) };
+    s.block.order.forEach((_, i, o) => (o[i] = i));
+  }
+}
+
+/**
+ * An epoch's start: its generator (from the state the previous epoch left) and its loss sums,
+ * those of a resumed unfinished epoch if any (whose history entries are taken back, to be written
+ * again when it ends).
+ */
+function beginEpoch(s: RunState): Rng {
+  s.epochStarted = performance.now();
+  const rng = new Rng(s.seed, s.rngState!);
+  const { partial, h } = s;
+  s.sums = { loss: partial?.lossSum ?? 0, rows: partial?.rows ?? 0 };
+  if (partial) {
+    h.loss.pop();
+    h.learningRate.pop();
+    h.epochTimeMs.pop();
+  }
+  s.partial = null;
+  s.sinceCallback = { loss: 0, rows: 0 };
+  return rng;
+}
+
+/** Batches of `rows` rows: whole ones only with dropLast. */
+const batchCount = (rows: number, batchSize: number, dropLast: boolean): number => (dropLast ? Math.floor(rows / batchSize) : Math.ceil(rows / batchSize));
+
+/** The epoch's order of the rows held in memory: the identity, shuffled by the epoch's generator (seeded Fisher–Yates). Returns the epoch's batches. */
+function shuffleRows(s: RunState, rng: Rng, rows: number): number {
+  const { order, config } = s;
+  for (let i = 0; i < rows; i++) order[i] = i;
+  if (config.shuffle) rng.shuffle(order);
+  return batchCount(rows, config.batchSize, config.dropLast);
+}
+
+/** The counts to go back to if the next engine calls go non-finite (the session restores θ and the optimizer itself). */
+function restorePoint(s: RunState): RestorePoint {
+  const { sums } = s;
+  return { batch: s.batch, iteration: s.iteration, partial: sums.rows > 0 ? { lossSum: sums.loss, rows: sums.rows } : null };
+}
+
+function rewind(s: RunState, to: RestorePoint): void {
+  s.batch = to.batch;
+  s.iteration = to.iteration;
+  s.partial = to.partial;
+}
+
+/** An epoch on rows held whole by the session: its order handed over once, then its batches. False when training stops inside it. */
+async function inMemoryEpoch(s: RunState, rng: Rng): Promise<boolean> {
+  const batches = shuffleRows(s, rng, (s.problem.train as TrainData).x.rows);
+  s.live.setOrder(s.order);
+  const restore = restorePoint(s);
+  const complete = await runBatches(s, s.batch, batches, 0, s.config.dropLast);
+  if (s.stopReason === 'diverged') rewind(s, restore);
+  return complete;
+}
+
+/**
+ * An epoch on in-memory rows too large for wasm memory: the same batches in the same order, a
+ * block of them at a time, the rows of each block gathered into wasm memory (bit-identical to
+ * training on the rows held whole). A non-finite run goes back to the epoch's start, as there.
+ */
+async function blockedEpoch(s: RunState, rng: Rng): Promise<boolean> {
+  const train = s.problem.train as TrainData;
+  const { config, live, order, block } = s;
+  const rows = train.x.rows;
+  const batches = shuffleRows(s, rng, rows);
+  const restore = restorePoint(s);
+  const saved = { params: live.params(), optimizer: live.optimizerState() };
+  const perBlock = s.blockRows / config.batchSize;
+  let complete = true;
+  for (let first = Math.floor(s.batch / perBlock) * perBlock; first < batches && complete; first += perBlock) {
+    const last = Math.min(batches, first + perBlock);
+    const p0 = first * config.batchSize;
+    const filled = Math.min(rows, last * config.batchSize) - p0;
+    live.setTrainingData(gatherRows(block!, train, order.subarray(p0, p0 + filled), s.d));
+    live.setOrder(block!.order.subarray(0, filled));
+    complete = await runBatches(s, s.batch - first, last - first, first, false);
+  }
+  if (s.stopReason === 'diverged') {
+    live.setParams(saved.params);
+    live.setOptimizerState(saved.optimizer);
+    rewind(s, restore);
+  }
+  return complete;
+}
+
+/**
+ * An epoch on a stream: one pass over its chunks (through the seeded shuffle buffer when
+ * shuffling), converted and copied into blocks of whole batches, each block trained in the
+ * order it came (streamBlock). Sets the epoch's row count, which the next epoch's schedule reads.
+ */
+async function streamEpoch(s: RunState, rng: Rng): Promise<boolean> {
+  const train = s.problem.train as TrainStream;
+  const { config, blockRows, d } = s;
+  // the shuffle buffer's seed comes from the epoch's generator, so a resumed run repeats it
+  const source = config.shuffle ? shuffleBuffer(train.chunks, { bufferRows: train.shuffleBufferRows, seed: rng.int(0, 0x7fffffff) }) : train.chunks;
+  const bx = new Float32Array(blockRows * d);
+  const by = new Float32Array(blockRows);
+  let bw: Float32Array | null = null;
+  let filled = 0;
+  let offset = 0;
+  let rowsThisEpoch = 0;
+  let complete = true;
+  const flush = async (last: boolean): Promise<boolean> => {
+    const x = filled === blockRows ? bx : bx.subarray(0, filled * d);
+    const dropLast = last && config.dropLast;
+    const ok = await streamBlock(s, { x, y: by.subarray(0, filled), sampleWeight: bw ? bw.subarray(0, filled) : null }, offset, dropLast);
+    offset += batchCount(filled, config.batchSize, dropLast);
+    filled = 0;
+    return ok;
+  };
+  for await (const raw of source) {
+    const c = train.convert(raw);
+    if (c.sampleWeight && !bw) bw = new Float32Array(blockRows).fill(1);
+    for (let r = 0; r < c.x.rows; r++) {
+      bx.set(c.x.data.subarray(r * d, (r + 1) * d), filled * d);
+      by[filled] = c.y[r];
+      if (bw) bw[filled] = c.sampleWeight ? c.sampleWeight[r] : 1;
+      filled++;
+      rowsThisEpoch++;
+      if (filled === blockRows && !(await flush(false))) {
+        complete = false;
+        break;
+      }
+    }
+    if (!complete) break;
+  }
+  if (complete && filled > 0) complete = await flush(true);
+  if (s.stopReason === 'diverged') return false;
+  if (complete && rowsThisEpoch === 0) throw new InvalidOptionError('data', undefined, 'the stream gave no rows in this epoch');
+  if (complete) s.epochRows = rowsThisEpoch;
+  return complete;
+}
+
+/** One block of a stream's epoch, the epoch's batches `offset`…: its rows in the order they came. A non-finite run goes back to the block's start. */
+async function streamBlock(s: RunState, rows: EngineData, offset: number, dropLast: boolean): Promise<boolean> {
+  const { live, order } = s;
+  const filled = rows.y.length;
+  live.setTrainingData(rows);
+  for (let i = 0; i < filled; i++) order[i] = i;
+  live.setOrder(order.subarray(0, filled));
+  const restore = restorePoint(s);
+  const ok = await runBatches(s, 0, batchCount(filled, s.config.batchSize, dropLast), offset, dropLast);
+  if (s.stopReason === 'diverged') rewind(s, restore);
+  return ok;
+}
+
+/**
+ * Runs the batches [from, to) of the session's current order, `offset` being the epoch's batch
+ * index of the order's first batch: one engine call per chunk (runChunk), the event loop given a
+ * turn between calls when yieldEveryMs asks. Returns false when training must stop (stopReason
+ * says why).
+ */
+async function runBatches(s: RunState, from: number, to: number, offset: number, dropLast: boolean): Promise<boolean> {
+  const { config } = s;
+  const batchesPerEpoch = s.epochRows > 0 ? Math.ceil(s.epochRows / config.batchSize) : Infinity;
+  let at = from;
+  while (at < to) {
+    if (mustStop(s)) return false;
+    const n = chunkBatches(s, offset + at, to - at);
+    const done = runChunk(s, at, offset + at, n, batchesPerEpoch, dropLast);
+    if (done < 0) return false;
+    at += done;
+    if (config.yieldEveryMs > 0 && performance.now() - s.lastYield >= config.yieldEveryMs) {
+      await yieldToEventLoop();
+      s.lastYield = performance.now();
+    }
+    if (done < n) break; // the order ran out (dropLast)
+  }
+  return true;
+}
+
+/** The update budget, an abort (signal or stop()) and the clock, checked before each engine call: true, with stopReason set, when training must stop. */
+function mustStop(s: RunState): boolean {
+  const { config } = s;
+  if (s.iteration >= config.maxIterations) s.stopReason = 'maxIterations';
+  else if (config.signal?.aborted || s.control.stopRequested) s.stopReason = 'aborted';
+  else if (performance.now() - s.started >= config.maxTimeMs) s.stopReason = 'maxTime';
+  return s.stopReason !== 'maxEpochs';
+}
+
+/** Batches of the next engine call, starting at the epoch's batch `e` with `left` to go: up to the next multiple of `chunk`, the update budget, the next onBatchEnd and the next recorded θ. */
+function chunkBatches(s: RunState, e: number, left: number): number {
+  const { config, iteration, chunk } = s;
+  let n = Math.min(left, config.maxIterations - iteration, chunk - (e % chunk));
+  if (config.onBatchEnd) n = Math.min(n, config.onBatchEndEvery - (iteration % config.onBatchEndEvery));
+  if (config.recordPathEvery > 0) n = Math.min(n, config.recordPathEvery - (iteration % config.recordPathEvery));
+  return n;
+}
+
+/**
+ * One engine call: `n` batches from the order's batch `at` (the epoch's batch `e`), each with its
+ * scheduled rate; then the counts, the recorded path and onBatchEnd. Returns the updates made, or
+ * −1 when they went non-finite (stopReason 'diverged', the error kept for the run).
+ */
+function runChunk(s: RunState, at: number, e: number, n: number, batchesPerEpoch: number, dropLast: boolean): number {
+  const { config, live, sums } = s;
+  const rates = scheduledRates(s, e, n, batchesPerEpoch);
+  const r = live.runBatches({ batchSize: config.batchSize, startBatch: at, learningRates: rates, dropLast });
+  if (!r.finite) {
+    s.error = new DivergenceError(s.epoch + 1, s.iteration + r.iterations, null);
+    s.stopReason = 'diverged';
+    return -1;
+  }
+  sums.loss += r.lossSum;
+  sums.rows += r.rows;
+  const iteration = (s.iteration += r.iterations);
+  s.batch += r.iterations;
+  s.lastRate = rates[r.iterations - 1];
+  if (config.recordPathEvery > 0 && iteration % config.recordPathEvery === 0) s.path.record(live.params(), iteration);
+  if (config.onBatchEnd) {
+    const since = s.sinceCallback;
+    since.loss += r.lossSum;
+    since.rows += r.rows;
+    if (iteration % config.onBatchEndEvery === 0) {
+      const info: BatchInfo = { epoch: s.epoch + 1, batch: s.batch, iterations: iteration, loss: since.loss / since.rows };
+      s.sinceCallback = { loss: 0, rows: 0 };
+      config.onBatchEnd(info);
+    }
+  }
+  return r.iterations;
+}
+
+/** The learning rates of the epoch's batches e … e + n − 1 (the schedule read at each batch's position), checked: a rate the engine cannot take is the option's fault. */
+function scheduledRates(s: RunState, e: number, n: number, batchesPerEpoch: number): Float32Array {
+  if (s.rateBuffer.length < n) s.rateBuffer = new Float32Array(Math.max(n, 2 * s.rateBuffer.length));
+  const rates = s.rateBuffer.subarray(0, n);
+  const { position, schedule, epoch, iteration } = s;
+  position.epoch = epoch;
+  position.batchesPerEpoch = Number.isFinite(batchesPerEpoch) ? batchesPerEpoch : e + n;
+  for (let i = 0; i < n; i++) {
+    position.batch = e + i;
+    position.iteration = iteration + i;
+    const r = schedule.rate(position);
+    rates[i] = r;
+    // NaN, negative, or beyond float32 such as 1e39: say so here, before it reaches the engine
+    if (!(rates[i] >= 0 && rates[i] < Infinity)) throw badRate(r, epoch, iteration + i);
+  }
+  return rates;
+}
+
+/** Training stopped inside the epoch: its sums are kept, so that a resumed run completes it, and shown in the history so far. */
+function keepPartialEpoch(s: RunState): void {
+  const { sums, h } = s;
+  if (sums.rows > 0) {
+    s.partial = { lossSum: sums.loss, rows: sums.rows };
+    h.loss.push(sums.loss / sums.rows);
+    h.learningRate.push(s.lastRate);
+    h.epochTimeMs.push(performance.now() - s.epochStarted);
+  }
+}
+
+/**
+ * The end of a complete epoch: the counts (and the generator's state, where the next epoch's
+ * shuffle starts), its entries in the history (mean training loss, learning rate, validation
+ * metrics, time), then the steps of the schedule (plateau), of scikit-learn's tolerance rule and of
+ * early stopping (θ kept at a new best when restoreBestWeights asks). Returns what onEpochEnd and
+ * the yield hand over, and whether early stopping ends training.
+ */
+function closeEpoch(s: RunState, rng: Rng): { info: EpochInfo; stopEarly: boolean } {
+  const { h, sums, config, problem } = s;
+  s.epoch++;
+  s.batch = 0;
+  s.rngState = rng.state();
+  const loss = sums.loss / sums.rows;
+  h.loss.push(loss);
+  h.learningRate.push(s.lastRate);
+  let valLoss: number | undefined;
+  let valScore: number | undefined;
+  if (problem.validation) {
+    ({ valLoss, valScore } = validationMetrics(s.live, problem.score, s.valTotal));
+    h.valLoss.push(valLoss);
+    h.valScore.push(valScore);
+  }
+  h.epochTimeMs.push(performance.now() - s.epochStarted);
+  s.schedule.epochEnd(valLoss ?? loss);
+  toleranceStep(s.tol, loss, config.tolerance);
+  const stopping = config.earlyStopping;
+  let stopEarly = false;
+  if (stopping && s.es) {
+    const value = stopping.monitor === 'loss' ? loss : stopping.monitor === 'valLoss' ? valLoss! : valScore!;
+    const step = earlyStoppingStep(stopping, s.es, value, s.epoch);
+    if (step.improved && stopping.restoreBestWeights) s.bestParams = s.live.params();
+    stopEarly = step.stop;
+  }
+  const info: EpochInfo = {
+    epoch: s.epoch,
+    loss,
+    ...(valLoss === undefined ? {} : { valLoss, valScore }),
+    learningRate: s.lastRate,
+    iterations: s.iteration,
+    timeMs: performance.now() - s.started,
+  };
+  return { info, stopEarly };
+}
+
+/** After the yield: a run parked meanwhile opens a new session from θ and the optimizer state kept in JS (staged features went with the freed session: the new one copies the rows again). */
+function unpark(s: RunState): void {
+  const parked = s.parked;
+  if (!parked) return;
+  reclaimSuspended();
+  const spec = s.spec!;
+  const reopen = s.staged ? { ...spec, train: { ...spec.train, x: (s.problem.train as TrainData).x.data } } : spec;
+  s.session = s.live = s.engine!.createSession(reopen);
+  s.live.setParams(parked.params);
+  s.live.setOptimizerState(parked.optimizer);
+  s.parked = null;
+}
+
+/** The stopping rules read between epochs (the budget of updates, the tolerance rule, early stopping): why training ends here, or null. */
+function stopAfterEpoch(s: RunState, stopEarly: boolean): StopReason | null {
+  const { config } = s;
+  if (s.iteration >= config.maxIterations) return 'maxIterations';
+  if (config.tolerance !== null && s.tol.since >= config.patience) return 'tolerance';
+  if (stopEarly) return 'earlyStopping';
+  return null;
+}
+
+/**
+ * The run's outcome, however it ended: θ (the best one when restoreBestWeights kept it, unless
+ * training diverged) and the training state a resumed run continues from, read from the session
+ * (or from what parking kept), which is then freed. Null when no session was opened.
+ */
+function snapshot(s: RunState): { params: Float32Array; state: TrainingState } | null {
+  const open = s.session;
+  const saved = s.parked;
+  if (!open && !saved) return null;
+  try {
+    const current = open ? open.params() : saved!.params;
+    const opt = open ? open.optimizerState() : saved!.optimizer;
+    // the model ends with the best weights; a resumed run continues from where training stopped
+    const best = s.bestParams && s.config.earlyStopping?.restoreBestWeights && s.stopReason !== 'diverged' ? s.bestParams : null;
+    const { es, tol } = s;
+    const state: TrainingState = {
+      version: 1,
+      seed: s.seed,
+      epoch: s.epoch,
+      iteration: s.iteration,
+      batch: s.batch,
+      rng: s.rngState ?? [],
+      partial: s.partial,
+      optimizer: { type: s.config.optimizer.spec.type, step: opt.step, buffers: Array.from(opt.buffers, toJsonFloat) },
+      plateau: plateauJSON(s.schedule.state()),
+      earlyStopping: es ? { ...es, best: finiteOrNull(es.best) } : null,
+      bestParams: s.bestParams ? Array.from(s.bestParams) : null,
+      current: best ? Array.from(current) : null,
+      tolerance: { best: finiteOrNull(tol.best), since: tol.since },
+      history: mapHistory(s.h, toJsonFloat),
+    };
+    return { params: best ?? current, state };
+  } finally {
+    open?.dispose();
+    s.session = null;
+    s.parked = null;
+  }
+}
+
+/** What fit returns: the history, with when and why training stopped and where it ran. */
+function historyOf(s: RunState): History {
+  const { h, es } = s;
+  return {
+    ...h,
+    epochs: h.loss.length,
+    iterations: s.iteration,
+    timeMs: performance.now() - s.started,
+    stopReason: s.stopReason,
+    bestLoss: Math.min(Infinity, ...h.loss),
+    bestEpoch: es && es.bestEpoch > 0 ? es.bestEpoch : null,
+    seed: s.seed,
+    engine: s.engineName,
+    threads: s.threads,
+    path: s.path.result(),
+  };
+}
+
+/**
+ * One training run. `run()` is an async generator of EpochInfo (what fitIter hands to users);
+ * when it ends, however it ends, `params`, `state`, `history` and `error` hold the outcome.
+ */
 export class TrainingRun {
   params: Float32Array | null = null;
   state: TrainingState | null = null;
@@ -422,7 +937,6 @@ export class TrainingRun {
   /** Set once a model has installed this run's outcome. */
   adopted = false;
 
-  private readonly earlyStopping: EarlyStoppingConfig | null;
   private readonly schedule: Schedule;
 
   /** Checks everything that can be checked before training, so that bad options fail fast. */
@@ -449,13 +963,12 @@ export class TrainingRun {
           `validate on fewer rows (a smaller ${option}), or train with engine: 'js'`,
       );
     }
-    this.earlyStopping = config.earlyStopping;
     const plateau = resumeFrom?.state.plateau ?? null;
     this.schedule = config.learningRate.start(plateau && { ...plateau, best: fromNullable(plateau.best, Infinity) });
   }
 
   /** Set by `stop()`: training ends at the next batch, as on an abort (stopReason 'aborted'). */
-  private stopRequested = false;
+  private readonly control = { stopRequested: false };
   /** While the run waits at a `yield`, what frees its engine session (its state kept in JS). */
   private parkSession: (() => void) | null = null;
 
@@ -465,366 +978,65 @@ export class TrainingRun {
    * at once, not when the run is next resumed or collected.
    */
   stop(): void {
-    this.stopRequested = true;
+    this.control.stopRequested = true;
     this.parkSession?.();
   }
 
+  /**
+   * The algorithm: open the session (θ initialized or resumed), then epoch after epoch: shuffle
+   * and train the batches (rows held whole, in blocks, or streamed), close the epoch (history,
+   * validation, schedule and stopping rules), hand it to the caller (the session parked if need
+   * be), and stop on a rule. However it ends, the outcome is read from the session (finish).
+   */
   async *run(): AsyncGenerator<EpochInfo, void, undefined> {
-    const started = performance.now();
-    const { problem, config, earlyStopping, schedule } = this;
-    const { train } = problem;
-    const streaming = isStream(train);
-    const d = streaming ? train.nFeatures : train.x.cols;
-    const prior = this.resumeFrom?.state ?? null;
-    const seed = prior ? prior.seed : (config.seed ?? Rng.freshSeed());
-    const h = prior
-      ? mapHistory(prior.history, fromJsonFloat)
-      : { loss: [] as number[], valLoss: [] as number[], valScore: [] as number[], learningRate: [] as number[], epochTimeMs: [] as number[] };
-    let epoch = prior?.epoch ?? 0;
-    let iteration = prior?.iteration ?? 0;
-    let batch = prior?.batch ?? 0;
-    let partial = prior?.partial ?? null;
-    let rngState = prior?.rng ?? null;
-    const tol = prior ? { best: fromNullable(prior.tolerance.best, Infinity), since: prior.tolerance.since } : { best: Infinity, since: 0 };
-    const es: EarlyStoppingState | null = earlyStopping
-      ? prior?.earlyStopping
-        ? { ...prior.earlyStopping, best: fromNullable(prior.earlyStopping.best, earlyStopping.monitor === 'valScore' ? -Infinity : Infinity) }
-        : initialEarlyStopping(earlyStopping)
-      : null;
-    let bestParams: Float32Array | null = prior?.bestParams ? new Float32Array(prior.bestParams) : null;
-    let stopReason: StopReason = 'maxEpochs';
-    let lastRate = h.learningRate.at(-1) ?? NaN;
-    let engineName: EngineName = config.engine ?? 'wasm';
-    let threads = 1;
-    let session: Session | null = null;
-    // θ and the optimizer state of a session freed while the run waited at a yield (park())
-    let parked: { params: Float32Array; optimizer: OptimizerState } | null = null;
-    const path = new PathRecorder();
-    const valTotal = problem.validation && problem.score === 'r2' ? weightedTotalSquares(problem.validation) : 0;
-    const staged = streaming ? null : (train.staged ?? null);
-    // in-memory rows too large to hold whole in wasm memory: trained block by block
-    let blocked = false;
-
+    const s = new RunState(this.problem, this.config, this.resumeFrom, this.schedule, this.control);
     try {
-      const engine = await resolveEngine(config.engine);
-      engineName = engine.name;
-      threads = await resolveThreads(config.threads, engine);
-      blocked = !streaming && !staged && engine.name === 'wasm' && train.x.rows * train.x.cols * 4 > residentLimitBytes;
-      // a stream's chunks (and blocked rows) are loaded block by block: no rows yet
-      const spec = sessionSpec(problem, config, d, threads, streaming || blocked ? null : { x: staged ?? train.x.data, y: train.y, sampleWeight: train.sampleWeight });
-      reclaimSuspended();
-      session = engine.createSession(spec);
-      let live = session;
-      if (this.resumeFrom && prior) resumeSession(live, config, this.resumeFrom.params, prior);
-      else rngState = initializeSession(live, seed, { nFeatures: d, nOutputs: problem.nOutputs }, config.init, problem.fitIntercept);
-      if (config.recordPathEvery > 0) path.record(live.params(), iteration);
-
-      // Batches per engine call: the whole block, unless yielding, the clock or an abort signal
-      // want control back sooner; then about CALL_WORK multiply-adds a call (about a millisecond).
-      // Calls start at multiples of `chunk` within the epoch, whatever the timing, so that the
-      // loss sums group the same way in every run with the same options (resuming from a
-      // snapshot reproduces the history to the bit, not only the parameters).
-      const watched = config.yieldEveryMs > 0 || config.maxTimeMs < Infinity || config.signal !== undefined;
-      const chunk = watched ? Math.max(1, Math.floor(CALL_WORK / (config.batchSize * d * problem.nOutputs))) : Infinity;
-      // A stream is trained in blocks of whole batches (about STREAM_BLOCK_VALUES values), so that
-      // only the epoch's last batch can be short, wherever the chunks of the source end.
-      // (never more than the wasm engine holds whole)
-      const blockValues = Math.min(STREAM_BLOCK_VALUES, Math.floor(residentLimitBytes / 4));
-      const blockRows = streaming || blocked ? config.batchSize * Math.max(1, Math.floor(blockValues / (d * config.batchSize))) : 0;
-      // rows of the previous epoch: a stream's epoch length, for schedules stepped per iteration
-      let epochRows = streaming ? 0 : train.x.rows;
-      let lastYield = performance.now();
-      let rateBuffer = new Float32Array(0);
-      let sums = { loss: 0, rows: 0 };
-      let sinceCallback = { loss: 0, rows: 0 };
-
-      /**
-       * Runs the batches [from, to) of the current order, `offset` being the epoch's batch index
-       * of the order's first batch. Returns false when training must stop (stopReason says why).
-       */
-      const position: { -readonly [K in keyof Position]: Position[K] } = { epoch: 0, batch: 0, batchesPerEpoch: 0, iteration: 0 };
-      const drive = async (from: number, to: number, offset: number, dropLast: boolean): Promise<boolean> => {
-        const batchesPerEpoch = epochRows > 0 ? Math.ceil(epochRows / config.batchSize) : Infinity;
-        let at = from;
-        while (at < to) {
-          if (iteration >= config.maxIterations) stopReason = 'maxIterations';
-          else if (config.signal?.aborted || this.stopRequested) stopReason = 'aborted';
-          else if (performance.now() - started >= config.maxTimeMs) stopReason = 'maxTime';
-          if (stopReason !== 'maxEpochs') return false;
-          const e = offset + at;
-          let n = Math.min(to - at, config.maxIterations - iteration, chunk - (e % chunk));
-          if (config.onBatchEnd) n = Math.min(n, config.onBatchEndEvery - (iteration % config.onBatchEndEvery));
-          if (config.recordPathEvery > 0) n = Math.min(n, config.recordPathEvery - (iteration % config.recordPathEvery));
-          if (rateBuffer.length < n) rateBuffer = new Float32Array(Math.max(n, 2 * rateBuffer.length));
-          const rates = rateBuffer.subarray(0, n);
-          // one position object, updated in place: no allocation per batch (100 000 a batch-1 epoch)
-          position.epoch = epoch;
-          position.batchesPerEpoch = Number.isFinite(batchesPerEpoch) ? batchesPerEpoch : e + n;
-          for (let i = 0; i < n; i++) {
-            position.batch = e + i;
-            position.iteration = iteration + i;
-            const r = schedule.rate(position);
-            rates[i] = r;
-            // a rate the engine cannot take (NaN, negative, or beyond float32 such as 1e39) is the
-            // option's fault: say so here, before it reaches the engine
-            if (!(rates[i] >= 0 && rates[i] < Infinity)) throw badRate(r, epoch, iteration + i);
-          }
-          const s = live.runBatches({ batchSize: config.batchSize, startBatch: at, learningRates: rates, dropLast });
-          if (!s.finite) {
-            this.error = new DivergenceError(epoch + 1, iteration + s.iterations, null);
-            stopReason = 'diverged';
-            return false;
-          }
-          sums.loss += s.lossSum;
-          sums.rows += s.rows;
-          iteration += s.iterations;
-          batch += s.iterations;
-          at += s.iterations;
-          lastRate = rates[s.iterations - 1];
-          if (config.recordPathEvery > 0 && iteration % config.recordPathEvery === 0) path.record(live.params(), iteration);
-          if (config.onBatchEnd) {
-            sinceCallback.loss += s.lossSum;
-            sinceCallback.rows += s.rows;
-            if (iteration % config.onBatchEndEvery === 0) {
-              const info: BatchInfo = { epoch: epoch + 1, batch, iterations: iteration, loss: sinceCallback.loss / sinceCallback.rows };
-              sinceCallback = { loss: 0, rows: 0 };
-              config.onBatchEnd(info);
-            }
-          }
-          if (config.yieldEveryMs > 0 && performance.now() - lastYield >= config.yieldEveryMs) {
-            await yieldToEventLoop();
-            lastYield = performance.now();
-          }
-          if (s.iterations < n) break; // the order ran out (dropLast)
-        }
-        return true;
-      };
-
-      /** A restore point: where a non-finite run puts the counts back to (the session restores θ and the optimizer). */
-      const mark = () => ({ batch, iteration, partial: sums.rows > 0 ? { lossSum: sums.loss, rows: sums.rows } : null });
-
-      const order = streaming ? new Uint32Array(blockRows) : new Uint32Array(train.x.rows);
-      const block = blocked ? { x: new Float32Array(blockRows * d), y: new Float32Array(blockRows), w: (train as TrainData).sampleWeight ? new Float32Array(blockRows) : null, order: new Uint32Array(blockRows) } : null;
-      block?.order.forEach((_, i, o) => (o[i] = i));
-      training: while (epoch < config.maxEpochs) {
-        const epochStarted = performance.now();
-        const rng = new Rng(seed, rngState!);
-        sums = { loss: partial?.lossSum ?? 0, rows: partial?.rows ?? 0 };
-        if (partial) {
-          h.loss.pop();
-          h.learningRate.pop();
-          h.epochTimeMs.pop();
-        }
-        partial = null;
-        sinceCallback = { loss: 0, rows: 0 };
-        let complete: boolean;
-
-        if (!streaming) {
-          const rows = train.x.rows;
-          for (let i = 0; i < rows; i++) order[i] = i;
-          if (config.shuffle) rng.shuffle(order);
-          const batches = config.dropLast ? Math.floor(rows / config.batchSize) : Math.ceil(rows / config.batchSize);
-          if (!block) {
-            live.setOrder(order);
-            const restore = mark();
-            complete = await drive(batch, batches, 0, config.dropLast);
-            if ((stopReason as StopReason) === 'diverged') {
-              ({ batch, iteration, partial } = restore);
-              break training;
-            }
-          } else {
-            // the same batches in the same order, a block of them at a time: the rows of each
-            // block gathered into wasm memory (bit-identical to training on the rows held whole)
-            const restore = mark();
-            const saved = { params: live.params(), optimizer: live.optimizerState() };
-            const perBlock = blockRows / config.batchSize;
-            complete = true;
-            for (let first = Math.floor(batch / perBlock) * perBlock; first < batches && complete; first += perBlock) {
-              const last = Math.min(batches, first + perBlock);
-              const p0 = first * config.batchSize;
-              const filled = Math.min(rows, last * config.batchSize) - p0;
-              live.setTrainingData(gatherRows(block, train, order.subarray(p0, p0 + filled), d));
-              live.setOrder(block.order.subarray(0, filled));
-              complete = await drive(batch - first, last - first, first, false);
-            }
-            if ((stopReason as StopReason) === 'diverged') {
-              // back to the epoch's start, as when the rows are held whole
-              live.setParams(saved.params);
-              live.setOptimizerState(saved.optimizer);
-              ({ batch, iteration, partial } = restore);
-              break training;
-            }
-          }
-        } else {
-          // the shuffle buffer's seed comes from the epoch's generator, so a resumed run repeats it
-          const source = config.shuffle ? shuffleBuffer(train.chunks, { bufferRows: train.shuffleBufferRows, seed: rng.int(0, 0x7fffffff) }) : train.chunks;
-          const bx = new Float32Array(blockRows * d);
-          const by = new Float32Array(blockRows);
-          let bw: Float32Array | null = null;
-          let filled = 0;
-          let offset = 0;
-          let rowsThisEpoch = 0;
-          complete = true;
-          const runBlock = async (last: boolean): Promise<boolean> => {
-            const x = filled === blockRows ? bx : bx.subarray(0, filled * d);
-            live.setTrainingData({ x, y: by.subarray(0, filled), sampleWeight: bw ? bw.subarray(0, filled) : null });
-            for (let i = 0; i < filled; i++) order[i] = i;
-            live.setOrder(order.subarray(0, filled));
-            const restore = mark();
-            const dropLast = last && config.dropLast;
-            const batches = dropLast ? Math.floor(filled / config.batchSize) : Math.ceil(filled / config.batchSize);
-            const ok = await drive(0, batches, offset, dropLast);
-            if ((stopReason as StopReason) === 'diverged') ({ batch, iteration, partial } = restore);
-            offset += batches;
-            filled = 0;
-            return ok;
-          };
-          for await (const raw of source) {
-            const c = train.convert(raw);
-            if (c.sampleWeight && !bw) bw = new Float32Array(blockRows).fill(1);
-            for (let r = 0; r < c.x.rows; r++) {
-              bx.set(c.x.data.subarray(r * d, (r + 1) * d), filled * d);
-              by[filled] = c.y[r];
-              if (bw) bw[filled] = c.sampleWeight ? c.sampleWeight[r] : 1;
-              filled++;
-              rowsThisEpoch++;
-              if (filled === blockRows && !(await runBlock(false))) {
-                complete = false;
-                break;
-              }
-            }
-            if (!complete) break;
-          }
-          if (complete && filled > 0) complete = await runBlock(true);
-          if ((stopReason as StopReason) === 'diverged') break training;
-          if (complete && rowsThisEpoch === 0) throw new InvalidOptionError('data', undefined, 'the stream gave no rows in this epoch');
-          if (complete) epochRows = rowsThisEpoch;
-        }
-
+      await startRun(s);
+      while (s.epoch < s.config.maxEpochs) {
+        const rng = beginEpoch(s);
+        const complete = s.streaming ? await streamEpoch(s, rng) : s.block ? await blockedEpoch(s, rng) : await inMemoryEpoch(s, rng);
+        if (s.stopReason === 'diverged') break; // (the counts are back at the last restore point)
         if (!complete) {
-          // stopped inside the epoch: keep its sums so that a resumed run completes it
-          if (sums.rows > 0) {
-            partial = { lossSum: sums.loss, rows: sums.rows };
-            h.loss.push(sums.loss / sums.rows);
-            h.learningRate.push(lastRate);
-            h.epochTimeMs.push(performance.now() - epochStarted);
-          }
+          keepPartialEpoch(s);
           break;
         }
-        epoch++;
-        batch = 0;
-        rngState = rng.state();
-        const { loss, valLoss, valScore, improved, stopEarly } = closeEpoch(h, live, problem, valTotal, schedule, tol, config, es, {
-          epoch,
-          lastRate,
-          sums,
-          epochStarted,
-        });
-        if (improved && earlyStopping?.restoreBestWeights) bestParams = live.params();
-
-        const info: EpochInfo = {
-          epoch,
-          loss,
-          ...(valLoss === undefined ? {} : { valLoss, valScore }),
-          learningRate: lastRate,
-          iterations: iteration,
-          timeMs: performance.now() - started,
-        };
-        if (config.onEpochEnd) await config.onEpochEnd(info);
-        // While the caller holds the epoch, the session may be freed (stop(), or too many
-        // suspended runs: an abandoned fitIter must not hold wasm memory until it is collected);
-        // a resumed run then opens a new one from θ and the optimizer state kept in JS.
-        const park = () => {
-          if (!session) return;
-          parked = { params: session.params(), optimizer: session.optimizerState() };
-          session.dispose();
-          session = null;
-          suspended.delete(park);
-        };
-        this.parkSession = park;
-        suspended.add(park);
+        const { info, stopEarly } = closeEpoch(s, rng);
+        if (s.config.onEpochEnd) await s.config.onEpochEnd(info);
+        // while the caller holds the epoch, the session may be parked (RunState.park)
+        this.parkSession = s.park;
+        suspended.add(s.park);
         try {
           yield info;
         } finally {
-          suspended.delete(park);
+          suspended.delete(s.park);
           this.parkSession = null;
         }
-        const wasParked = parked as { params: Float32Array; optimizer: OptimizerState } | null;
-        if (wasParked) {
-          reclaimSuspended();
-          // staged features went with the freed session: a reopened one copies the rows again
-          const reopen = staged ? { ...spec, train: { ...spec.train, x: (train as TrainData).x.data } } : spec;
-          session = live = engine.createSession(reopen);
-          live.setParams(wasParked.params);
-          live.setOptimizerState(wasParked.optimizer);
-          parked = null;
-        }
-
-        if (iteration >= config.maxIterations) {
-          stopReason = 'maxIterations';
-          break;
-        }
-        if (config.tolerance !== null && tol.since >= config.patience) {
-          stopReason = 'tolerance';
-          break;
-        }
-        if (stopEarly) {
-          stopReason = 'earlyStopping';
+        unpark(s);
+        const reason = stopAfterEpoch(s, stopEarly);
+        if (reason) {
+          s.stopReason = reason;
           break;
         }
       }
     } catch (e) {
-      this.error = e;
+      s.error = e;
     } finally {
-      staged?.dispose();
-      // (read through a cast: TypeScript cannot see that park() assigns these)
-      const open = session as Session | null;
-      const saved = parked as { params: Float32Array; optimizer: OptimizerState } | null;
-      if (open || saved) {
-        try {
-          const current = open ? open.params() : saved!.params;
-          const opt = open ? open.optimizerState() : saved!.optimizer;
-          // the model ends with the best weights; a resumed run continues from where training stopped
-          const best = bestParams && earlyStopping?.restoreBestWeights && (stopReason as StopReason) !== 'diverged' ? bestParams : null;
-          this.params = best ?? current;
-          this.state = {
-            version: 1,
-            seed,
-            epoch,
-            iteration,
-            batch,
-            rng: rngState ?? [],
-            partial,
-            optimizer: { type: config.optimizer.spec.type, step: opt.step, buffers: Array.from(opt.buffers, toJsonFloat) },
-            plateau: plateauJSON(schedule.state()),
-            earlyStopping: es ? { ...es, best: finiteOrNull(es.best) } : null,
-            bestParams: bestParams ? Array.from(bestParams) : null,
-            current: best ? Array.from(current) : null,
-            tolerance: { best: finiteOrNull(tol.best), since: tol.since },
-            history: mapHistory(h, toJsonFloat),
-          };
-        } finally {
-          open?.dispose();
-          session = null;
-          parked = null;
-        }
-      }
-      this.history = {
-        ...h,
-        epochs: h.loss.length,
-        iterations: iteration,
-        timeMs: performance.now() - started,
-        stopReason,
-        bestLoss: Math.min(Infinity, ...h.loss),
-        bestEpoch: es && es.bestEpoch > 0 ? es.bestEpoch : null,
-        seed,
-        engine: engineName,
-        threads,
-        path: path.result(),
-      };
-      if (this.error instanceof DivergenceError) {
-        this.error = new DivergenceError(this.error.epoch, this.error.iteration, this.history);
-      }
+      this.finish(s);
+    }
+  }
+
+  /** Installs the outcome (snapshot, history, error) and frees what the run held. */
+  private finish(s: RunState): void {
+    this.error = s.error;
+    s.staged?.dispose();
+    const outcome = snapshot(s);
+    if (outcome) {
+      this.params = outcome.params;
+      this.state = outcome.state;
+    }
+    this.history = historyOf(s);
+    if (this.error instanceof DivergenceError) {
+      this.error = new DivergenceError(this.error.epoch, this.error.iteration, this.history);
     }
   }
 }

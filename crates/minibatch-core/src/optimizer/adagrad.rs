@@ -2,7 +2,7 @@
 //! sum ← sum + g² (sum starts at initialAccumulator); θ ← θ − γ'·g / (√sum + ε).
 
 use super::{sweep, Elementwise, Update};
-use crate::error::{non_negative, positive, try_filled, CoreError};
+use crate::error::{non_negative, positive, CoreError};
 use crate::lanes::Lane;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,47 +31,47 @@ pub struct Adagrad {
     lr_decay: f64,
     eps: f32,
     weight_decay: f32,
-    /// [sum]
-    pub(super) state: Vec<f32>,
+    /// The value every sum starts at.
+    initial_accumulator: f32,
 }
 
 impl Adagrad {
-    pub fn new(c: &AdagradConfig, n_params: usize) -> Result<Self, CoreError> {
+    pub fn new(c: &AdagradConfig) -> Result<Self, CoreError> {
         c.validate()?;
         Ok(Adagrad {
             lr_decay: c.lr_decay,
             eps: c.eps as f32,
             weight_decay: c.weight_decay as f32,
-            state: try_filled(n_params, c.initial_accumulator as f32)?,
+            initial_accumulator: c.initial_accumulator as f32,
         })
     }
 }
 
 impl Update for Adagrad {
-    fn state(&self) -> &[f32] {
-        &self.state
-    }
-
-    fn state_mut(&mut self) -> &mut [f32] {
-        &mut self.state
-    }
-
     fn squared_buffers(&self) -> &'static [usize] {
         &[0]
     }
 
-    fn buffers(&self) -> usize {
-        1
+    fn initial_state(&self) -> f32 {
+        self.initial_accumulator
     }
 
     #[inline]
-    fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize) {
+    fn step(
+        &mut self,
+        state: &mut [f32],
+        params: &mut [f32],
+        grad: &[f32],
+        lr: f32,
+        t: u64,
+        n_weights: usize,
+    ) {
         let n = params.len();
         let clr = (lr as f64 / (1.0 + t.saturating_sub(1) as f64 * self.lr_decay)) as f32;
         let mut k = Kernel {
             p: params,
             g: grad,
-            sum: &mut self.state,
+            sum: state,
             clr,
             wd: self.weight_decay,
             eps: self.eps,

@@ -5,7 +5,7 @@
 //!          v below. c1 = 1 − β1^t, c2 = 1 − β2^t; θ ← θ − (γ / c1)·m / (√v / √c2 + ε).
 
 use super::{sweep, Elementwise, Update};
-use crate::error::{non_negative, positive, try_filled, unit_interval, CoreError};
+use crate::error::{non_negative, positive, unit_interval, CoreError};
 use crate::lanes::Lane;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -44,12 +44,10 @@ pub struct Adam {
     amsgrad: bool,
     weight_decay: f64,
     decoupled: bool,
-    /// [m, v, v̂ when amsgrad]
-    pub(super) state: Vec<f32>,
 }
 
 impl Adam {
-    pub fn new(c: &AdamConfig, n_params: usize) -> Result<Self, CoreError> {
+    pub fn new(c: &AdamConfig) -> Result<Self, CoreError> {
         c.validate()?;
         Ok(Adam {
             beta1: c.beta1,
@@ -58,20 +56,11 @@ impl Adam {
             amsgrad: c.amsgrad,
             weight_decay: c.weight_decay,
             decoupled: c.decoupled,
-            state: try_filled(c.buffers() * n_params, 0.0)?,
         })
     }
 }
 
 impl Update for Adam {
-    fn state(&self) -> &[f32] {
-        &self.state
-    }
-
-    fn state_mut(&mut self) -> &mut [f32] {
-        &mut self.state
-    }
-
     fn squared_buffers(&self) -> &'static [usize] {
         if self.amsgrad {
             &[1, 2]
@@ -80,14 +69,19 @@ impl Update for Adam {
         }
     }
 
-    fn buffers(&self) -> usize {
-        2 + usize::from(self.amsgrad)
-    }
-
+    /// `state`: [m, v, v̂ when amsgrad].
     #[inline]
-    fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize) {
+    fn step(
+        &mut self,
+        state: &mut [f32],
+        params: &mut [f32],
+        grad: &[f32],
+        lr: f32,
+        t: u64,
+        n_weights: usize,
+    ) {
         let n = params.len();
-        let (m, rest) = self.state.split_at_mut(n);
+        let (m, rest) = state.split_at_mut(n);
         let (v, v_max) = rest.split_at_mut(n);
         let t = t as f64;
         let c1 = 1.0 - self.beta1.powf(t);

@@ -1,12 +1,13 @@
 //! The optimizers of ts/engine/types.ts, with PyTorch's equations (torch.optim, 2.x): each one
-//! a file with its config (validated by PyTorch's rules) and a struct that owns its state buffers
-//! and implements `Update`, whose `step(params, grad, lr, t, n_weights)` applies weight decay to
-//! the W part (`params[..n_weights]`) only, never to the intercepts. A new optimizer is a file,
-//! a variant of `OptimizerConfig` (three one-line arms below) and the boundary's fields.
+//! a file with its config (validated by PyTorch's rules, and saying how many state buffers it
+//! keeps) and a struct that implements `Update`, whose `step(state, params, grad, lr, t,
+//! n_weights)` updates its buffers and applies weight decay to the W part (`params[..n_weights]`)
+//! only, never to the intercepts. A new optimizer is a file, a variant of `OptimizerConfig` (three
+//! one-line arms below) and the boundary's fields.
 //!
-//! State layout: each optimizer keeps its buffers (each of length p) concatenated in one vector
-//! in exactly the order they are exported (ts/engine/types.ts `OptimizerState`), so export,
-//! import and the trainer's snapshots are plain copies:
+//! State layout: `Optimizer` keeps the buffers (each of length p) concatenated in one vector in
+//! exactly the order they are exported (ts/engine/types.ts `OptimizerState`), so export, import
+//! and the trainer's snapshots are plain copies, written once here for every optimizer:
 //!   sgd: [buf] when momentum ≠ 0 · adagrad: [sum] · rmsprop: [v, ḡ when centered, buf when
 //!   momentum > 0] · adam/adamw: [m, v, v̂ when amsgrad].
 //!
@@ -25,7 +26,7 @@ pub use adam::{Adam, AdamConfig};
 pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use sgd::{Sgd, SgdConfig};
 
-use crate::error::CoreError;
+use crate::error::{try_filled, CoreError};
 use crate::lanes::{F32x4, Lane};
 
 /// The optimizer and its hyperparameters, all resolved by the caller (no defaults here).
@@ -60,30 +61,42 @@ impl OptimizerConfig {
     }
 }
 
-/// What each optimizer's file implements. The optimizer owns its state: its buffers, concatenated
-/// in the exported order, which of them hold squared averages, and its step; `Optimizer` adds
-/// the step count and the checks of an imported state, the same for every optimizer.
+/// What each optimizer's file implements: what its buffers mean (which hold squared averages,
+/// where they start) and its step over them. `Optimizer` holds the buffers (as many as
+/// `OptimizerConfig::buffers` says, concatenated in the exported order), the step count and the
+/// checks of an imported state, the same for every optimizer.
 pub trait Update: std::fmt::Debug + Send {
-    /// The state buffers, concatenated in the exported order.
-    fn state(&self) -> &[f32];
-    fn state_mut(&mut self) -> &mut [f32];
-    /// How many buffers of length p the state holds.
-    fn buffers(&self) -> usize;
     /// Which buffers hold squared averages (≥ 0), by index in the exported order.
     fn squared_buffers(&self) -> &'static [usize];
+    /// The value every state entry starts at.
+    fn initial_state(&self) -> f32 {
+        0.0
+    }
     /// Whether a step is θ ← θ − γ·g and nothing else (see `Optimizer::is_plain_sgd`).
     fn is_plain_sgd(&self) -> bool {
         false
     }
-    /// Step t on `params` with the gradient `grad` and learning rate `lr`; weight decay applies
-    /// to `params[..n_weights]` only.
-    fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize);
+    /// Step t on `params` with the gradient `grad` and learning rate `lr`, `state` holding the
+    /// buffers (each of length `params.len()`) in the exported order; weight decay applies to
+    /// `params[..n_weights]` only.
+    fn step(
+        &mut self,
+        state: &mut [f32],
+        params: &mut [f32],
+        grad: &[f32],
+        lr: f32,
+        t: u64,
+        n_weights: usize,
+    );
 }
 
 /// An optimizer with its state and its step count t (0 before the first step).
 #[derive(Debug)]
 pub struct Optimizer {
     update: Box<dyn Update>,
+    /// The state buffers, each of length `n_params`, concatenated in the exported order.
+    state: Vec<f32>,
+    n_params: usize,
     steps: u64,
 }
 
@@ -92,12 +105,18 @@ impl Optimizer {
     pub fn new(config: &OptimizerConfig, n_params: usize) -> Result<Self, CoreError> {
         config.validate()?;
         let update: Box<dyn Update> = match config {
-            OptimizerConfig::Sgd(c) => Box::new(Sgd::new(c, n_params)?),
-            OptimizerConfig::Adagrad(c) => Box::new(Adagrad::new(c, n_params)?),
-            OptimizerConfig::RmsProp(c) => Box::new(RmsProp::new(c, n_params)?),
-            OptimizerConfig::Adam(c) => Box::new(Adam::new(c, n_params)?),
+            OptimizerConfig::Sgd(c) => Box::new(Sgd::new(c)?),
+            OptimizerConfig::Adagrad(c) => Box::new(Adagrad::new(c)?),
+            OptimizerConfig::RmsProp(c) => Box::new(RmsProp::new(c)?),
+            OptimizerConfig::Adam(c) => Box::new(Adam::new(c)?),
         };
-        Ok(Optimizer { update, steps: 0 })
+        let state = try_filled(config.buffers() * n_params, update.initial_state())?;
+        Ok(Optimizer {
+            update,
+            state,
+            n_params,
+            steps: 0,
+        })
     }
 
     /// Takes step t = steps + 1 on `params` with the gradient `grad` and learning rate `lr`;
@@ -105,7 +124,8 @@ impl Optimizer {
     #[inline]
     pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, n_weights: usize) {
         self.steps = self.steps.saturating_add(1);
-        self.update.step(params, grad, lr, self.steps, n_weights);
+        self.update
+            .step(&mut self.state, params, grad, lr, self.steps, n_weights);
     }
 
     /// Whether a step is θ ← θ − γ·g and nothing else (sgd without momentum or weight decay):
@@ -127,13 +147,13 @@ impl Optimizer {
 
     /// The state buffers, concatenated in the exported order.
     pub fn state(&self) -> &[f32] {
-        self.update.state()
+        &self.state
     }
 
     /// Replaces the step count and the state (a snapshot): the length must be the one these
     /// settings use; no value may be NaN, and squared averages must be ≥ 0.
     pub fn set_state(&mut self, steps: u64, state: &[f32]) -> Result<(), CoreError> {
-        let expected = self.state().len();
+        let expected = self.state.len();
         if state.len() != expected {
             return Err(CoreError::StateLength {
                 got: state.len(),
@@ -148,7 +168,7 @@ impl Optimizer {
             });
         }
         if expected > 0 {
-            let p = expected / self.update.buffers();
+            let p = self.n_params;
             for &b in self.update.squared_buffers() {
                 let range = b * p..(b + 1) * p;
                 if let Some(i) = state[range.clone()].iter().position(|&v| v < 0.0) {
@@ -168,7 +188,7 @@ impl Optimizer {
     /// the lengths agree by construction.
     pub(crate) fn restore(&mut self, steps: u64, state: &[f32]) {
         self.steps = steps;
-        self.update.state_mut().copy_from_slice(state);
+        self.state.copy_from_slice(state);
     }
 }
 

@@ -3,7 +3,7 @@
 //! θ ← θ − γ·buf; else θ ← θ − γ·g / (√v' + ε).
 
 use super::{sweep, Elementwise, Update};
-use crate::error::{non_negative, positive, try_filled, unit_interval, CoreError};
+use crate::error::{non_negative, positive, unit_interval, CoreError};
 use crate::lanes::Lane;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -41,12 +41,10 @@ pub struct RmsProp {
     centered: bool,
     has_buf: bool,
     weight_decay: f32,
-    /// [v, ḡ when centered, buf when μ > 0]
-    pub(super) state: Vec<f32>,
 }
 
 impl RmsProp {
-    pub fn new(c: &RmsPropConfig, n_params: usize) -> Result<Self, CoreError> {
+    pub fn new(c: &RmsPropConfig) -> Result<Self, CoreError> {
         c.validate()?;
         Ok(RmsProp {
             alpha: c.alpha as f32,
@@ -56,33 +54,29 @@ impl RmsProp {
             centered: c.centered,
             has_buf: c.momentum > 0.0,
             weight_decay: c.weight_decay as f32,
-            state: try_filled(c.buffers() * n_params, 0.0)?,
         })
     }
 }
 
 impl Update for RmsProp {
-    fn state(&self) -> &[f32] {
-        &self.state
-    }
-
-    fn state_mut(&mut self) -> &mut [f32] {
-        &mut self.state
-    }
-
     fn squared_buffers(&self) -> &'static [usize] {
         // v first; ḡ and buf (when present) may be negative
         &[0]
     }
 
-    fn buffers(&self) -> usize {
-        1 + usize::from(self.centered) + usize::from(self.has_buf)
-    }
-
+    /// `state`: [v, ḡ when centered, buf when μ > 0].
     #[inline]
-    fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, _t: u64, n_weights: usize) {
+    fn step(
+        &mut self,
+        state: &mut [f32],
+        params: &mut [f32],
+        grad: &[f32],
+        lr: f32,
+        _t: u64,
+        n_weights: usize,
+    ) {
         let n = params.len();
-        let (v, rest) = self.state.split_at_mut(n);
+        let (v, rest) = state.split_at_mut(n);
         let (g_avg, buf) = rest.split_at_mut(if self.centered { n } else { 0 });
         let mut k = Kernel {
             p: params,

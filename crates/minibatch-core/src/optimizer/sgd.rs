@@ -2,7 +2,7 @@
 //! buf ← μ·buf + (1 − τ)·g; g ← g + μ·buf if nesterov, else g ← buf. θ ← θ − γ·g.
 
 use super::{sweep, Elementwise, Update};
-use crate::error::{non_negative, try_filled, CoreError};
+use crate::error::{non_negative, CoreError};
 use crate::kernels;
 use crate::lanes::Lane;
 
@@ -50,51 +50,48 @@ pub struct Sgd {
     one_minus_dampening: f32,
     nesterov: bool,
     weight_decay: f32,
-    /// [buf] when μ ≠ 0, else empty.
-    pub(super) state: Vec<f32>,
+    /// μ ≠ 0: the state is [buf] (else empty).
+    has_buf: bool,
 }
 
 impl Sgd {
-    pub fn new(c: &SgdConfig, n_params: usize) -> Result<Self, CoreError> {
+    pub fn new(c: &SgdConfig) -> Result<Self, CoreError> {
         c.validate()?;
         Ok(Sgd {
             momentum: c.momentum as f32,
             one_minus_dampening: (1.0 - c.dampening) as f32,
             nesterov: c.nesterov,
             weight_decay: c.weight_decay as f32,
-            state: try_filled(c.buffers() * n_params, 0.0)?,
+            has_buf: c.buffers() > 0,
         })
     }
 
     /// θ ← θ − γ·g: no momentum buffer, no weight decay.
     pub fn is_plain(&self) -> bool {
-        self.state.is_empty() && self.weight_decay == 0.0
+        !self.has_buf && self.weight_decay == 0.0
     }
 }
 
 impl Update for Sgd {
-    fn state(&self) -> &[f32] {
-        &self.state
-    }
-
-    fn state_mut(&mut self) -> &mut [f32] {
-        &mut self.state
-    }
-
     fn squared_buffers(&self) -> &'static [usize] {
         &[]
-    }
-
-    fn buffers(&self) -> usize {
-        usize::from(!self.state.is_empty())
     }
 
     fn is_plain_sgd(&self) -> bool {
         self.is_plain()
     }
 
+    /// `state`: [buf] when μ ≠ 0, else empty.
     #[inline]
-    fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32, t: u64, n_weights: usize) {
+    fn step(
+        &mut self,
+        state: &mut [f32],
+        params: &mut [f32],
+        grad: &[f32],
+        lr: f32,
+        t: u64,
+        n_weights: usize,
+    ) {
         if self.is_plain() {
             // plain SGD, θ + (−γ)·g: bit-identical to θ − γ·g, and the cheapest update there is
             // (batch size 1 pays it every row)
@@ -105,7 +102,7 @@ impl Update for Sgd {
         let mut k = Kernel {
             p: params,
             g: grad,
-            buf: &mut self.state,
+            buf: state,
             lr,
             wd: self.weight_decay,
             mu: self.momentum,
