@@ -41,8 +41,9 @@ export interface LinearModelOptions {
 export type Features = FeaturesInput | Dataset;
 export type { Dataset };
 
-/** Targets as users pass them: numbers, or class labels for SoftmaxRegression. */
-export type Targets = ArrayLike<number> | readonly (string | number | boolean)[];
+/** Targets as users pass them: numbers, class labels for SoftmaxRegression and MLPClassifier,
+ * or rows of numbers (one per output) for MLPRegressor with several outputs. */
+export type Targets = ArrayLike<number> | readonly (string | number | boolean)[] | readonly ArrayLike<number>[];
 
 /** The serialized form of a model (`toJSON()`), versioned. */
 export interface ModelJSON {
