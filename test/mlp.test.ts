@@ -179,14 +179,15 @@ describe.each(NET_ENGINES)('networks (%s engine)', (engine) => {
   });
 
   it('multiclass with string labels: classes, probabilities from the forward pass, predictions, accuracy', async () => {
-    const { X, y } = blobs(704, 150, 2, 3, 0.6);
-    const names = ['north', 'east', 'west'];
-    const labels = y.map((c) => names[c]);
-    const m = new MLPClassifier({ hiddenLayers: [16], l2: 1e-4 });
-    await m.fit(X, labels, { engine, seed: 3, maxEpochs: 60, optimizer: 'adam', learningRate: 0.01 });
-    expect(m.classes).toEqual(['east', 'north', 'west']);
+    // three rings around the origin: no line separates them
+    const rand = uniform(704);
+    const X = Array.from({ length: 300 }, () => [2 * rand() - 1, 2 * rand() - 1]);
+    const labels = X.map(([a, b]) => Math.hypot(a, b)).map((r) => (r < 0.45 ? 'inner' : r < 0.8 ? 'middle' : 'outer'));
+    const m = new MLPClassifier({ hiddenLayers: [32], l2: 1e-4 });
+    await m.fit(X, labels, { engine, seed: 3, maxEpochs: 200, optimizer: 'adam', learningRate: 0.02, tolerance: null });
+    expect(m.classes).toEqual(['inner', 'middle', 'outer']);
     const j = m.toJSON();
-    expect([j.nOutputs, j.weights!.length, j.bias!.length]).toEqual([3, 2 * 16 + 16 * 3, 16 + 3]);
+    expect([j.nOutputs, j.weights!.length, j.bias!.length]).toEqual([3, 2 * 32 + 32 * 3, 32 + 3]);
     const p = m.predictProba(X);
     const predicted = m.predict(X);
     let hits = 0;
@@ -199,14 +200,16 @@ describe.each(NET_ENGINES)('networks (%s engine)', (engine) => {
       if (predicted[i] === labels[i]) hits++;
     });
     expect(m.score(X, labels)).toBe(hits / X.length);
-    expect(m.score(X, labels)).toBeGreaterThan(0.9);
+    expect(m.score(X, labels)).toBeGreaterThan(0.95);
   });
 
   it('binary: one logistic output, predictProba rows × 2 (as scikit-learn), predict where P(second class) > 0.5', async () => {
-    const { X, y } = classification(705, 120, 3);
-    const labels = y.map((v) => v === 1);
-    const m = new MLPClassifier({ hiddenLayers: [6], activation: 'tanh' });
-    await m.fit(X, labels, { engine, seed: 4, maxEpochs: 30, learningRate: 0.1 });
+    // inside a circle or not
+    const rand = uniform(705);
+    const X = Array.from({ length: 200 }, () => [2 * rand() - 1, 2 * rand() - 1]);
+    const labels = X.map(([a, b]) => a * a + b * b < 0.5);
+    const m = new MLPClassifier({ hiddenLayers: [12], activation: 'tanh' });
+    await m.fit(X, labels, { engine, seed: 4, maxEpochs: 100, optimizer: 'adam', learningRate: 0.02, tolerance: null });
     const j = m.toJSON();
     expect([m.classes, j.nOutputs]).toEqual([[false, true], 1]);
     const p = m.predictProba(X);
@@ -217,7 +220,7 @@ describe.each(NET_ENGINES)('networks (%s engine)', (engine) => {
       expect(p[i][0] + p[i][1]).toBeCloseTo(1, 15);
       expect(predicted[i]).toBe(z > 0);
     });
-    expect(m.score(X, labels)).toBeGreaterThan(0.8);
+    expect(m.score(X, labels)).toBeGreaterThan(0.95);
   });
 
   it('several outputs: y as rows; predict gives rows; score is the mean of the outputs’ R²; near a known function', async () => {
@@ -394,7 +397,7 @@ describe.each(NET_ENGINES)('networks (%s engine)', (engine) => {
     expect(theta(b)).toEqual(theta(a));
     expect(h.loss.at(-1)!).toBeLessThan(h.loss[0]);
     const c = new MLPRegressor({ hiddenLayers: [10] });
-    const t = await c.fit(X, y, { engine, seed: 16, maxEpochs: 1e6, maxTimeMs: 50 });
+    const t = await c.fit(X, y, { engine, seed: 16, maxEpochs: 1e6, maxTimeMs: 50, tolerance: null });
     expect(t.stopReason).toBe('maxTime');
     expect(c.isFitted).toBe(true);
   });
@@ -467,9 +470,9 @@ describe('the minibatch command trains and predicts with a network', () => {
     const e = run('evaluate', model, CANCER, '--json');
     expect(JSON.parse(e.stdout).accuracy).toBe(m.score(data));
     // a regressor too, and flags that do not fit the model
-    const r = run('train', join(ROOT, 'data/diabetes.csv'), '--target', 'progression', '--model', 'mlp-regressor', '--hidden-layers', '6', '--engine', engine, '--epochs', '3', '--json', '--quiet');
+    const r = run('train', join(ROOT, 'data/diabetes.csv'), '--target', 'progression', '--model', 'mlp-regressor', '--hidden-layers', '6', '--engine', engine, '--epochs', '30', '--optimizer', 'adam', '--lr', '0.05', '--json', '--quiet');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).trainingScore).toHaveProperty('R²');
+    expect(JSON.parse(r.stdout).trainingScore['R²']).toBeGreaterThan(0.4);
     const bad = run('train', CANCER, '--target', 'malignant', '--model', 'logistic', '--hidden-layers', '8', '--quiet');
     expect(bad.code).toBe(2);
     expect(run('train', CANCER, '--target', 'malignant', '--model', 'mlp-classifier', '--hidden-layers', '8,x', '--quiet').code).toBe(2);
