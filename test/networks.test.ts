@@ -72,6 +72,7 @@ interface Settings {
   l1?: number;
   fitIntercept?: boolean;
   optimizer?: OptimizerSpec;
+  clipNorm?: number;
 }
 
 function spec(net: Net, p: Problem, settings: Settings = {}): SessionSpec {
@@ -85,7 +86,7 @@ function spec(net: Net, p: Problem, settings: Settings = {}): SessionSpec {
     fitIntercept: settings.fitIntercept ?? true,
     optimizer: settings.optimizer ?? SGD,
     clipValue: 0,
-    clipNorm: 0,
+    clipNorm: settings.clipNorm ?? 0,
     train: { x: Float32Array.from(p.X.flat()), y: Float32Array.from(p.y.flat()), sampleWeight: Float32Array.from(p.s) },
     validation: null,
   };
@@ -193,6 +194,41 @@ for (const name of NET_ENGINES) {
       session.dispose();
       const expected = numericGradient(n, theta0, p, 0.5, true);
       theta0.forEach((v, i) => expect(Math.abs(v - after[i] - expected[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(expected[i]))));
+    });
+
+    it('l1: the proximal step soft-thresholds every layer’s weights, never an intercept; clipNorm scales the whole gradient', () => {
+      const n = net('logLoss', 1, 'logistic');
+      const p = problem(n, 91);
+      const theta0 = initial(n, 12, true);
+      const nW = weightCount(n);
+      const g = numericGradient(n, theta0, p, 0, true);
+      const step = (settings: Settings) => {
+        const session = open(engine, n, p, theta0, settings);
+        session.setOrder(range(p.X.length));
+        session.runBatches({ batchSize: p.X.length, startBatch: 0, learningRates: Float32Array.of(1), dropLast: false });
+        const after = session.params();
+        session.dispose();
+        return after;
+      };
+      const cut = 0.15;
+      const soft = (v: number) => (v > cut ? v - cut : v < -cut ? v + cut : 0);
+      const l1 = step({ l1: cut });
+      let zeros = 0;
+      theta0.forEach((v, i) => {
+        const expected = i < nW ? soft(v - g[i]) : v - g[i];
+        if (expected === 0) zeros++;
+        expect(Math.abs(l1[i] - expected), `θ[${i}] with l1`).toBeLessThanOrEqual(tol * (1 + Math.abs(expected)));
+        if (expected === 0) expect(l1[i]).toBe(0);
+      });
+      expect(zeros).toBeGreaterThan(0);
+      expect(zeros).toBeLessThan(nW);
+      // clipNorm at half the gradient's norm: the step is half of g, intercepts included
+      const norm = Math.sqrt(g.reduce((sum, v) => sum + v * v, 0));
+      const clipped = step({ clipNorm: Math.fround(norm / 2) });
+      theta0.forEach((v, i) => {
+        const expected = v - (g[i] * Math.fround(norm / 2)) / norm;
+        expect(Math.abs(clipped[i] - expected), `θ[${i}] with clipNorm`).toBeLessThanOrEqual(tol * (1 + Math.abs(expected)));
+      });
     });
 
     it('a repeat of the same fit is bit-identical (adam, batches of 16, three epochs, l1)', () => {

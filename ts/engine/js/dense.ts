@@ -92,7 +92,8 @@ export function forward(a: Float64Array, n: number, inputs: number, outputs: num
 
 /**
  * gW[o, j] += Σ_r D[r, o]·A[r, j] (gW at grad[gw …)) and, when gb ≥ 0, gb[o] += Σ_r D[r, o]
- * (at grad[gb …)), rows in order: four rows at a time, their terms added left to right, then
+ * (at grad[gb …)), rows in order: tiles of 4 rows × 2 outputs (each load of A serves two
+ * outputs, each load and store of gW four rows), the four rows' terms added left to right, then
  * into the sum.
  */
 export function weightGradient(d: Float64Array, a: Float64Array, n: number, inputs: number, outputs: number, grad: Float64Array, gw: number, gb: number): void {
@@ -103,11 +104,39 @@ export function weightGradient(d: Float64Array, a: Float64Array, n: number, inpu
     const a2 = a1 + inputs;
     const a3 = a2 + inputs;
     const d0 = r * outputs;
-    for (let o = 0; o < outputs; o++) {
+    const d1 = d0 + outputs;
+    const d2 = d1 + outputs;
+    const d3 = d2 + outputs;
+    let o = 0;
+    for (; o + 2 <= outputs; o += 2) {
       const e0 = d[d0 + o];
-      const e1 = d[d0 + outputs + o];
-      const e2 = d[d0 + 2 * outputs + o];
-      const e3 = d[d0 + 3 * outputs + o];
+      const e1 = d[d1 + o];
+      const e2 = d[d2 + o];
+      const e3 = d[d3 + o];
+      const f0 = d[d0 + o + 1];
+      const f1 = d[d1 + o + 1];
+      const f2 = d[d2 + o + 1];
+      const f3 = d[d3 + o + 1];
+      if (gb >= 0) {
+        grad[gb + o] += e0 + e1 + e2 + e3;
+        grad[gb + o + 1] += f0 + f1 + f2 + f3;
+      }
+      const g = gw + o * inputs;
+      const h = g + inputs;
+      for (let j = 0; j < inputs; j++) {
+        const x0 = a[a0 + j];
+        const x1 = a[a1 + j];
+        const x2 = a[a2 + j];
+        const x3 = a[a3 + j];
+        grad[g + j] += e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3;
+        grad[h + j] += f0 * x0 + f1 * x1 + f2 * x2 + f3 * x3;
+      }
+    }
+    for (; o < outputs; o++) {
+      const e0 = d[d0 + o];
+      const e1 = d[d1 + o];
+      const e2 = d[d2 + o];
+      const e3 = d[d3 + o];
       if (gb >= 0) grad[gb + o] += e0 + e1 + e2 + e3;
       const g = gw + o * inputs;
       for (let j = 0; j < inputs; j++) grad[g + j] += e0 * a[a0 + j] + e1 * a[a1 + j] + e2 * a[a2 + j] + e3 * a[a3 + j];
@@ -126,27 +155,56 @@ export function weightGradient(d: Float64Array, a: Float64Array, n: number, inpu
 }
 
 /**
- * dA[r, j] = Σ_o D[r, o]·W[o, j] for r < n (dA overwritten), outputs four at a time: each load
- * and store of dA serves four terms.
+ * dA[r, j] = Σ_o D[r, o]·W[o, j] for r < n (dA overwritten): tiles of 2 rows × 4 outputs (each
+ * load of W serves two rows, each load and store of dA four outputs), outputs added in order.
  */
 export function inputGradient(d: Float64Array, n: number, inputs: number, outputs: number, theta: Float32Array, w: number, da: Float64Array): void {
-  for (let r = 0; r < n; r++) {
+  let r = 0;
+  for (; r + 2 <= n; r += 2) {
     const a0 = r * inputs;
+    const a1 = a0 + inputs;
     const d0 = r * outputs;
-    da.fill(0, a0, a0 + inputs);
+    const d1 = d0 + outputs;
+    da.fill(0, a0, a1 + inputs);
     let o = 0;
     for (; o + 4 <= outputs; o += 4) {
       const e0 = d[d0 + o];
       const e1 = d[d0 + o + 1];
       const e2 = d[d0 + o + 2];
       const e3 = d[d0 + o + 3];
+      const f0 = d[d1 + o];
+      const f1 = d[d1 + o + 1];
+      const f2 = d[d1 + o + 2];
+      const f3 = d[d1 + o + 3];
       const w0 = w + o * inputs;
       const w1 = w0 + inputs;
       const w2 = w1 + inputs;
       const w3 = w2 + inputs;
-      for (let j = 0; j < inputs; j++) da[a0 + j] += e0 * theta[w0 + j] + e1 * theta[w1 + j] + e2 * theta[w2 + j] + e3 * theta[w3 + j];
+      for (let j = 0; j < inputs; j++) {
+        const u0 = theta[w0 + j];
+        const u1 = theta[w1 + j];
+        const u2 = theta[w2 + j];
+        const u3 = theta[w3 + j];
+        da[a0 + j] += e0 * u0 + e1 * u1 + e2 * u2 + e3 * u3;
+        da[a1 + j] += f0 * u0 + f1 * u1 + f2 * u2 + f3 * u3;
+      }
     }
     for (; o < outputs; o++) {
+      const e = d[d0 + o];
+      const f = d[d1 + o];
+      const wo = w + o * inputs;
+      for (let j = 0; j < inputs; j++) {
+        const u = theta[wo + j];
+        da[a0 + j] += e * u;
+        da[a1 + j] += f * u;
+      }
+    }
+  }
+  for (; r < n; r++) {
+    const a0 = r * inputs;
+    const d0 = r * outputs;
+    da.fill(0, a0, a0 + inputs);
+    for (let o = 0; o < outputs; o++) {
       const e = d[d0 + o];
       const wo = w + o * inputs;
       for (let j = 0; j < inputs; j++) da[a0 + j] += e * theta[wo + j];
