@@ -26,6 +26,7 @@ import {
   crossValidate,
   kFold,
 } from '../ts/index.js';
+import { setResidentLimitBytes } from '../ts/train/loop.js';
 import { blobs, classification, regression, uniform } from './helpers/data.js';
 import { NET_ENGINES, spirals, xor } from './helpers/nets.js';
 import { rejects } from './helpers/rejects.js';
@@ -415,6 +416,54 @@ describe.each(NET_ENGINES)('networks (%s engine)', (engine) => {
       await m.fit(data.subset(folds[i].trainIndices), fit);
       expect(cv.scores[i]).toBe(m.score(data.subset(folds[i].testIndices)));
     }
+  });
+
+  it('several outputs: validation metrics over every output, a held-out split, and rows trained block by block as held whole', async () => {
+    const rand = uniform(715);
+    const X = Array.from({ length: 240 }, () => [2 * rand() - 1, 2 * rand() - 1, 2 * rand() - 1]);
+    const Y = X.map(([a, b, c]) => [a + b * c, a - b, Math.tanh(c)]);
+    const options = { engine, seed: 19, maxEpochs: 20, batchSize: 16, optimizer: 'adam', learningRate: 0.01, tolerance: null } as const;
+    const m = new MLPRegressor({ hiddenLayers: [16], activation: 'tanh', l2: 1e-3 });
+    const h = await m.fit(X.slice(0, 200), Y.slice(0, 200), { ...options, validationData: [X.slice(200), Y.slice(200)] });
+    // the engine's validation loss and R² (all outputs together) against the forward pass in float64
+    const vY = Y.slice(200).map((r) => r.map(Math.fround));
+    const p = m.predict(X.slice(200)) as number[][];
+    let res = 0;
+    let tot = 0;
+    for (let k = 0; k < 3; k++) {
+      const mean = vY.reduce((s, r) => s + r[k], 0) / vY.length;
+      vY.forEach((r, i) => {
+        res += (r[k] - p[i][k]) ** 2;
+        tot += (r[k] - mean) ** 2;
+      });
+    }
+    const w = m.toJSON().weights!;
+    const penalty = (1e-3 / 2) * w.reduce((s, v) => s + v * v, 0);
+    expect(h.valScore.at(-1)!).toBeCloseTo(1 - res / tot, 4);
+    expect(h.valLoss.at(-1)!).toBeCloseTo(res / 2 / vY.length + penalty, 4);
+    // validationSplit holds out whole rows of targets
+    const s = await new MLPRegressor({ hiddenLayers: [16] }).fit(X, Y, { ...options, validationSplit: 0.25, maxEpochs: 2 });
+    expect(s.valScore).toHaveLength(2);
+    expect(Number.isFinite(s.valLoss[1])).toBe(true);
+    // rows beyond what the wasm engine holds whole go in blocks: the same batches, the same θ
+    const whole = new MLPRegressor({ hiddenLayers: [8] });
+    await whole.fit(X, Y, { ...options, maxEpochs: 2 });
+    const old = setResidentLimitBytes(64 * 3 * 4);
+    try {
+      const blocked = new MLPRegressor({ hiddenLayers: [8] });
+      await blocked.fit(X, Y, { ...options, maxEpochs: 2 });
+      expect(theta(blocked)).toEqual(theta(whole));
+    } finally {
+      setResidentLimitBytes(old);
+    }
+  });
+
+  it('a CSV stream: the classes from a first pass, the scaler too; it learns', async () => {
+    const stream = Dataset.streamCSV(CANCER, { target: 'malignant', chunkRows: 100 });
+    const m = new MLPClassifier({ hiddenLayers: [8], standardize: true });
+    await m.fit(stream, { engine, seed: 20, maxEpochs: 10, optimizer: 'adam', learningRate: 0.01 });
+    expect(m.classes).toEqual([0, 1]);
+    expect(m.score(await Dataset.fromCSV(CANCER, { target: 'malignant' }))).toBeGreaterThan(0.95);
   });
 
   it('snapshots are checked on load: the layout’s lengths, the options, the classes', async () => {

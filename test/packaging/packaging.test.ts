@@ -55,8 +55,11 @@ const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 // shipped three times: the .wasm file and the ES and CommonJS inlined copies), the js engine's
 // rules and the one message table of both engines' refusals. Issue 14's js engine stack path
 // (dense layers, activations, the stack's batch loop, in the ES and CommonJS bundles) takes
-// 954 kB to 963 kB packed / 3.02 MB to 3.05 MB unpacked here.
-const BUDGET = { packed: 975_000, unpacked: 3_100_000 };
+// 954 kB to 963 kB packed / 3.02 MB to 3.05 MB unpacked here. Issue 14's models (MLPClassifier,
+// MLPRegressor, the shared class labels, the forward pass, the command's flags, in the ES, CommonJS
+// and command bundles and both declaration files, and their README section) take it to 979 kB /
+// 3.11 MB.
+const BUDGET = { packed: 990_000, unpacked: 3_150_000 };
 
 const exec = promisify(execFile);
 const run = async (cmd: string, args: string[], cwd: string) => (await exec(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 24 })).stdout;
