@@ -11,15 +11,16 @@
  * Training state is plain JSON-safe data (TrainingState), so a model snapshot can carry it and
  * a resumed run continues bit-identically.
  */
-import { type Shape, intercepts, layers, nParams, nWeights, penalized, weights } from '../engine/layout.js';
-import type { EngineData, EngineName, FeatureSource, HiddenLayer, ObjectiveName, OptimizerState, Session, SessionSpec, StagedFeatures } from '../engine/types.js';
+import { type Shape, intercepts, layers, nParams, penalized, weights } from '../engine/layout.js';
+import type { EngineData, EngineName, FeatureSource, ObjectiveName, OptimizerState, Session, SessionSpec, StagedFeatures } from '../engine/types.js';
 import { resolveEngine, resolveThreads } from '../engine/index.js';
 import type { Matrix } from '../data/matrix.js';
+import { nWeights } from '../engine/layout.js';
 import { type Chunk, shuffleBuffer } from '../data/stream.js';
 import { Rng } from '../data/random.js';
 import { DivergenceError, InvalidModelError, InvalidOptionError } from '../errors.js';
 import { type EarlyStoppingConfig, type EarlyStoppingState, earlyStoppingStep, initialEarlyStopping } from './early-stopping.js';
-import { type BatchInfo, type EpochInfo, type FitConfig, type InitName, checkAgainstData } from './options.js';
+import { type BatchInfo, type EpochInfo, type FitConfig, checkAgainstData } from './options.js';
 import type { PlateauState, Position, Schedule } from './schedules.js';
 
 /** Why a fit stopped. */
@@ -124,7 +125,7 @@ export interface TrainProblem {
   readonly objective: ObjectiveName;
   readonly nOutputs: number;
   /** The hidden layers of the stack, from the features' side; absent for a linear model. */
-  readonly hidden?: readonly HiddenLayer[];
+  readonly hidden?: SessionSpec['hidden'];
   readonly l2: number;
   readonly l1: number;
   readonly fitIntercept: boolean;
@@ -202,7 +203,7 @@ const mapHistory = <A, B>(h: Record<HistoryKey, A[]>, f: (v: A) => B): Record<Hi
  *   'zeros': all 0 (scikit-learn's linear models).
  * Without an intercept the intercepts stay 0.
  */
-function initialParams(rng: Rng, shape: Shape, init: InitName, fitIntercept: boolean): Float32Array {
+function initialParams(rng: Rng, shape: Shape, init: FitConfig['init'], fitIntercept: boolean): Float32Array {
   const p = new Float32Array(nParams(shape));
   const stack = layers(shape);
   const draw = ([start, end]: readonly [number, number], bound: number): void => {
@@ -361,7 +362,7 @@ function toleranceStep(tol: { best: number; since: number }, loss: number, toler
 }
 
 /** A fresh start: θ drawn from the seed's first stream (initialParams); returns that stream's state, where the epochs' shuffles go on. */
-function initializeSession(live: Session, seed: number, shape: Shape, init: InitName, fitIntercept: boolean): number[] {
+function initializeSession(live: Session, seed: number, shape: Shape, init: FitConfig['init'], fitIntercept: boolean): number[] {
   const rng = Rng.stream(seed, 0);
   live.setParams(initialParams(rng, shape, init, fitIntercept));
   return rng.state();
@@ -376,6 +377,11 @@ function resumeSession(live: Session, config: FitConfig, params: Float32Array, p
   live.setOptimizerState({ step: prior.optimizer.step, buffers: Float32Array.from(prior.optimizer.buffers, fromJsonFloat) });
 }
 
+/** The shape of the problem's model for d features: its hidden layers (none for a linear model) and outputs. */
+function problemShape(problem: TrainProblem, d: number): Shape {
+  return { nFeatures: d, nOutputs: problem.nOutputs, ...(problem.hidden && problem.hidden.length > 0 ? { hidden: problem.hidden } : {}) };
+}
+
 /**
  * The session of a fit: the problem and the resolved options as the engine contract takes them
  * (ts/engine/types.ts). `rows` null: the rows come later, block by block (a stream, or rows too
@@ -388,7 +394,7 @@ function sessionSpec(problem: TrainProblem, config: FitConfig, d: number, thread
     objective: problem.objective,
     nFeatures: d,
     nOutputs: problem.nOutputs,
-    ...(problem.hidden && problem.hidden.length > 0 ? { hidden: problem.hidden } : {}),
+    ...(problemShape(problem, d).hidden ? { hidden: problem.hidden } : {}),
     l2: problem.l2,
     l1: problem.l1,
     fitIntercept: problem.fitIntercept,
@@ -536,7 +542,7 @@ export class TrainingRun {
       session = engine.createSession(spec);
       let live = session;
       if (this.resumeFrom && prior) resumeSession(live, config, this.resumeFrom.params, prior);
-      else rngState = initializeSession(live, seed, { nFeatures: d, nOutputs: problem.nOutputs, ...(problem.hidden ? { hidden: problem.hidden } : {}) }, config.init, problem.fitIntercept);
+      else rngState = initializeSession(live, seed, problemShape(problem, d), config.init, problem.fitIntercept);
       if (config.recordPathEvery > 0) path.record(live.params(), iteration);
 
       // Batches per engine call: the whole block, unless yielding, the clock or an abort signal
@@ -545,7 +551,7 @@ export class TrainingRun {
       // loss sums group the same way in every run with the same options (resuming from a
       // snapshot reproduces the history to the bit, not only the parameters).
       const watched = config.yieldEveryMs > 0 || config.maxTimeMs < Infinity || config.signal !== undefined;
-      const chunk = watched ? Math.max(1, Math.floor(CALL_WORK / (config.batchSize * nWeights({ nFeatures: d, nOutputs: problem.nOutputs, hidden: problem.hidden })))) : Infinity;
+      const chunk = watched ? Math.max(1, Math.floor(CALL_WORK / (config.batchSize * nWeights(problemShape(problem, d))))) : Infinity;
       // A stream is trained in blocks of whole batches (about STREAM_BLOCK_VALUES values), so that
       // only the epoch's last batch can be short, wherever the chunks of the source end.
       // (never more than the wasm engine holds whole)
