@@ -97,12 +97,12 @@ class JsSession implements Session {
   constructor(spec: SessionSpec) {
     const kind = Object.hasOwn(OBJECTIVES, spec.objective) ? OBJECTIVES[spec.objective] : -1;
     if (kind < 0) throw new MinibatchError('ENGINE_FAILURE', `unknown objective ${String(spec.objective)}`);
+    const opt = spec.optimizer;
+    const optimizer = optimizerKind(opt);
     const hidden = spec.hidden ?? [];
     for (const h of hidden) {
       if (!Object.hasOwn(ACTIVATIONS, h?.activation)) throw new MinibatchError('ENGINE_FAILURE', `unknown activation ${String(h?.activation)}`);
     }
-    const opt = spec.optimizer;
-    const optimizer = optimizerKind(opt);
     const d = spec.nFeatures;
     const k = spec.nOutputs;
     const { l2, l1, clipValue, clipNorm } = spec;
