@@ -5,7 +5,7 @@
  * take. Network fits run on the engines of NET_ENGINES; the networks without hidden layers run on
  * both engines (they take the linear path) and must match the linear models to the bit.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,11 +25,14 @@ import {
   SoftmaxRegression,
   crossValidate,
   kFold,
+  stopThreads,
 } from '../ts/index.js';
 import { setResidentLimitBytes } from '../ts/train/loop.js';
-import { blobs, classification, regression, uniform } from './helpers/data.js';
+import { blobs, classification, maxRelDiff, regression, uniform } from './helpers/data.js';
 import { NET_ENGINES, spirals, xor } from './helpers/nets.js';
 import { rejects } from './helpers/rejects.js';
+
+afterAll(() => stopThreads());
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CANCER = join(ROOT, 'data/breast-cancer.csv');
@@ -464,6 +467,28 @@ describe.each(NET_ENGINES)('networks (%s engine)', (engine) => {
     await m.fit(stream, { engine, seed: 20, maxEpochs: 10, optimizer: 'adam', learningRate: 0.01 });
     expect(m.classes).toEqual([0, 1]);
     expect(m.score(await Dataset.fromCSV(CANCER, { target: 'malignant' }))).toBeGreaterThan(0.95);
+  });
+
+  it('threads: 2 threads repeat bit for bit and agree with 1 thread to float32 rounding (the js engine runs one, with a notice)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const { X, y } = regression(716, 1024, 32, 0.1);
+      const options = { engine, seed: 21, batchSize: 256, maxEpochs: 3, optimizer: 'adam', learningRate: 1e-3, tolerance: null } as const;
+      const run = async (threads: number) => {
+        const m = new MLPRegressor({ hiddenLayers: [32, 16] });
+        const h = await m.fit(X, y, { ...options, threads });
+        return { h, theta: theta(m) };
+      };
+      const one = await run(1);
+      const a = await run(2);
+      const b = await run(2);
+      expect(a.h.threads).toBe(engine === 'wasm' ? 2 : 1);
+      expect(b.theta).toEqual(a.theta);
+      expect(b.h.loss).toEqual(a.h.loss);
+      expect(maxRelDiff(a.theta, one.theta)).toBeLessThan(1e-4);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('snapshots are checked on load: the layout’s lengths, the options, the classes', async () => {
