@@ -231,6 +231,31 @@ for (const name of NET_ENGINES) {
       });
     });
 
+    it('setTrainingData swaps in new rows of 2 targets, keeping θ and the optimizer state (as a stream does)', () => {
+      const n = net('squaredError', 2, 'tanh');
+      const p = problem(n, 101, 60);
+      const half = (from: number): Problem => ({ X: p.X.slice(from, from + 30), y: p.y.slice(from, from + 30), s: p.s.slice(from, from + 30) });
+      const [first, second] = [half(0), half(30)];
+      const theta0 = initial(n, 13, true);
+      const settings: Settings = { optimizer: ADAM, l2: 0.01 };
+      const plan = { batchSize: 8, startBatch: 0, learningRates: new Float32Array(4).fill(0.02), dropLast: false };
+      const streamed = open(engine, n, first, theta0, settings);
+      streamed.setOrder(range(30));
+      streamed.runBatches(plan);
+      const midway = { params: streamed.params(), state: streamed.optimizerState() };
+      streamed.setTrainingData(spec(n, second).train);
+      streamed.setOrder(range(30));
+      const summary = streamed.runBatches(plan);
+      const fresh = open(engine, n, second, Array.from(midway.params), settings);
+      fresh.setOptimizerState(midway.state);
+      fresh.setOrder(range(30));
+      expect(fresh.runBatches(plan)).toEqual(summary);
+      expect(fresh.params()).toEqual(streamed.params());
+      expect(Array.from(midway.params)).not.toEqual(Array.from(streamed.params()));
+      streamed.dispose();
+      fresh.dispose();
+    });
+
     it('a repeat of the same fit is bit-identical (adam, batches of 16, three epochs, l1)', () => {
       const n = net('crossEntropy', 3, 'relu', [8, 6]);
       const p = problem(n, 41);

@@ -1,8 +1,8 @@
 /**
  * Mirror of crates/minibatch-core/src/activation.rs: the activation functions of a dense layer
- * (ts/engine/types.ts, "Activations"), listed once in ACTIVATIONS, applied to a block of
- * values in place (`apply`: a = f(z)) and multiplied into the backward pass (`backprop`:
- * δ ⊙= f'(z)).
+ * (ts/engine/types.ts, "Activations"), listed once in ACTIVATIONS, applied to a block of values
+ * in place (`applyInPlace`: a = f(z), as activation.rs `apply_in_place`) and multiplied into the
+ * backward pass (`backprop`: δ ⊙= f'(z)).
  *
  * The derivative is read from a = f(z), which the forward pass keeps (z is not kept): for
  * tanh and logistic it is the contract's form (1 − a², a·(1 − a)); for relu and leakyRelu,
@@ -24,7 +24,7 @@ export const ACTIVATIONS: Readonly<Record<ActivationName, number>> = { identity:
 export const LEAKY_SLOPE = 0.01;
 
 /** a = f(z) for v[0, n), in place. */
-export function apply(kind: number, v: Float64Array, n: number): void {
+export function applyInPlace(kind: number, v: Float64Array, n: number): void {
   switch (kind) {
     case RELU:
       for (let i = 0; i < n; i++) if (v[i] < 0) v[i] = 0;
@@ -47,7 +47,7 @@ export function apply(kind: number, v: Float64Array, n: number): void {
   }
 }
 
-/** δ[i] ⊙= f'(z_i) for i < n, with f'(z) read from a = f(z) (the module's doc). */
+/** δ[i] ⊙= f'(z_i) for i < n, with f'(z) read from a = f(z) (the module's doc; activation.rs `backprop` takes z too). */
 export function backprop(kind: number, a: Float64Array, delta: Float64Array, n: number): void {
   switch (kind) {
     case RELU:

@@ -14,7 +14,7 @@
  */
 import type { Evaluation } from '../types.js';
 import { layers, weights, intercepts, type Shape } from '../layout.js';
-import { ACTIVATIONS, apply, backprop } from './activation.js';
+import { ACTIVATIONS, applyInPlace, backprop } from './activation.js';
 import type { Rows } from './dataset.js';
 import { forward, inputGradient, weightGradient } from './dense.js';
 import { axpy, dot } from './kernels.js';
@@ -367,7 +367,7 @@ export class Stack {
     }
     for (let l = 0; l < inputs.length; l++) {
       forward(acts[l], n, inputs[l], outputs[l], theta, this.wAt[l], this.bAt[l], acts[l + 1]);
-      apply(activations[l], acts[l + 1], n * outputs[l]);
+      applyInPlace(activations[l], acts[l + 1], n * outputs[l]);
     }
   }
 
