@@ -401,7 +401,8 @@ function sessionSpec(problem: TrainProblem, config: FitConfig, d: number, thread
     optimizer: config.optimizer.spec,
     clipNorm: config.optimizer.clipNorm,
     clipValue: config.optimizer.clipValue,
-    train: rows ?? { x: new Float32Array(d), y: new Float32Array(1), sampleWeight: null },
+    // (squaredError with several outputs: one row of nOutputs targets)
+    train: rows ?? { x: new Float32Array(d), y: new Float32Array(problem.objective === 'squaredError' ? problem.nOutputs : 1), sampleWeight: null },
     validation: v ? { x: v.x.data, y: v.y, sampleWeight: v.sampleWeight } : null,
   };
 }
