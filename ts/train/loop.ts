@@ -11,7 +11,7 @@
  * Training state is plain JSON-safe data (TrainingState), so a model snapshot can carry it and
  * a resumed run continues bit-identically.
  */
-import { type Shape, intercepts, layers, nParams, penalized, weights } from '../engine/layout.js';
+import { type Shape, intercepts, layers, nParams, nWeights, penalized, weights } from '../engine/layout.js';
 import type { Engine, EngineData, EngineName, FeatureSource, ObjectiveName, OptimizerState, Session, SessionSpec, StagedFeatures } from '../engine/types.js';
 import { resolveEngine, resolveThreads } from '../engine/index.js';
 import type { Matrix } from '../data/matrix.js';
@@ -73,6 +73,7 @@ export interface ParameterPath {
 
 export interface TrainData {
   readonly x: Matrix;
+  /** One target per row, or, for squaredError with several outputs, rows × nOutputs (row-major). */
   readonly y: Float32Array;
   readonly sampleWeight: Float32Array | null;
   /** `x`, already copied into the engine's memory and checked there (stageForFit). */
@@ -122,6 +123,8 @@ export async function stageForFit(
 export interface TrainProblem {
   readonly objective: ObjectiveName;
   readonly nOutputs: number;
+  /** The hidden layers of the stack, from the features' side; absent for a linear model. */
+  readonly hidden?: SessionSpec['hidden'];
   readonly l2: number;
   readonly l1: number;
   readonly fitIntercept: boolean;
@@ -189,20 +192,30 @@ const mapHistory = <A, B>(h: Record<HistoryKey, A[]>, f: (v: A) => B): Record<Hi
   Object.fromEntries(HISTORY_KEYS.map((k) => [k, h[k].map(f)])) as Record<HistoryKey, B[]>;
 
 /**
- * PyTorch's nn.Linear initialization for every layer of the model (../engine/layout.ts),
- * W and b from U(−1/√inputs, 1/√inputs), or zeros (scikit-learn's), in the layout's order (every
- * W, then every b); without an intercept the intercepts stay 0.
+ * θ before the first update, for every layer of the model (../engine/layout.ts), drawn in the
+ * layout's order (every W, then every b):
+ *   'uniform': PyTorch's nn.Linear, W and b from U(−1/√inputs, 1/√inputs);
+ *   'glorot': W from U(±√(6/(inputs + outputs))), b = 0 (Keras' Dense default);
+ *   'he': W from U(±√(6/inputs)), b = 0 (PyTorch's kaiming_uniform for relu);
+ *   'auto': per layer, 'he' when its activation is relu or leakyRelu, else 'glorot' (the output
+ *   layer too); the models resolve the fit option 'auto' first (a linear model's is 'uniform');
+ *   'zeros': all 0 (scikit-learn's linear models).
+ * Without an intercept the intercepts stay 0.
  */
-function initialParams(rng: Rng, shape: Shape, init: 'uniform' | 'zeros', fitIntercept: boolean): Float32Array {
+function initialParams(rng: Rng, shape: Shape, init: FitConfig['init'], fitIntercept: boolean): Float32Array {
   const p = new Float32Array(nParams(shape));
+  const stack = layers(shape);
+  const draw = ([start, end]: readonly [number, number], bound: number): void => {
+    for (let j = start; j < end; j++) p[j] = (2 * rng.float() - 1) * bound;
+  };
   if (init === 'uniform') {
-    const stack = layers(shape);
-    const draw = ([start, end]: readonly [number, number], inputs: number): void => {
-      const bound = 1 / Math.sqrt(inputs);
-      for (let j = start; j < end; j++) p[j] = (2 * rng.float() - 1) * bound;
-    };
-    stack.forEach((layer, l) => draw(weights(shape, l), layer.inputs));
-    stack.forEach((layer, l) => draw(intercepts(shape, l), layer.inputs));
+    stack.forEach((layer, l) => draw(weights(shape, l), 1 / Math.sqrt(layer.inputs)));
+    stack.forEach((layer, l) => draw(intercepts(shape, l), 1 / Math.sqrt(layer.inputs)));
+  } else if (init !== 'zeros') {
+    stack.forEach((layer, l) => {
+      const he = init === 'he' || (init === 'auto' && (layer.activation === 'relu' || layer.activation === 'leakyRelu'));
+      draw(weights(shape, l), he ? Math.sqrt(6 / layer.inputs) : Math.sqrt(6 / (layer.inputs + layer.outputs)));
+    });
   }
   if (!fitIntercept) p.fill(0, penalized(shape)[1]);
   return p;
@@ -228,18 +241,21 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((r) => setTimeout(r, 0));
 }
 
-/** Weighted Σ s·(y − ȳ)², the denominator of the validation R². */
+/** Weighted Σ s·(y − ȳ)², summed over the outputs, the denominator of the validation R². */
 function weightedTotalSquares(d: TrainData): number {
-  let sw = 0;
-  let swy = 0;
-  for (let i = 0; i < d.y.length; i++) {
-    const s = d.sampleWeight ? d.sampleWeight[i] : 1;
-    sw += s;
-    swy += s * d.y[i];
-  }
-  const mean = swy / sw;
+  const k = d.y.length / d.x.rows;
   let tot = 0;
-  for (let i = 0; i < d.y.length; i++) tot += (d.sampleWeight ? d.sampleWeight[i] : 1) * (d.y[i] - mean) ** 2;
+  for (let j = 0; j < k; j++) {
+    let sw = 0;
+    let swy = 0;
+    for (let i = 0; i < d.x.rows; i++) {
+      const s = d.sampleWeight ? d.sampleWeight[i] : 1;
+      sw += s;
+      swy += s * d.y[i * k + j];
+    }
+    const mean = swy / sw;
+    for (let i = 0; i < d.x.rows; i++) tot += (d.sampleWeight ? d.sampleWeight[i] : 1) * (d.y[i * k + j] - mean) ** 2;
+  }
   return tot;
 }
 
@@ -280,13 +296,16 @@ const fromNullable = (v: number | null, fallback: number): number => (v === null
 function gatherRows(block: { x: Float32Array; y: Float32Array; w: Float32Array | null }, train: TrainData, rows: Uint32Array, d: number): EngineData {
   const xd = train.x.data;
   const n = rows.length;
+  // targets per row: several for squaredError with several outputs
+  const k = train.y.length / train.x.rows;
   for (let i = 0; i < n; i++) {
     const r = rows[i];
     block.x.set(xd.subarray(r * d, (r + 1) * d), i * d);
-    block.y[i] = train.y[r];
+    if (k === 1) block.y[i] = train.y[r];
+    else block.y.set(train.y.subarray(r * k, (r + 1) * k), i * k);
     if (block.w) block.w[i] = train.sampleWeight![r];
   }
-  return { x: block.x.subarray(0, n * d), y: block.y.subarray(0, n), sampleWeight: block.w ? block.w.subarray(0, n) : null };
+  return { x: block.x.subarray(0, n * d), y: block.y.subarray(0, n * k), sampleWeight: block.w ? block.w.subarray(0, n) : null };
 }
 
 /**
@@ -314,6 +333,11 @@ function resumeSession(live: Session, config: FitConfig, params: Float32Array, p
   live.setOptimizerState({ step: prior.optimizer.step, buffers: Float32Array.from(prior.optimizer.buffers, fromJsonFloat) });
 }
 
+/** The shape of the problem's model for d features: its hidden layers (none for a linear model) and outputs. */
+function problemShape(problem: TrainProblem, d: number): Shape {
+  return { nFeatures: d, nOutputs: problem.nOutputs, ...(problem.hidden && problem.hidden.length > 0 ? { hidden: problem.hidden } : {}) };
+}
+
 /**
  * The session of a fit: the problem and the resolved options as the engine contract takes them
  * (ts/engine/types.ts). `rows` null: the rows come later, block by block (a stream, or rows too
@@ -326,13 +350,15 @@ function sessionSpec(problem: TrainProblem, config: FitConfig, d: number, thread
     objective: problem.objective,
     nFeatures: d,
     nOutputs: problem.nOutputs,
+    ...(problemShape(problem, d).hidden ? { hidden: problem.hidden } : {}),
     l2: problem.l2,
     l1: problem.l1,
     fitIntercept: problem.fitIntercept,
     optimizer: config.optimizer.spec,
     clipNorm: config.optimizer.clipNorm,
     clipValue: config.optimizer.clipValue,
-    train: rows ?? { x: new Float32Array(d), y: new Float32Array(1), sampleWeight: null },
+    // (squaredError with several outputs: one row of nOutputs targets)
+    train: rows ?? { x: new Float32Array(d), y: new Float32Array(problem.objective === 'squaredError' ? problem.nOutputs : 1), sampleWeight: null },
     validation: v ? { x: v.x.data, y: v.y, sampleWeight: v.sampleWeight } : null,
   };
 }
@@ -527,7 +553,7 @@ async function startRun(s: RunState): Promise<void> {
   reclaimSuspended();
   s.session = s.live = engine.createSession(s.spec);
   if (resumeFrom) resumeSession(s.live, config, resumeFrom.params, resumeFrom.state);
-  else s.rngState = initializeSession(s.live, s.seed, { nFeatures: s.d, nOutputs: problem.nOutputs }, config.init, problem.fitIntercept);
+  else s.rngState = initializeSession(s.live, s.seed, problemShape(problem, s.d), config.init, problem.fitIntercept);
   if (config.recordPathEvery > 0) s.path.record(s.live.params(), s.iteration);
 
   // Batches per engine call: the whole block, unless yielding, the clock or an abort signal
@@ -536,7 +562,7 @@ async function startRun(s: RunState): Promise<void> {
   // loss sums group the same way in every run with the same options (resuming from a
   // snapshot reproduces the history to the bit, not only the parameters).
   const watched = config.yieldEveryMs > 0 || config.maxTimeMs < Infinity || config.signal !== undefined;
-  s.chunk = watched ? Math.max(1, Math.floor(CALL_WORK / (config.batchSize * s.d * problem.nOutputs))) : Infinity;
+  s.chunk = watched ? Math.max(1, Math.floor(CALL_WORK / (config.batchSize * nWeights(problemShape(problem, s.d))))) : Infinity;
   // A stream is trained in blocks of whole batches (about STREAM_BLOCK_VALUES values), so that
   // only the epoch's last batch can be short, wherever the chunks of the source end.
   // (never more than the wasm engine holds whole)
@@ -548,7 +574,9 @@ async function startRun(s: RunState): Promise<void> {
   s.order = isStream(train) ? new Uint32Array(blockRows) : new Uint32Array(train.x.rows);
   if (s.blocked) {
     const w = (train as TrainData).sampleWeight ? new Float32Array(blockRows) : null;
-    s.block = { x: new Float32Array(blockRows * s.d), y: new Float32Array(blockRows), w, order: new Uint32Array(blockRows) };
+    // targets per row: 1, or nOutputs for squaredError with several outputs
+    const targets = (train as TrainData).y.length / (train as TrainData).x.rows;
+    s.block = { x: new Float32Array(blockRows * s.d), y: new Float32Array(blockRows * targets), w, order: new Uint32Array(blockRows) };
     s.block.order.forEach((_, i, o) => (o[i] = i));
   }
 }
