@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, describeError, integer, nameOrJSON, number } from './common.js';
 import { compare, evaluate, paths, predict, train, type Output } from './commands.js';
 import { FIT_DEFAULTS } from '../index.js';
+import { ACTIVATION_NAMES } from '../engine/js/activation.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -29,7 +30,7 @@ function fitFlags(cmd: Command, defaults: { epochs: number; tolerance: string; l
         .default('auto'),
     )
     .option('--hidden-layers <units>', 'networks: units of each hidden layer, comma-separated (default 100; none for no hidden layer)')
-    .addOption(new Option('--activation <name>', 'networks: the hidden layers\' activation (default relu)').choices(['relu', 'leakyRelu', 'tanh', 'logistic', 'identity']))
+    .addOption(new Option('--activation <name>', 'networks: the hidden layers\' activation (default relu)').choices(ACTIVATION_NAMES))
     .option('--l2 <x>', 'L2 penalty λ', number('--l2', 0), 1e-4)
     .option('--l1 <x>', 'L1 penalty λ₁', number('--l1', 0), 0)
     .option('--no-intercept', 'fit no intercept')

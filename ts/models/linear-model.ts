@@ -5,8 +5,9 @@
  * the stack: W·x + b for the linear models), and a versioned snapshot that carries the training
  * state.
  */
-import type { ActivationName, HiddenLayer, ObjectiveName, StagedFeatures } from '../engine/types.js';
+import type { HiddenLayer, ObjectiveName, StagedFeatures } from '../engine/types.js';
 import { type Shape, layers, nParams, nWeights } from '../engine/layout.js';
+import { ACTIVATIONS, applyInPlace } from '../engine/js/activation.js';
 import { type FeaturesInput, type Matrix, checkedElsewhere, copyRows, flatShape, isOwnArray, rowsShape, toMatrix } from '../data/matrix.js';
 import { Dataset } from '../data/dataset.js';
 import type { LabelEncoder } from '../data/encoders.js';
@@ -895,32 +896,12 @@ function forward(shape: Shape, params: Float32Array, x: ArrayLike<number>, rows:
         z[r * outputs + c] = s;
       }
     }
-    activate(layer.activation, z);
+    applyInPlace(ACTIVATIONS[layer.activation], z, z.length);
     a = z;
     w += inputs * outputs;
     b += outputs;
   }
   return a as Float64Array;
-}
-
-/** a = f(z) in place, in float64 (the activations of ../engine/types.ts). */
-function activate(f: ActivationName, z: Float64Array): void {
-  switch (f) {
-    case 'identity':
-      return;
-    case 'relu':
-      for (let i = 0; i < z.length; i++) z[i] = z[i] > 0 ? z[i] : 0;
-      return;
-    case 'leakyRelu':
-      for (let i = 0; i < z.length; i++) z[i] = z[i] > 0 ? z[i] : 0.01 * z[i];
-      return;
-    case 'tanh':
-      for (let i = 0; i < z.length; i++) z[i] = Math.tanh(z[i]);
-      return;
-    case 'logistic':
-      for (let i = 0; i < z.length; i++) z[i] = sigmoid(z[i]);
-      return;
-  }
 }
 
 /**

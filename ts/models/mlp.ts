@@ -10,6 +10,7 @@ import { toMatrix, toVector } from '../data/matrix.js';
 import { InvalidDataError, InvalidModelError, InvalidOptionError } from '../errors.js';
 import type { InitName } from '../train/options.js';
 import { oneOf } from '../train/validate.js';
+import { ACTIVATION_NAMES } from '../engine/js/activation.js';
 import { ClassLabels, argmax, softmax } from './classes.js';
 import { type Features, type LinearModelOptions, type ModelJSON, type Targets, Estimator, rSquared, sigmoid } from './linear-model.js';
 
@@ -30,8 +31,8 @@ export interface MLPClassifierOptions extends MLPOptions {
   classes?: ClassValue[];
 }
 
-/** The activations a hidden layer may have. */
-const ACTIVATIONS = ['relu', 'leakyRelu', 'tanh', 'logistic', 'identity'] as const satisfies readonly ActivationName[];
+/** The activations a hidden layer may have: every one of the engines' table. */
+const ACTIVATIONS = ACTIVATION_NAMES;
 
 /** The engines' bound on a layer's units (../engine/types.ts: an integer in [1, 2³² − 1]). */
 const MAX_UNITS = 0xffffffff;

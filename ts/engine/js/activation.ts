@@ -20,6 +20,9 @@ export const LOGISTIC = 4;
 /** Every activation's name (the contract's ActivationName) and its number in the js engine's loops. */
 export const ACTIVATIONS: Readonly<Record<ActivationName, number>> = { identity: IDENTITY, relu: RELU, leakyRelu: LEAKY_RELU, tanh: TANH, logistic: LOGISTIC };
 
+/** The names, from the one table above: what the estimators and the command accept. */
+export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as readonly ActivationName[];
+
 /** The slope of leakyRelu below 0 (PyTorch's default negative_slope). */
 export const LEAKY_SLOPE = 0.01;
 
