@@ -26,7 +26,7 @@ export type TfBackend = 'wasm' | 'cpu';
 let loading: Promise<Tf> | null = null;
 
 /** Imports TF.js and registers the wasm backend, its .wasm files read from node_modules. */
-function tfjs(): Promise<Tf> {
+export function tfjs(): Promise<Tf> {
   loading ??= (async () => {
     const tf = await import('@tensorflow/tfjs');
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -38,7 +38,7 @@ function tfjs(): Promise<Tf> {
   return loading;
 }
 
-async function useBackend(tf: Tf, backend: TfBackend): Promise<void> {
+export async function useBackend(tf: Tf, backend: TfBackend): Promise<void> {
   if (tf.getBackend() !== backend) {
     if (!(await tf.setBackend(backend))) throw new Error(`TF.js could not initialize its ${backend} backend`);
   }
