@@ -106,7 +106,8 @@ function head(p: Problem, rows: number): Problem {
 }
 
 async function measure(sys: NetSystem, cfg: NetConfig, problem: Problem, opts: NetOptions): Promise<Omit<NetRow, 'status' | 'lossRelDiff'> & { error?: string }> {
-  const spec = { problem, hidden: cfg.hidden, batchSize: cfg.batchSize, epochs: cfg.epochs, learningRate: cfg.learningRate, seed: opts.fitSeed };
+  const epochs = Math.min(cfg.epochs, sys.maxEpochs ?? Infinity);
+  const spec = { problem, hidden: cfg.hidden, batchSize: cfg.batchSize, epochs, learningRate: cfg.learningRate, seed: opts.fitSeed };
   const rates: number[] = [];
   const losses: number[] = [];
   const accs: number[] = [];
@@ -118,9 +119,9 @@ async function measure(sys: NetSystem, cfg: NetConfig, problem: Problem, opts: N
     const started = performance.now();
     for (let r = 0; r < opts.reps; r++) {
       const out = await sys.run({ ...spec, seed: opts.fitSeed + r });
-      if (out.epochMs.length !== cfg.epochs) throw new Error(`${sys.id} ran ${out.epochMs.length} epochs, not ${cfg.epochs}`);
+      if (out.epochMs.length !== epochs) throw new Error(`${sys.id} ran ${out.epochMs.length} epochs, not ${epochs}`);
       const timed = out.epochMs.slice(1).reduce((a, b) => a + b, 0) / 1000;
-      rates.push((problem.n * (cfg.epochs - 1)) / timed);
+      rates.push((problem.n * (epochs - 1)) / timed);
       if (out.ownLoss) {
         ownName = out.ownLoss.name;
         own.push(out.ownLoss.value);
@@ -137,6 +138,7 @@ async function measure(sys: NetSystem, cfg: NetConfig, problem: Problem, opts: N
     return { system: sys.id, label: sys.label, rates, rate: null, gflops: null, loss: null, losses, accuracy: null, error: message };
   }
   const rate = median(rates);
+  if (epochs < cfg.epochs) note = `${epochs} epochs a run${note ? `; ${note}` : ''}`;
   return {
     system: sys.id,
     label: sys.label,

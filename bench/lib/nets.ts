@@ -23,6 +23,7 @@
  *                    after every row (no mini-batches), rows in file order (no shuffle), weights
  *                    U(±0.2) from Math.random (unseeded); momentum 1e-10 (it refuses 0). Its loss is its own
  *                    objective, so it is left out of the 1 % check; its accuracy shows it learned.
+ *                    It runs 3 epochs at most (2 timed): its speed does not depend on the epochs.
  */
 import { createRequire } from 'node:module';
 import type * as TF from '@tensorflow/tfjs';
@@ -52,6 +53,12 @@ export interface NetRunResult {
 export interface NetSystem {
   readonly id: NetSystemId;
   readonly label: string;
+  /**
+   * At most this many epochs a run, whatever the configuration says (brain.js: its rate does not
+   * depend on the epochs, its loss is not compared, and an epoch of the mid network takes it
+   * half a minute).
+   */
+  readonly maxEpochs?: number;
   run(spec: NetRunSpec): Promise<NetRunResult>;
 }
 
@@ -231,6 +238,7 @@ interface BrainNet {
 class BrainJs implements NetSystem {
   readonly id: NetSystemId = 'brainjs';
   readonly label = 'brain.js 1.6.1 NeuralNetwork (row by row)';
+  readonly maxEpochs = 3;
 
   async run(spec: NetRunSpec): Promise<NetRunResult> {
     const require = createRequire(import.meta.url);
