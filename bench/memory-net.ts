@@ -13,7 +13,7 @@
  * MLPClassifier: otherwise the job prints { notRun: why }.
  */
 import { makeFeatures, makeProblem } from './lib/data.js';
-import { DIST, brainJs, loadMLPClassifier, minibatchNetSystems, type NetSystem, type NetSystemId, tfjsNetSystems } from './lib/nets.js';
+import { DIST, brainJs, minibatchNetSystems, type NetSystem, type NetSystemId, tfjsNetSystems } from './lib/nets.js';
 
 export interface NetMemoryJob {
   readonly system: NetSystemId;
@@ -52,17 +52,15 @@ async function main(): Promise<void> {
   const datasetBytes = job.n * (job.d + 1) * 4;
   let sys: NetSystem | undefined;
   if (job.system.startsWith('minibatch')) {
-    const mb = await minibatchNetSystems();
-    if (typeof mb === 'string') {
-      process.stdout.write(`${JSON.stringify({ system: job.system, notRun: mb, datasetBytes, parameters })}\n`);
+    const found = (await minibatchNetSystems()).find((s) => s.id === job.system);
+    if (found && 'notRun' in found) {
+      process.stdout.write(`${JSON.stringify({ system: job.system, notRun: found.notRun, datasetBytes, parameters })}\n`);
       return;
     }
-    sys = mb.find((s) => s.id === job.system);
+    sys = found;
   } else sys = [...tfjsNetSystems, brainJs].find((s) => s.id === job.system);
   if (!sys) throw new Error(`memory-net: unknown system ${job.system}`);
-  const wasmMemory = sys.id.startsWith('minibatch') && typeof (await loadMLPClassifier()) !== 'string'
-    ? ((await import(DIST.href)) as { wasmMemoryBytes: () => number }).wasmMemoryBytes
-    : () => 0;
+  const wasmMemory = sys.id.startsWith('minibatch') ? ((await import(DIST.href)) as { wasmMemoryBytes: () => number }).wasmMemoryBytes : () => 0;
   // every library loaded and initialized, as in an application that has trained before
   const tinyN = 4 * job.batchSize;
   const tiny = makeProblem('softmax', makeFeatures(tinyN, job.d, 1), tinyN, job.d, 1);

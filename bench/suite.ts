@@ -431,7 +431,9 @@ async function nets(): Promise<NetsSection> {
   });
   failures += run.failures;
   const mid = netConfigs(QUICK).find((c) => c.name === 'mid')!;
-  const systems: NetMemoryJob['system'][] = ['minibatch-wasm', 'minibatch-wasm-2', 'minibatch-js', ...(NO_TFJS ? [] : (['tfjs-wasm-fit', 'tfjs-wasm-loop', 'tfjs-cpu-fit'] as const))];
+  // --quick: one TF.js process only (each takes seconds to start), to keep CI's smoke run short
+  const peers = NO_TFJS ? [] : QUICK ? (['tfjs-wasm-fit'] as const) : (['tfjs-wasm-fit', 'tfjs-wasm-loop', 'tfjs-cpu-fit'] as const);
+  const systems: NetMemoryJob['system'][] = ['minibatch-wasm', 'minibatch-wasm-2', 'minibatch-js', ...peers];
   const memory: NetMemoryResult[] = [];
   for (const system of systems) {
     const job: NetMemoryJob = { system, n: mid.n, d: mid.d, hidden: mid.hidden, batchSize: mid.batchSize, epochs: QUICK ? 1 : 2, learningRate: mid.learningRate, dataSeed: SETTINGS.dataSeed, fitSeed: SETTINGS.fitSeed };
