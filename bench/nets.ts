@@ -5,8 +5,9 @@
  *
  *   npx tsx bench/nets.ts                 both sizes, 3 runs each (a few minutes on 2 cores)
  *   npx tsx bench/nets.ts --quick         tiny sizes, one run each: checks that every part runs
- *   options: --reps N, --config small|mid, --no-tfjs, --no-brain, --epochs N and --lr X (override
- *            the configurations', to tune them)
+ *   options: --reps N, --config small|mid, --no-tfjs, --no-brain, --systems id,id (only those:
+ *            minibatch-wasm, minibatch-wasm-2, minibatch-js, tfjs-wasm-fit, tfjs-wasm-loop,
+ *            tfjs-cpu-fit, brainjs), --epochs N and --lr X (override the configurations', to tune them)
  *
  * minibatch runs from the built package (dist/, `npm run build`) and only if it has
  * MLPClassifier; otherwise its rows say "not run" and the competitors still run. The suite runs
@@ -17,10 +18,10 @@
 import { netsMarkdown, runNets } from './lib/nets-run.js';
 
 const argv = process.argv.slice(2);
-const known = new Set(['--quick', '--reps', '--config', '--no-tfjs', '--no-brain', '--epochs', '--lr']);
+const known = new Set(['--quick', '--reps', '--config', '--no-tfjs', '--no-brain', '--systems', '--epochs', '--lr']);
 for (let i = 0; i < argv.length; i++) {
   if (!known.has(argv[i])) throw new Error(`unknown option ${argv[i]}; the options are ${[...known].join(', ')}`);
-  if (['--reps', '--config', '--epochs', '--lr'].includes(argv[i])) i++;
+  if (['--reps', '--config', '--systems', '--epochs', '--lr'].includes(argv[i])) i++;
 }
 const option = (name: string): string | undefined => {
   const i = argv.indexOf(name);
@@ -37,10 +38,11 @@ console.log(`networks${quick ? ' (--quick: a smoke test, the numbers mean nothin
 const { results, failures } = await runNets({
   quick,
   reps,
-  slowSeconds: quick ? Infinity : 60,
+  slowSeconds: quick ? Infinity : 240,
   dataSeed: 20240601,
   fitSeed: 12345,
   only: config ? [config] : [],
+  systems: option('--systems')?.split(',') ?? [],
   tfjs: !argv.includes('--no-tfjs'),
   brain: !argv.includes('--no-brain'),
   ...(option('--epochs') ? { epochs: Number(option('--epochs')) } : {}),

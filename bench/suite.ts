@@ -423,7 +423,7 @@ async function nets(): Promise<NetsSection> {
   const run = await runNets({
     quick: QUICK,
     reps: REPS,
-    slowSeconds: QUICK ? Infinity : 60,
+    slowSeconds: QUICK ? Infinity : 240,
     dataSeed: SETTINGS.dataSeed,
     fitSeed: SETTINGS.fitSeed,
     tfjs: !NO_TFJS,

@@ -86,6 +86,8 @@ export interface NetOptions {
   readonly only?: readonly string[];
   readonly tfjs: boolean;
   readonly brain: boolean;
+  /** Only these systems (ids); all when empty. */
+  readonly systems?: readonly string[];
   /** Overrides of the configurations' epochs and learning rate (for tuning). */
   readonly epochs?: number;
   readonly learningRate?: number;
@@ -163,6 +165,7 @@ export async function runNets(opts: NetOptions): Promise<{ results: NetConfigRes
   }
   if (opts.tfjs) systems.push(...tfjsNetSystems);
   if (opts.brain) systems.push(brainJs);
+  if (opts.systems?.length) systems.splice(0, systems.length, ...systems.filter((s) => opts.systems!.includes(s.id)));
   let failures = 0;
   const results: NetConfigResult[] = [];
   for (const base of netConfigs(opts.quick)) {
