@@ -13,6 +13,7 @@
  * MLPClassifier: otherwise the job prints { notRun: why }.
  */
 import { makeFeatures, makeProblem } from './lib/data.js';
+import type { MemoryResult } from './memory-fit.js';
 import { DIST, brainJs, minibatchNetSystems, type NetSystem, type NetSystemId, tfjsNetSystems } from './lib/nets.js';
 
 export interface NetMemoryJob {
@@ -27,21 +28,10 @@ export interface NetMemoryJob {
   readonly fitSeed: number;
 }
 
-export interface NetMemoryResult {
-  readonly system: NetSystemId;
-  readonly notRun?: string;
-  /** Float32 features and targets, as the issue counts the data. */
-  readonly datasetBytes: number;
-  /** Weights and intercepts of the network. */
-  readonly parameters: number;
-  readonly rssStart: number;
-  readonly rssBefore: number;
-  readonly peakRss: number;
-  readonly peakRssBefore: number;
-  readonly wasmBefore: number;
-  readonly wasmAfter: number;
-  readonly fitSeconds: number;
-}
+/** What memory-fit.ts measures, for a network, and its parameter count; or why it was not run. */
+export type NetMemoryResult =
+  | (Omit<MemoryResult, 'system'> & { readonly system: NetSystemId; readonly parameters: number; readonly notRun?: undefined })
+  | { readonly system: NetSystemId; readonly notRun: string; readonly datasetBytes: number; readonly parameters: number };
 
 const maxRss = (): number => process.resourceUsage().maxRSS * 1024;
 

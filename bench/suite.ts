@@ -441,7 +441,7 @@ async function nets(): Promise<NetsSection> {
       const r = child<NetMemoryResult>('memory-net', job);
       memory.push(r);
       const mb = (v: number): string => `${(v / 2 ** 20).toFixed(0)} MiB`;
-      if (r.notRun) console.log(`  nets memory ${system.padEnd(16)} not run: ${r.notRun}`);
+      if (r.notRun !== undefined) console.log(`  nets memory ${system.padEnd(16)} not run: ${r.notRun}`);
       else console.log(`  nets memory ${system.padEnd(16)} start ${mb(r.rssStart)}, before ${mb(r.rssBefore)}, peak ${mb(r.peakRss)}, wasm ${mb(r.wasmBefore)} → ${mb(r.wasmAfter)}`);
     } catch (e) {
       failures++;

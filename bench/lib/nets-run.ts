@@ -273,7 +273,7 @@ function netMemoryMarkdown(rows: readonly NetMemoryResult[]): string {
     '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    if (r.notRun) {
+    if (r.notRun !== undefined) {
       out.push(`| ${r.system} | not run: ${r.notRun} | | | | | |`);
       continue;
     }
@@ -312,7 +312,8 @@ export function netVerdicts(section: NetsSection, maddRegsFlops: number | null):
   check('small: wasm ≥ 3× js', small, 'minibatch-wasm', 'minibatch-js', 3);
   check('mid: wasm ≥ 3× js', mid, 'minibatch-wasm', 'minibatch-js', 3);
   check('mid (batch 128): 2 threads ≥ 1.7× one thread', mid, 'minibatch-wasm-2', 'minibatch-wasm', 1.7);
-  for (const m of section.memory.filter((x) => x.system.startsWith('minibatch') && !x.notRun)) {
+  for (const m of section.memory) {
+    if (m.notRun !== undefined || !m.system.startsWith('minibatch')) continue;
     const held = m.peakRss - m.rssStart;
     out.push({ target: `mid: peak memory of a fit ≤ data × 1.2 + parameters × 8 + 50 MB (${m.system})`, measured: `${(held / 1e6).toFixed(0)} MB of ${(netMemoryTarget(m) / 1e6).toFixed(0)} MB`, verdict: held <= netMemoryTarget(m) ? 'met' : 'missed' });
   }

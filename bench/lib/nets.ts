@@ -27,8 +27,8 @@
  */
 import { createRequire } from 'node:module';
 import type * as TF from '@tensorflow/tfjs';
-import { mulberry32, type Problem } from './data.js';
-import { tfjs, useBackend, type TfBackend } from './tfjs.js';
+import type { Problem } from './data.js';
+import { loopEpochs, tfjs, timedFit, useBackend, type TfBackend } from './tfjs.js';
 
 export type NetSystemId = 'minibatch-wasm' | 'minibatch-wasm-2' | 'minibatch-js' | 'tfjs-wasm-fit' | 'tfjs-wasm-loop' | 'tfjs-cpu-fit' | 'brainjs';
 
@@ -128,23 +128,8 @@ class TfNetFit implements NetSystem {
     const model = tf.sequential({ layers: [dense(tf, spec.hidden, 'relu', spec.seed, [p.d]), dense(tf, p.k, 'softmax', spec.seed + 1)] });
     const opt = tf.train.sgd(spec.learningRate);
     model.compile({ optimizer: opt, loss: 'categoricalCrossentropy' });
-    const epochMs: number[] = [];
-    let t0 = 0;
     try {
-      await model.fit(xs, ys, {
-        batchSize: spec.batchSize,
-        epochs: spec.epochs,
-        shuffle: true,
-        verbose: 0,
-        callbacks: {
-          onEpochBegin: async () => {
-            t0 = performance.now();
-          },
-          onEpochEnd: async () => {
-            epochMs.push(performance.now() - t0);
-          },
-        },
-      });
+      const epochMs = await timedFit(model, xs, ys, spec);
       const out = tf.tidy(() => model.predict(xs, { batchSize: 1024 }) as TF.Tensor);
       const outputs = out.dataSync() as Float32Array;
       out.dispose();
@@ -172,7 +157,7 @@ class TfNetLoop implements NetSystem {
   async run(spec: NetRunSpec): Promise<NetRunResult> {
     const tf = await tfjs();
     await useBackend(tf, this.backend);
-    const { problem: p, batchSize, hidden: h } = spec;
+    const { problem: p, hidden: h } = spec;
     const { n, d, k } = p;
     const id = ++variableCount;
     const W1 = tf.variable(tf.initializers.glorotUniform({ seed: spec.seed }).apply([d, h]), true, `W1_${id}`);
@@ -182,38 +167,11 @@ class TfNetLoop implements NetSystem {
     const vars = [W1, b1, W2, b2];
     const opt = tf.train.sgd(spec.learningRate);
     const forward = (x: TF.Tensor2D): TF.Tensor2D => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, W1), b1)), W2), b2);
-    const order = new Uint32Array(n);
-    const xBuf = new Float32Array(batchSize * d);
-    const yBuf = new Float32Array(batchSize * k);
     const Y = oneHotRows(p);
-    const rand = mulberry32(spec.seed);
-    const epochMs: number[] = [];
     try {
-      for (let e = 0; e < spec.epochs; e++) {
-        const t0 = performance.now();
-        for (let i = 0; i < n; i++) order[i] = i;
-        for (let i = n - 1; i > 0; i--) {
-          const j = Math.floor(rand() * (i + 1));
-          const t = order[i];
-          order[i] = order[j];
-          order[j] = t;
-        }
-        for (let s = 0; s < n; s += batchSize) {
-          const size = Math.min(batchSize, n - s);
-          for (let r = 0; r < size; r++) {
-            const i = order[s + r];
-            xBuf.set(p.X.subarray(i * d, (i + 1) * d), r * d);
-            yBuf.set(Y.subarray(i * k, (i + 1) * k), r * k);
-          }
-          tf.tidy(() => {
-            const xb = tf.tensor2d(size === batchSize ? xBuf : xBuf.subarray(0, size * d), [size, d]);
-            const yb = tf.tensor2d(size === batchSize ? yBuf : yBuf.subarray(0, size * k), [size, k]);
-            opt.minimize(() => tf.losses.softmaxCrossEntropy(yb, forward(xb)) as TF.Scalar, false, vars);
-          });
-        }
-        W1.dataSync(); // the wasm and cpu backends run synchronously; this makes sure of it
-        epochMs.push(performance.now() - t0);
-      }
+      const epochMs = loopEpochs(tf, { ...spec, X: p.X, Y, n, d, k }, W1, (xb, yb) => {
+        opt.minimize(() => tf.losses.softmaxCrossEntropy(yb, forward(xb)) as TF.Scalar, false, vars);
+      });
       const out = tf.tidy(() => tf.softmax(forward(tf.tensor2d(p.X, [n, d]))));
       const outputs = out.dataSync() as Float32Array;
       out.dispose();
