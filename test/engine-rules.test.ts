@@ -13,7 +13,8 @@ import { MinibatchError } from '../ts/errors.js';
 import { jsEngine } from '../ts/engine/js/trainer.js';
 import { wasmEngine } from '../ts/engine/wasm/engine.js';
 import { initWasm } from '../ts/engine/wasm/raw.js';
-import type { Engine, ObjectiveName, OptimizerSpec, Session, SessionSpec } from '../ts/engine/types.js';
+import type { Engine, EngineName, HiddenLayer, ObjectiveName, OptimizerSpec, Session, SessionSpec } from '../ts/engine/types.js';
+import { NET_ENGINES } from './helpers/nets.js';
 
 await initWasm();
 
@@ -229,5 +230,116 @@ describe('both engines refuse the same inputs with the same error', () => {
       index: 6,
       message: 'optimizer state value 6 is -1; expected a squared average ≥ 0',
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Networks (issue 14): the hidden-spec and multi-output rules of the shared contract, on the
+// engines that train networks on this branch (test/helpers/nets.ts). Each case states the
+// refusal it expects, so it checks something with a single engine listed too; with several,
+// they must also agree with each other.
+
+const ENGINES: Record<EngineName, Engine> = { js: jsEngine, wasm: wasmEngine };
+
+const layer = (units: number, activation: HiddenLayer['activation'] = 'relu'): HiddenLayer => ({ units, activation });
+const withHidden = (hidden: HiddenLayer[], s: SessionSpec = spec()): SessionSpec => ({ ...s, hidden });
+
+/** squaredError with 2 targets per row: y holds rows × 2 values (row-major). */
+function twoTargets(y: number[] = [0.5, -1, 1, 2, 0, 0.25, -0.5, 1.5], over: Partial<SessionSpec> = {}): SessionSpec {
+  const s = spec('squaredError', { nOutputs: 2, hidden: [layer(3, 'tanh')], ...over });
+  return { ...s, train: { ...s.train, y: Float32Array.from(y) } };
+}
+
+const unitsRule = (value: number) => ({
+  name: 'InvalidOptionError',
+  code: 'INVALID_OPTION',
+  option: 'hidden',
+  value,
+  message: `option hidden = ${value} is invalid: units: an integer ≥ 1`,
+});
+
+const NET_CREATE: [string, SessionSpec, Record<string, unknown>][] = [
+  ['hidden units 0', withHidden([layer(4), layer(0)]), unitsRule(0)],
+  ['hidden units 2.5', withHidden([layer(2.5)]), unitsRule(2.5)],
+  ['hidden units −1', withHidden([layer(-1, 'tanh')]), unitsRule(-1)],
+  ['hidden units NaN', withHidden([layer(NaN)]), unitsRule(NaN)],
+  ['hidden units 2³²', withHidden([layer(2 ** 32)]), unitsRule(2 ** 32)],
+  [
+    'a stack of 2 × 40 000 units (1.6e9 parameters, × (2 adam buffers + 3): past 2³²)',
+    { ...withHidden([layer(40000), layer(40000)]), optimizer: { ...ADAM, amsgrad: false } },
+    {
+      name: 'InvalidOptionError',
+      code: 'INVALID_OPTION',
+      option: 'hidden',
+      value: 80000,
+      message: 'option hidden = 80000 is invalid: a parameter count that fits in memory',
+    },
+  ],
+  [
+    'nOutputs 2 for logLoss, with a hidden layer',
+    withHidden([layer(3)], { ...spec(), nOutputs: 2 }),
+    { name: 'InvalidOptionError', code: 'INVALID_OPTION', option: 'nOutputs', value: 2 },
+  ],
+  [
+    'a NaN target of a 2-output squaredError (row 1, column 1)',
+    twoTargets([0.5, -1, 1, NaN, 0, 0.25, -0.5, 1.5]),
+    { name: 'InvalidDataError', code: 'INVALID_DATA', argument: 'y', row: 1, column: 1, message: 'train y at row 1, column 1 is NaN; expected a finite number' },
+  ],
+  [
+    'an infinite target of a 2-output squaredError in the validation set',
+    { ...twoTargets(), validation: twoTargets([0, 0, 0, 0, 0, 0, Infinity, 0]).train },
+    { name: 'InvalidDataError', code: 'INVALID_DATA', argument: 'validation.y', row: 3, column: 0 },
+  ],
+  [
+    'one target per row for 2 outputs (4 values, not rows × 2)',
+    twoTargets([0, 1, 1, 0]),
+    { name: 'InvalidDataError', code: 'SHAPE_MISMATCH', argument: 'x' },
+  ],
+  ['7 targets for 4 rows × 2 outputs', twoTargets([0, 1, 1, 0, 1, 1, 0]), { name: 'InvalidDataError', code: 'SHAPE_MISMATCH', argument: 'x' }],
+  [
+    'an unknown activation',
+    withHidden([layer(3, 'softplus' as HiddenLayer['activation'])]),
+    { name: 'MinibatchError', code: 'ENGINE_FAILURE', message: 'unknown activation softplus' },
+  ],
+];
+
+const NET_ACT: [string, SessionSpec, Act, Record<string, unknown>][] = [
+  [
+    'new 2-output training rows with a NaN target',
+    twoTargets(),
+    (s) => s.setTrainingData(twoTargets([0, 0, 0, 0, 0, NaN, 0, 0]).train),
+    { code: 'INVALID_DATA', argument: 'y', row: 2, column: 1 },
+  ],
+  ['parameters of a linear model’s length for a network', withHidden([layer(2)]), (s) => s.setParams(new Float32Array(4)), { code: 'SHAPE_MISMATCH', argument: 'params' }],
+];
+
+describe.each(NET_ENGINES)('networks: the %s engine refuses a bad hidden spec and bad multi-output targets', (name) => {
+  const others = NET_ENGINES.filter((e) => e !== name);
+
+  it.each(NET_CREATE)('creating a session: %s', (_, s, expected) => {
+    const seen = attempt(ENGINES[name], s);
+    expect(seen).toMatchObject(expected);
+    for (const other of others) expect(attempt(ENGINES[other], s)).toEqual(seen);
+  });
+
+  it.each(NET_ACT)('%s', (_, s, act, expected) => {
+    const seen = attempt(ENGINES[name], s, act);
+    expect(seen).toMatchObject(expected);
+    for (const other of others) expect(attempt(ENGINES[other], s, act)).toEqual(seen);
+  });
+
+  it('accepts what the contract allows: one unit, every activation, rows × 2 targets, a 2-output linear model', () => {
+    const ok = [
+      withHidden([layer(1, 'identity'), layer(2, 'leakyRelu'), layer(1, 'logistic'), layer(3, 'tanh'), layer(1, 'relu')]),
+      withHidden([layer(4)], spec('crossEntropy')),
+      twoTargets(),
+      twoTargets(undefined, { hidden: [] }),
+    ];
+    for (const s of ok) {
+      const session = ENGINES[name].createSession(s);
+      session.setOrder(Uint32Array.from([0, 1, 2, 3]));
+      expect(session.runBatches({ batchSize: 2, startBatch: 0, learningRates: Float32Array.of(0.1, 0.1), dropLast: false }).finite).toBe(true);
+      session.dispose();
+    }
   });
 });

@@ -2,9 +2,10 @@
 export { LinearRegression } from './models/linear-regression.js';
 export { LogisticRegression } from './models/logistic-regression.js';
 export { SoftmaxRegression, type SoftmaxRegressionOptions } from './models/softmax-regression.js';
-export type { LinearModel, LinearModelOptions, ModelJSON, Targets, Features, PartialFitOptions, FitIterator, DisposeKey, AsyncDisposeKey } from './models/linear-model.js';
+export { MLPClassifier, MLPRegressor, type MLPOptions, type MLPClassifierOptions } from './models/mlp.js';
+export type { Estimator, LinearModel, LinearModelOptions, ModelJSON, Targets, Features, PartialFitOptions, FitIterator, DisposeKey, AsyncDisposeKey } from './models/linear-model.js';
 export { crossValidate, type CrossValidateOptions, type CrossValidateResult } from './models/cross-validate.js';
-export type { FitOptions, EpochInfo, BatchInfo } from './train/options.js';
+export type { FitOptions, EpochInfo, BatchInfo, InitName } from './train/options.js';
 export { FIT_DEFAULTS } from './train/options.js';
 export { OPTIMIZER_DEFAULTS, type OptimizerOption, type OptimizerName, type ClipOptions } from './train/optimizers.js';
 export type { SgdOptions, AdagradOptions, RmspropOptions, AdamOptions } from './train/optimizers.js';
@@ -22,6 +23,7 @@ export { LabelEncoder, OneHotEncoder, type ClassValue, type LabelEncoderJSON, ty
 export { trainTestSplit, kFold, type Fold, type Folds, type TrainTestSplitOptions, type KFoldOptions } from './data/split.js';
 export { parseCSV, type Table } from './data/csv.js';
 export { initWasm, wasmSimdSupported, wasmMemoryBytes, stopThreads, threadsUnavailableReason, type WasmSource, type WasmSources, type CompiledWasmModule, type EngineName } from './engine/index.js';
+export type { ActivationName } from './engine/types.js';
 export {
   MinibatchError,
   InvalidOptionError,

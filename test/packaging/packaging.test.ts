@@ -53,10 +53,14 @@ const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 // main at 2fede77 packed 924 kB / 2.88 MB unpacked on this machine (over its 900 kB); issue 11
 // adds 28 kB / 127 kB: the core's error fields across the boundary in both wasm modules (each
 // shipped three times: the .wasm file and the ES and CommonJS inlined copies), the js engine's
-// rules and the one message table of both engines' refusals (954 kB / 3.02 MB); issue 14's
-// data/digits.csv (the networks' reference data set, shipped as the other bundled sets are) adds
-// 54 kB / 265 kB
-const BUDGET = { packed: 1_015_000, unpacked: 3_300_000 };
+// rules and the one message table of both engines' refusals. Issue 14's js engine stack path
+// (dense layers, activations, the stack's batch loop, in the ES and CommonJS bundles) takes
+// 954 kB to 963 kB packed / 3.02 MB to 3.05 MB unpacked here. Issue 14's models (MLPClassifier,
+// MLPRegressor, the shared class labels, the forward pass, the command's flags, in the ES, CommonJS
+// and command bundles and both declaration files, and their README section) take it to 979 kB /
+// 3.11 MB; data/digits.csv (the networks' reference data set, shipped as the other bundled sets
+// are) adds 54 kB / 265 kB.
+const BUDGET = { packed: 1_045_000, unpacked: 3_400_000 };
 
 const exec = promisify(execFile);
 const run = async (cmd: string, args: string[], cwd: string) => (await exec(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 24 })).stdout;

@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type CSVStream, Dataset, LinearRegression, LogisticRegression, SoftmaxRegression } from '../index.js';
+import { type CSVStream, type ClassValue, Dataset, LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor, SoftmaxRegression } from '../index.js';
 import type { EpochInfo, FitOptions, History } from '../index.js';
 import {
   CliError,
@@ -11,13 +11,16 @@ import {
   type FitFlags,
   type Loaded,
   type Model,
+  type ModelOptionFlags,
   type Streamed,
   fitOptions,
+  isClassifierKind,
   loadModel,
   loadTraining,
   makeModel,
   modelFile,
   openStream,
+  targetType,
   writeAtomic,
 } from './common.js';
 import { progress } from './progress.js';
@@ -64,14 +67,10 @@ function interruptible(): { signal: AbortSignal; interrupted: () => boolean; rel
   return { signal: controller.signal, interrupted: () => controller.signal.aborted, release: () => process.off('SIGINT', onSigint) };
 }
 
-export interface ModelFlags {
+export interface ModelFlags extends ModelOptionFlags {
   target?: string;
   model?: string;
   features?: string;
-  l2: number;
-  l1: number;
-  standardize: boolean;
-  intercept: boolean;
 }
 
 function columns(list: string | undefined): string[] | undefined {
@@ -107,8 +106,10 @@ async function trainOne(model: Model, data: Dataset | CSVStream, options: FitOpt
   }
 }
 
+/** How the command names each kind of model. */
+const kinds = { linear: 'linear regression', logistic: 'logistic regression', softmax: 'softmax regression', 'mlp-classifier': 'MLP classifier', 'mlp-regressor': 'MLP regressor' } as const;
+
 function describeData(l: Loaded | Streamed, standardize: boolean): string {
-  const kinds = { linear: 'linear regression', logistic: 'logistic regression', softmax: 'softmax regression' };
   const size = 'stream' in l ? `streamed, ${l.features.length} features` : `${l.data.rows} rows × ${l.data.nFeatures} features`;
   return `${l.name}: ${size}, target "${l.target}"; ${kinds[l.kind]}${standardize ? ', standardized features' : ''}`;
 }
@@ -116,7 +117,7 @@ function describeData(l: Loaded | Streamed, standardize: boolean): string {
 /** How the figures and tables name a batch size (the figures colour by the name). */
 const descentLabel = (b: number, rows: number) => (b === 1 ? 'stochastic (b = 1)' : b >= rows ? `batch (b = n = ${rows})` : `mini-batch (b = ${b})`);
 
-const scoreName = (kind: Loaded['kind']) => (kind === 'linear' ? 'R²' : 'accuracy');
+const scoreName = (kind: Loaded['kind']) => (isClassifierKind(kind) ? 'accuracy' : 'R²');
 
 export interface TrainFlags {
   save?: string;
@@ -155,7 +156,7 @@ export async function train(file: string | undefined, f: ModelFlags & FitFlags &
   let model: Model;
   if (f.resume) {
     const saved = await loadModel(f.resume);
-    if (saved.kind !== loaded.kind) throw new CliError(`${f.resume} is a ${saved.model.constructor.name}; this data calls for ${loaded.kind} regression (--model)`, EXIT.input);
+    if (saved.kind !== loaded.kind) throw new CliError(`${f.resume} is a ${saved.model.constructor.name}; this data calls for ${kinds[loaded.kind]} (--model)`, EXIT.input);
     model = saved.model;
     options.resume = true;
   } else model = makeModel(loaded.kind, f);
@@ -217,7 +218,7 @@ async function modelRows(file: string, saved: { kind: Loaded['kind']; features: 
   try {
     return await Dataset.fromCSV(file, {
       ...(features ? { features } : {}),
-      ...(target !== undefined ? { target, targetType: saved.kind === 'softmax' ? 'category' : 'number' } : {}),
+      ...(target !== undefined ? { target, targetType: targetType(saved.kind) } : {}),
     });
   } catch (e) {
     // a column the model needs that the file lacks
@@ -245,14 +246,17 @@ export async function predict(modelPath: string, file: string, f: { out?: string
     const p = m.predictProba(data);
     header = ['prediction', 'probability'];
     rows = Array.from(p, (v) => [v > 0.5 ? 1 : 0, v]);
-  } else if (m instanceof SoftmaxRegression) {
+  } else if (m instanceof SoftmaxRegression || m instanceof MLPClassifier) {
     const p = m.predictProba(data);
     const labels = m.predict(data);
     header = ['prediction', ...m.classes.map((c) => `p_${String(c)}`)];
     rows = p.map((ps, i) => [labels[i], ...ps]);
   } else {
-    header = ['prediction'];
-    rows = Array.from((m as LinearRegression).predict(data), (v) => [v]);
+    const p = m.predict(data);
+    // a regressor with several outputs: one column each
+    const k = Array.isArray(p) ? (p[0]?.length ?? 1) : 1;
+    header = k === 1 ? ['prediction'] : Array.from({ length: k }, (_, j) => `prediction_${j}`);
+    rows = Array.isArray(p) ? p : Array.from(p, (v) => [v]);
   }
   if (out.json && !f.out) {
     emit(rows.map((r) => Object.fromEntries(header.map((h, j) => [h, r[j]]))));
@@ -279,8 +283,9 @@ export async function evaluate(modelPath: string, file: string, f: { target?: st
   const m = saved.model;
   const n = data.rows;
   let result: Record<string, unknown>;
-  if (m instanceof LinearRegression) {
+  if (m instanceof LinearRegression || m instanceof MLPRegressor) {
     const p = m.predict(data);
+    if (!(p instanceof Float64Array)) throw new CliError(`${modelPath} predicts ${p[0]?.length ?? 0} targets per row; evaluate scores one target column`, EXIT.input);
     let se = 0;
     let ae = 0;
     for (let i = 0; i < n; i++) {
@@ -290,7 +295,7 @@ export async function evaluate(modelPath: string, file: string, f: { target?: st
     result = { rows: n, r2: m.score(data), rmse: Math.sqrt(se / n), mae: ae / n };
   } else {
     // probabilities of each row's true class, clipped as scikit-learn's log_loss (eps = 1e-15)
-    const classes: (string | number | boolean)[] = m instanceof SoftmaxRegression ? m.classes : [0, 1];
+    const classes: ClassValue[] = m instanceof LogisticRegression ? [0, 1] : (m as SoftmaxRegression | MLPClassifier).classes;
     const truth: number[] = [];
     const pTrue: number[] = [];
     const predicted: number[] = [];
@@ -303,12 +308,12 @@ export async function evaluate(modelPath: string, file: string, f: { target?: st
         pTrue.push(y === 1 ? p[i] : 1 - p[i]);
       }
     } else {
-      const s = m as SoftmaxRegression;
+      const s = m as SoftmaxRegression | MLPClassifier;
       const p = s.predictProba(data);
-      // the file's classes, by label, to the model's indices
-      const fileClasses = data.labelEncoder!.classes;
+      // the file's classes, by label (numbers as they are, when the file's target is numeric), to the model's indices
+      const fileClasses = data.labelEncoder?.classes;
       for (let i = 0; i < n; i++) {
-        const label = fileClasses[data.y![i]];
+        const label = fileClasses ? fileClasses[data.y![i]] : data.y![i];
         const k = classes.indexOf(label);
         if (k < 0) throw new CliError(`${file}: class ${JSON.stringify(label)} (row ${i + 1}) is not one the model knows (${classes.join(', ')})`, EXIT.input);
         truth.push(k);
@@ -406,7 +411,7 @@ export async function compare(
     const series = (x: (e: EpochPoint) => number, y: (e: EpochPoint) => number): Series[] =>
       runs.map((r) => ({ label: r.label, x: r.epochs.map(x), y: r.epochs.map(y) }));
     const sub = [
-      `${loaded.name}, ${loaded.kind} regression`,
+      `${loaded.name}, ${kinds[loaded.kind]}`,
       `seed ${f.seed}, optimizer ${typeof f.optimizer === 'string' ? f.optimizer : JSON.stringify(f.optimizer)}, learning rate ${f.lr}${f.schedule === undefined ? '' : ` (${typeof f.schedule === 'string' ? f.schedule : JSON.stringify(f.schedule)})`}`,
     ];
     const lossTitle = 'training loss (mean over the epoch, log scale)';

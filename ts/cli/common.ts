@@ -13,10 +13,12 @@ import {
   InvalidOptionError,
   LinearRegression,
   LogisticRegression,
+  MLPClassifier,
+  MLPRegressor,
   MinibatchError,
   SoftmaxRegression,
 } from '../index.js';
-import type { EngineName, FitOptions, ModelJSON } from '../index.js';
+import type { ActivationName, EngineName, FitOptions, InitName, ModelJSON } from '../index.js';
 
 /** The command's exit codes (README, "The minibatch command"). */
 export const EXIT = {
@@ -76,8 +78,18 @@ export async function writeAtomic(file: string, content: string | Uint8Array): P
 /** The bundled breast-cancer data, the default of train and compare. */
 export const DEFAULT_DATA = { file: new URL('../../data/breast-cancer.csv', import.meta.url), target: 'malignant', name: 'breast-cancer.csv (bundled)' };
 
-export type ModelKind = 'linear' | 'logistic' | 'softmax';
-export type Model = LinearRegression | LogisticRegression | SoftmaxRegression;
+export type ModelKind = 'linear' | 'logistic' | 'softmax' | 'mlp-classifier' | 'mlp-regressor';
+export type Model = LinearRegression | LogisticRegression | SoftmaxRegression | MLPClassifier | MLPRegressor;
+
+/** How a model of this kind reads the target column: softmax labels are categories; a network classifier takes numbers or labels as they are. */
+export function targetType(kind: ModelKind): 'auto' | 'number' | 'category' {
+  return kind === 'softmax' ? 'category' : kind === 'mlp-classifier' ? 'auto' : 'number';
+}
+
+/** The classifiers' kinds (scored by accuracy; the others by R²). */
+export function isClassifierKind(kind: ModelKind): boolean {
+  return kind === 'logistic' || kind === 'softmax' || kind === 'mlp-classifier';
+}
 
 /** The CSV's header row, for checking column names before parsing the rest. */
 async function header(file: string | URL): Promise<string[]> {
@@ -119,7 +131,7 @@ export async function loadTraining(
     const probe = await Dataset.fromCSV(source, { target: t, targetType: 'auto', ...(features ? { features } : {}) });
     kind = probe.labelEncoder ? 'softmax' : probe.y!.every((v) => v === 0 || v === 1) ? 'logistic' : 'linear';
   }
-  const data = await Dataset.fromCSV(source, { target: t, targetType: kind === 'softmax' ? 'category' : 'number', ...(features ? { features } : {}) });
+  const data = await Dataset.fromCSV(source, { target: t, targetType: targetType(kind), ...(features ? { features } : {}) });
   return { data, name: file ?? DEFAULT_DATA.name, kind, features: [...data.featureNames], target: t };
 }
 
@@ -151,7 +163,7 @@ export async function openStream(file: string | undefined, target: string | unde
       break;
     }
   }
-  const stream = open(kind === 'softmax' ? 'category' : 'number');
+  const stream = open(targetType(kind ?? 'linear'));
   return { stream, name: file, kind: kind ?? 'linear', features: features ?? columns.filter((c) => c !== target), target };
 }
 
@@ -162,9 +174,34 @@ function checkColumns(columns: string[], wanted: string[]): void {
   }
 }
 
-export function makeModel(kind: ModelKind, o: { l2: number; l1: number; standardize: boolean; intercept: boolean }): Model {
+/** The model flags: the penalties, preprocessing and, for the networks, the hidden layers. */
+export interface ModelOptionFlags {
+  l2: number;
+  l1: number;
+  standardize: boolean;
+  intercept: boolean;
+  /** --hidden-layers, units comma-separated ('' for none). */
+  hiddenLayers?: string;
+  activation?: ActivationName;
+}
+
+export function makeModel(kind: ModelKind, o: ModelOptionFlags): Model {
   const options = { l2: o.l2, l1: o.l1, standardize: o.standardize, fitIntercept: o.intercept };
+  if (kind === 'mlp-classifier' || kind === 'mlp-regressor') {
+    const net = { ...options, ...(o.hiddenLayers !== undefined ? { hiddenLayers: hiddenLayers(o.hiddenLayers) } : {}), ...(o.activation ? { activation: o.activation } : {}) };
+    return kind === 'mlp-classifier' ? new MLPClassifier(net) : new MLPRegressor(net);
+  }
+  if (o.hiddenLayers !== undefined || o.activation !== undefined) {
+    throw new CliError(`--hidden-layers and --activation are for --model mlp-classifier or mlp-regressor, not ${kind}`, EXIT.usage);
+  }
   return kind === 'logistic' ? new LogisticRegression(options) : kind === 'softmax' ? new SoftmaxRegression(options) : new LinearRegression(options);
+}
+
+/** "64,32" → [64, 32] ('' or 'none' → no hidden layer); each a whole number ≥ 1. */
+function hiddenLayers(list: string): number[] {
+  const t = list.trim();
+  if (t === '' || t === 'none') return [];
+  return t.split(',').map((s) => integer('--hidden-layers')(s.trim()));
 }
 
 /** A saved model and the columns it was trained on (the command saves them beside the model's own JSON). */
@@ -187,10 +224,16 @@ export async function loadModel(file: string): Promise<SavedModel> {
   if (json === null || typeof json !== 'object' || json.format !== 'minibatch.model') {
     throw new CliError(`${file} is not a minibatch model (no "format": "minibatch.model"); save one with \`minibatch train … --save ${file}\``, EXIT.input);
   }
-  const kinds: Record<string, ModelKind> = { LinearRegression: 'linear', LogisticRegression: 'logistic', SoftmaxRegression: 'softmax' };
-  const kind = kinds[json.model];
-  if (!kind) throw new CliError(`${file}: unknown model ${JSON.stringify(json.model)}`, EXIT.input);
-  const model = kind === 'linear' ? LinearRegression.fromJSON(json) : kind === 'logistic' ? LogisticRegression.fromJSON(json) : SoftmaxRegression.fromJSON(json);
+  const kinds: Record<string, [ModelKind, { fromJSON(j: ModelJSON): Model }]> = {
+    LinearRegression: ['linear', LinearRegression],
+    LogisticRegression: ['logistic', LogisticRegression],
+    SoftmaxRegression: ['softmax', SoftmaxRegression],
+    MLPClassifier: ['mlp-classifier', MLPClassifier],
+    MLPRegressor: ['mlp-regressor', MLPRegressor],
+  };
+  if (!Object.hasOwn(kinds, json.model)) throw new CliError(`${file}: unknown model ${JSON.stringify(json.model)}`, EXIT.input);
+  const [kind, ctor] = kinds[json.model];
+  const model = ctor.fromJSON(json);
   if (!model.isFitted) throw new CliError(`${file}: the model was never trained`, EXIT.input);
   const cols = json.columns;
   return { model, kind, features: Array.isArray(cols?.features) ? cols.features : null, target: typeof cols?.target === 'string' ? cols.target : null };
@@ -247,7 +290,7 @@ export interface FitFlags {
   dropLast?: boolean;
   engine?: EngineName;
   threads: string;
-  init: 'uniform' | 'zeros';
+  init: InitName;
   classWeight?: string;
   validationSplit?: number;
   earlyStopping?: string | boolean;

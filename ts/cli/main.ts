@@ -23,7 +23,13 @@ function fitFlags(cmd: Command, defaults: { epochs: number; tolerance: string; l
   return cmd
     .option('--target <column>', 'the column to learn (default for the bundled data: malignant)')
     .option('--features <columns>', 'the feature columns, comma-separated (default: all but the target)')
-    .addOption(new Option('--model <kind>', 'the model (auto: logistic for 0/1 targets, linear for other numbers, softmax for labels)').choices(['auto', 'linear', 'logistic', 'softmax']).default('auto'))
+    .addOption(
+      new Option('--model <kind>', 'the model (auto: logistic for 0/1 targets, linear for other numbers, softmax for labels; mlp-classifier and mlp-regressor are networks)')
+        .choices(['auto', 'linear', 'logistic', 'softmax', 'mlp-classifier', 'mlp-regressor'])
+        .default('auto'),
+    )
+    .option('--hidden-layers <units>', 'networks: units of each hidden layer, comma-separated (default 100; none for no hidden layer)')
+    .addOption(new Option('--activation <name>', 'networks: the hidden layers\' activation (default relu)').choices(['relu', 'leakyRelu', 'tanh', 'logistic', 'identity']))
     .option('--l2 <x>', 'L2 penalty λ', number('--l2', 0), 1e-4)
     .option('--l1 <x>', 'L1 penalty λ₁', number('--l1', 0), 0)
     .option('--no-intercept', 'fit no intercept')
@@ -39,7 +45,7 @@ function fitFlags(cmd: Command, defaults: { epochs: number; tolerance: string; l
     .option('--seed <n>', 'seed of initialization, shuffles and splits', integer('--seed', 0), 42)
     .option('--no-shuffle', 'keep the rows in file order')
     .option('--drop-last', 'skip the last, short batch of each epoch')
-    .addOption(new Option('--init <kind>', 'initial parameters').choices(['uniform', 'zeros']).default('uniform'))
+    .addOption(new Option('--init <kind>', 'initial parameters (auto: uniform for linear models, He or Glorot per layer for networks)').choices(['auto', 'uniform', 'zeros', 'glorot', 'he']).default('auto'))
     .addOption(new Option('--engine <name>', 'wasm (default, js where SIMD is missing) or js').choices(['wasm', 'js']))
     .option('--threads <n|auto>', 'threads sharing each large batch (wasm engine)', '1')
     .option('--class-weight <balanced|json>', "classifiers: 'balanced' or JSON {\"label\": weight}")

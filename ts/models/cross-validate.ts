@@ -8,9 +8,7 @@ import { InvalidDataError, InvalidOptionError } from '../errors.js';
 import type { History } from '../train/loop.js';
 import type { FitOptions } from '../train/options.js';
 import { boolean, plainObject, positiveInteger, rejectUnknown, seed as checkSeed } from '../train/validate.js';
-import { LinearModel } from './linear-model.js';
-import { LogisticRegression } from './logistic-regression.js';
-import { SoftmaxRegression } from './softmax-regression.js';
+import { Estimator } from './linear-model.js';
 
 /** Options of `crossValidate`. */
 export interface CrossValidateOptions {
@@ -41,12 +39,12 @@ export interface CrossValidateResult {
  * options) is fit on each fold's training rows and scored on its test rows; folds are stratified
  * for the classifiers by default.
  */
-export async function crossValidate<M extends LinearModel & { score(X: Dataset): number }>(
+export async function crossValidate<M extends Estimator & { score(X: Dataset): number }>(
   estimator: M,
   data: Dataset,
   options: CrossValidateOptions = {},
 ): Promise<CrossValidateResult> {
-  if (!(estimator instanceof LinearModel)) {
+  if (!(estimator instanceof Estimator)) {
     throw new InvalidOptionError('estimator', estimator, 'crossValidate takes a minibatch model (new LogisticRegression(), …) as its first argument');
   }
   const o = plainObject('crossValidate options', options);
@@ -54,7 +52,7 @@ export async function crossValidate<M extends LinearModel & { score(X: Dataset):
   if (!(data instanceof Dataset) || !data.y) {
     throw new InvalidDataError('INVALID_DATA', 'crossValidate takes a Dataset with targets (Dataset.fromArrays(X, y), fromCSV, …)', { argument: 'data' });
   }
-  const classifier = estimator instanceof LogisticRegression || estimator instanceof SoftmaxRegression;
+  const classifier = estimator.isClassifier;
   const folds = kFold(data, {
     folds: o.folds === undefined ? 5 : positiveInteger('folds', o.folds),
     shuffle: o.shuffle === undefined ? true : boolean('shuffle', o.shuffle),

@@ -1,18 +1,22 @@
 /**
- * What the three linear models share: θ = (W, b) with one row of weights per output, options,
- * training through the one fit loop (fit, fitIter, partialFit, resume), the decision function
- * W·x + b, and a versioned snapshot that carries the training state.
+ * What every model shares (the linear models and the multi-layer perceptrons): θ in the engines'
+ * layout for the model's stack of layers (../engine/layout.ts), options, training through the one
+ * fit loop (fit, fitIter, partialFit, resume), the decision function (the forward pass through
+ * the stack: W·x + b for the linear models), and a versioned snapshot that carries the training
+ * state.
  */
-import type { ObjectiveName, StagedFeatures } from '../engine/types.js';
+import type { ActivationName, HiddenLayer, ObjectiveName, StagedFeatures } from '../engine/types.js';
+import { type Shape, layers, nParams, nWeights } from '../engine/layout.js';
 import { type FeaturesInput, type Matrix, checkedElsewhere, copyRows, flatShape, isOwnArray, rowsShape, toMatrix } from '../data/matrix.js';
 import { Dataset } from '../data/dataset.js';
 import type { LabelEncoder } from '../data/encoders.js';
 import { MinMaxScaler, StandardScaler } from '../data/scaler.js';
 import { Rng } from '../data/random.js';
 import { DivergenceError, InvalidDataError, InvalidModelError, InvalidOptionError, MinibatchError, NotFittedError } from '../errors.js';
-import { type EpochInfo, type FitConfig, type FitOptions, validateFitOptions } from '../train/options.js';
+import { type EpochInfo, type FitConfig, type FitOptions, type InitName, validateFitOptions } from '../train/options.js';
 import { type History, type TrainData, type TrainStream, type TrainingState, TrainingRun, stageForFit } from '../train/loop.js';
 import { checkTraining, describeValue, floats, parseJSON } from './snapshot.js';
+import type { ClassLabels } from './classes.js';
 import { type Chunk, CSVStream, checkChunk, checkedChunks } from '../data/stream.js';
 import { classWeights, splitValidation, toSampleWeight } from '../train/validation.js';
 import { boolean, nonNegativeFinite, plainObject, rejectUnknown } from '../train/validate.js';
@@ -37,8 +41,9 @@ export interface LinearModelOptions {
 export type Features = FeaturesInput | Dataset;
 export type { Dataset };
 
-/** Targets as users pass them: numbers, or class labels for SoftmaxRegression. */
-export type Targets = ArrayLike<number> | readonly (string | number | boolean)[];
+/** Targets as users pass them: numbers, class labels for SoftmaxRegression and MLPClassifier,
+ * or rows of numbers (one per output) for MLPRegressor with several outputs. */
+export type Targets = ArrayLike<number> | readonly (string | number | boolean)[] | readonly ArrayLike<number>[];
 
 /** The serialized form of a model (`toJSON()`), versioned. */
 export interface ModelJSON {
@@ -48,8 +53,10 @@ export interface ModelJSON {
   options: Record<string, unknown>;
   nFeatures: number | null;
   nOutputs: number | null;
-  /** nOutputs × nFeatures, row-major. */
+  /** Every layer's W (outputs × inputs, row-major), layer after layer, as the engines' layout:
+   * nOutputs × nFeatures for a linear model. */
   weights: number[] | null;
+  /** Every layer's intercepts b, layer after layer: the nOutputs intercepts of a linear model. */
   bias: number[] | null;
   /** SoftmaxRegression: the class labels, class i at index i. */
   classes?: (string | number | boolean)[] | null;
@@ -59,11 +66,17 @@ export interface ModelJSON {
   training: TrainingState | null;
 }
 
+/** A fitted model: θ in the layout of its stack (every W, then every b), and the stack's shape. */
 interface Fitted {
-  readonly weights: Float32Array;
-  readonly bias: Float32Array;
+  readonly params: Float32Array;
+  readonly shape: Shape;
   readonly nFeatures: number;
   readonly nOutputs: number;
+}
+
+/** θ and its shape as a Fitted. */
+function fittedOf(params: Float32Array, shape: Shape): Fitted {
+  return { params, shape, nFeatures: shape.nFeatures, nOutputs: shape.nOutputs };
 }
 
 /** The parts of a model that a fit replaces, captured together. */
@@ -78,6 +91,8 @@ interface ModelParts {
 interface Prepared {
   readonly run: TrainingRun;
   readonly parts: ModelParts;
+  /** The features per row the run trains on. */
+  readonly nFeatures: number;
 }
 
 interface FirstPass {
@@ -110,10 +125,11 @@ const FORMAT = 'minibatch.model';
 const VERSION = 2;
 
 /**
- * What the three models share: fit, partialFit, predict, score, toJSON (LinearRegression,
- * LogisticRegression and SoftmaxRegression extend it).
+ * What every model shares: fit, fitIter, partialFit, the forward pass, toJSON (LinearModel's
+ * LinearRegression, LogisticRegression and SoftmaxRegression, and the multi-layer perceptrons
+ * MLPClassifier and MLPRegressor extend it).
  */
-export abstract class LinearModel {
+export abstract class Estimator {
   /** The name stored in `toJSON()`, e.g. 'LogisticRegression'. */
   protected abstract readonly modelName: string;
   protected abstract readonly objective: ObjectiveName;
@@ -141,9 +157,15 @@ export abstract class LinearModel {
     else throw new InvalidOptionError('standardize', st, 'standardize must be true, false, a StandardScaler or a MinMaxScaler');
   }
 
+  /**
+   * The classes of a classifier that takes any labels (SoftmaxRegression, MLPClassifier; set by
+   * its constructor), which then learns, encodes, saves and restores them here; null otherwise.
+   */
+  protected labels: ClassLabels | null = null;
+
   /** A class label encoder that came with the data (a Dataset with a categorical target). */
   protected takeEncoder(encoder: LabelEncoder, learn: boolean): void {
-    void learn;
+    if (this.labels) return this.labels.take(encoder, learn);
     if (encoder.nClasses !== 2) {
       throw new InvalidDataError('INVALID_LABEL', `${this.modelName} needs a target with 2 classes, this dataset's has ${encoder.nClasses}`, { argument: 'y' });
     }
@@ -161,6 +183,25 @@ export abstract class LinearModel {
   /** Options beyond l2, l1 and fitIntercept, for toJSON. */
   protected extraOptions(): Record<string, unknown> {
     return {};
+  }
+
+  /** The hidden layers of the model's stack, from the features' side (none for a linear model). */
+  protected hiddenStack(): readonly HiddenLayer[] {
+    return [];
+  }
+
+  /** The shape of the model's stack for d features and its outputs. */
+  protected shapeFor(nFeatures: number): Shape {
+    const hidden = this.hiddenStack();
+    return { nFeatures, nOutputs: this.outputs(), ...(hidden.length > 0 ? { hidden } : {}) };
+  }
+
+  /**
+   * The initialization a fit starts from, for the fit option `init` ('auto' by default): the
+   * linear models' 'auto' is 'uniform' (PyTorch's nn.Linear); a network resolves it per layer.
+   */
+  protected resolveInit(init: InitName): InitName {
+    return init === 'auto' ? 'uniform' : init;
   }
 
   /**
@@ -289,11 +330,11 @@ export abstract class LinearModel {
 
   /** A subclass's own part of the model (SoftmaxRegression: its classes). */
   protected captureExtra(): unknown {
-    return null;
+    return this.labels ? this.labels.encoder : null;
   }
 
   protected restoreExtra(extra: unknown): void {
-    void extra;
+    if (this.labels) this.labels.encoder = extra as LabelEncoder;
   }
 
   /**
@@ -308,7 +349,8 @@ export abstract class LinearModel {
     options: FitOptions,
     from: TrainingState | null,
   ): Promise<Prepared> {
-    const config = validateFitOptions(options);
+    const checked = validateFitOptions(options);
+    const config = checked.resume ? checked : Object.freeze({ ...checked, init: this.resolveInit(checked.init) });
     const resume = config.resume;
     if (resume && (!this.fitted || !from)) {
       throw new InvalidOptionError('resume', true, `this ${this.modelName} has no training to resume: fit it first, or load a snapshot taken after fit`);
@@ -321,7 +363,7 @@ export abstract class LinearModel {
     const before = this.capture();
     try {
       const run = pass ? this.prepareStream(pass, config, from) : this.prepareRows(rows!.dataset, rows!.x, y, config, from, rows!.staged);
-      return { run, parts: this.capture() };
+      return { run, parts: this.capture(), nFeatures: pass ? pass.nFeatures : rows!.x.cols };
     } catch (e) {
       rows?.staged?.dispose(); // a fit rejected after its features were copied in
       throw e;
@@ -505,19 +547,18 @@ export abstract class LinearModel {
 
   /** encodeTargets of the model's current classes, fixed: for a stream's chunks, read while training runs. */
   protected targetEncoder(): (y: Targets, rows: number) => Float32Array {
+    if (this.labels) return this.labels.targetEncoder();
     return (y, rows) => this.encodeTargets(y, rows, false);
   }
 
-  /** Whether a fresh fit must learn the classes from the targets (SoftmaxRegression without `classes`). */
-  protected needsClasses(source: AsyncIterable<Chunk>): boolean {
-    void source;
-    return false;
+  /** Whether a fresh fit must learn the classes from the targets (a classifier of any labels without `classes`). */
+  private needsClasses(source: AsyncIterable<Chunk>): boolean {
+    return this.labels ? this.labels.needsClasses(source) : false;
   }
 
   /** A chunk's targets as encodeTargets reads them (class labels when the stream encoded them). */
-  protected chunkTargets(c: Chunk, source: AsyncIterable<Chunk>): Targets {
-    void source;
-    return c.y;
+  private chunkTargets(c: Chunk, source: AsyncIterable<Chunk>): Targets {
+    return this.labels ? this.labels.chunkTargets(c, source) : c.y;
   }
 
   private validationRows(data: readonly unknown[], d: number): TrainData {
@@ -534,10 +575,12 @@ export abstract class LinearModel {
   }
 
   private newRun(train: TrainData | TrainStream, validation: TrainData | null, config: FitConfig, resumeFrom: { params: Float32Array; state: TrainingState } | null): TrainingRun {
+    const hidden = this.hiddenStack();
     return new TrainingRun(
       {
         objective: this.objective,
         nOutputs: this.outputs(),
+        ...(hidden.length > 0 ? { hidden } : {}),
         l2: this.l2,
         l1: this.l1,
         fitIntercept: this.fitIntercept,
@@ -556,15 +599,13 @@ export abstract class LinearModel {
    * documented). A run that failed otherwise (a stream that errors, a callback that throws, a
    * schedule's bad rate) leaves the model as it was. The run's error is left to the caller.
    */
-  private adopt({ run, parts }: Prepared): void {
+  private adopt({ run, parts, nFeatures }: Prepared): void {
     if (!run.params || !run.state) return;
     if (run.error !== null && !(run.error instanceof DivergenceError)) return;
     if (run.adopted) return;
     run.adopted = true;
     this.restoreParts(parts);
-    const k = this.outputs();
-    const d = run.params.length / k - 1;
-    this.fitted = { weights: run.params.slice(0, k * d), bias: run.params.slice(k * d), nFeatures: d, nOutputs: k };
+    this.fitted = fittedOf(run.params.slice(), this.shapeFor(nFeatures));
     this.training = run.state;
   }
 
@@ -572,6 +613,11 @@ export abstract class LinearModel {
     this.adopt(prepared);
     if (prepared.run.error) throw prepared.run.error;
     return prepared.run.history!;
+  }
+
+  /** True for the classifiers (their score is the accuracy), false for regression (R²). */
+  get isClassifier(): boolean {
+    return this.scoreKind === 'accuracy';
   }
 
   get isFitted(): boolean {
@@ -583,13 +629,21 @@ export abstract class LinearModel {
     return this.fitted;
   }
 
-  /** θ = [W, b] in the engines' layout. */
+  /** A copy of θ in the engines' layout (every W, then every b). */
   private params(): Float32Array {
-    const { weights, bias } = this.state;
-    const p = new Float32Array(weights.length + bias.length);
-    p.set(weights);
-    p.set(bias, weights.length);
-    return p;
+    return this.state.params.slice();
+  }
+
+  /** The weights of a linear model: W, nOutputs × nFeatures, row-major (a copy). */
+  protected linearWeights(): Float32Array {
+    const { params, shape } = this.state;
+    return params.slice(0, nWeights(shape));
+  }
+
+  /** The intercepts of a linear model: b, one per output (a copy). */
+  protected linearBias(): Float32Array {
+    const { params, shape } = this.state;
+    return params.slice(nWeights(shape));
   }
 
   get nFeatures(): number {
@@ -610,9 +664,9 @@ export abstract class LinearModel {
   }
 
   /** A Dataset's targets as this model reads them: values, or class indices (0/1 for
-   * LogisticRegression); SoftmaxRegression reads the class labels. */
-  protected datasetTargets(d: Dataset): Targets {
-    return d.y!;
+   * LogisticRegression); a classifier of any labels reads the class labels. */
+  private datasetTargets(d: Dataset): Targets {
+    return this.labels ? this.labels.datasetTargets(d) : d.y!;
   }
 
   /** The targets of score(): y, or the Dataset's own. */
@@ -625,28 +679,21 @@ export abstract class LinearModel {
   /** A new, unfitted model with the same options (for cross-validation). */
   clone(): this {
     const json = this.toJSON();
-    const ctor = this.constructor as unknown as { fromJSON(j: ModelJSON): LinearModel };
+    const ctor = this.constructor as unknown as { fromJSON(j: ModelJSON): Estimator };
     const scaler = this.scaler ? freshScaler(this.scaler) : null;
     const copy = ctor.fromJSON({ ...json, nFeatures: null, nOutputs: null, weights: null, bias: null, training: null, preprocessing: null, ...(json.options.classes ? {} : { classes: null }) }) as this;
     copy.scaler = scaler;
     return copy;
   }
 
-  /** W·x + b for every row and output (rows × nOutputs, row-major), accumulated in float64. */
+  /**
+   * The output layer's z for every row and output (rows × nOutputs, row-major): the forward pass
+   * through the stack in float64 from the float32 parameters (W·x + b for a linear model).
+   */
   protected scores(X: Features): { z: Float64Array; rows: number } {
-    const { data, rows, cols } = this.features(X);
-    const { weights, bias, nOutputs: k } = this.state;
-    const z = new Float64Array(rows * k);
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      for (let c = 0; c < k; c++) {
-        let s = bias[c];
-        const wo = c * cols;
-        for (let j = 0; j < cols; j++) s += weights[wo + j] * data[o + j];
-        z[r * k + c] = s;
-      }
-    }
-    return { z, rows };
+    const { data, rows } = this.features(X);
+    const { params, shape } = this.state;
+    return { z: forward(shape, params, data, rows), rows };
   }
 
   /** The model as plain JSON (parameters, options, encoders, optimizer state), for `fromJSON`. */
@@ -660,8 +707,8 @@ export abstract class LinearModel {
       options: { l2: this.l2, l1: this.l1, fitIntercept: this.fitIntercept, ...this.extraOptions() },
       nFeatures: f ? f.nFeatures : null,
       nOutputs: f ? f.nOutputs : null,
-      weights: f ? Array.from(f.weights) : null,
-      bias: f ? Array.from(f.bias) : null,
+      weights: f ? Array.from(f.params.subarray(0, nWeights(f.shape))) : null,
+      bias: f ? Array.from(f.params.subarray(nWeights(f.shape))) : null,
       ...(classes ? { classes: classes as (string | number | boolean)[] } : {}),
       // also unfitted: the model's `standardize` option is part of what it is
       preprocessing:
@@ -673,14 +720,14 @@ export abstract class LinearModel {
   }
 
   /** Reads the fields every model has; `restoreExtra` reads the subclass's (classes). */
-  protected static restore<M extends LinearModel>(
+  protected static restore<M extends Estimator>(
     ctor: new (o: Record<string, unknown>) => M,
     name: string,
     json: unknown,
     restoreExtra: (model: M, j: Partial<ModelJSON>) => void = () => {},
   ): M {
     try {
-      return LinearModel.read(ctor, name, json, restoreExtra);
+      return Estimator.read(ctor, name, json, restoreExtra);
     } catch (e) {
       if (e instanceof MinibatchError) throw e;
       // whatever a hostile snapshot provokes (a getter that throws, nesting deeper than the stack)
@@ -688,7 +735,7 @@ export abstract class LinearModel {
     }
   }
 
-  private static read<M extends LinearModel>(
+  private static read<M extends Estimator>(
     ctor: new (o: Record<string, unknown>) => M,
     name: string,
     json: unknown,
@@ -718,11 +765,16 @@ export abstract class LinearModel {
     if (!Number.isInteger(d) || !Number.isInteger(k) || (d as number) < 1 || (k as number) < 1) {
       throw new InvalidModelError(`the snapshot's nFeatures and nOutputs must be positive integers, got ${String(d)} and ${String(k)}`);
     }
-    const weights = floats(j.weights, (d as number) * (k as number), 'weights');
-    const bias = floats(j.bias, k as number, 'bias');
-    model.fitted = { weights, bias, nFeatures: d as number, nOutputs: k as number };
     if (model.outputs() !== k) throw new InvalidModelError(`the snapshot has ${String(k)} outputs, its classes make ${model.outputs()}`);
-    if (j.training !== undefined && j.training !== null) model.training = checkTraining(j.training, weights.length + bias.length);
+    const shape = model.shapeFor(d as number);
+    const nW = nWeights(shape);
+    const weights = floats(j.weights, nW, 'weights');
+    const bias = floats(j.bias, nParams(shape) - nW, 'bias');
+    const params = new Float32Array(weights.length + bias.length);
+    params.set(weights);
+    params.set(bias, weights.length);
+    model.fitted = fittedOf(params, shape);
+    if (j.training !== undefined && j.training !== null) model.training = checkTraining(j.training, params.length);
     if (model.scaler && (!model.scaler.isFitted || model.scaler.nFeatures !== d)) {
       throw new InvalidModelError(`the snapshot's scaler is ${model.scaler.isFitted ? `fitted on ${model.scaler.nFeatures} columns` : 'not fitted'}, the model on ${String(d)}`);
     }
@@ -750,6 +802,12 @@ function isChunks(X: unknown): X is AsyncIterable<Chunk> {
   return X !== null && typeof X === 'object' && typeof (X as AsyncIterable<Chunk>)[Symbol.asyncIterator] === 'function';
 }
 
+/**
+ * The linear models (LinearRegression, LogisticRegression, SoftmaxRegression): the stack with no
+ * hidden layer, one dense layer z = W·x + b.
+ */
+export abstract class LinearModel extends Estimator {}
+
 /** LinearRegression and LogisticRegression: one output, so w is a vector and b a number. */
 export abstract class SingleOutputModel extends LinearModel {
   protected outputs(): number {
@@ -758,12 +816,12 @@ export abstract class SingleOutputModel extends LinearModel {
 
   /** The learned weights w (a copy, float32). */
   get weights(): Float32Array {
-    return this.state.weights.slice();
+    return this.linearWeights();
   }
 
   /** The learned intercept b. */
   get bias(): number {
-    return this.state.bias[0];
+    return this.state.params[this.state.nFeatures];
   }
 
   /** w·x + b for every row. */
@@ -812,6 +870,81 @@ function splitArgs<O>(
     return { X: a, y: undefined, options: (b ?? {}) as O };
   }
   return { X: a, y: b as Targets | undefined, options: (c ?? {}) as O };
+}
+
+/**
+ * The forward pass through the stack (../engine/types.ts, "The gradient through the stack"), in
+ * float64 from the float32 parameters: the output layer's z of every row, rows × nOutputs,
+ * row-major. Each unit's sum starts from its intercept and adds the inputs in order (for a
+ * linear model exactly the sum W·x + b that the models have always computed).
+ */
+function forward(shape: Shape, params: Float32Array, x: ArrayLike<number>, rows: number): Float64Array {
+  const stack = layers(shape);
+  let a: ArrayLike<number> = x;
+  let w = 0;
+  let b = nWeights(shape);
+  for (const layer of stack) {
+    const { inputs, outputs } = layer;
+    const z = new Float64Array(rows * outputs);
+    for (let r = 0; r < rows; r++) {
+      const o = r * inputs;
+      for (let c = 0; c < outputs; c++) {
+        let s = params[b + c];
+        const wo = w + c * inputs;
+        for (let j = 0; j < inputs; j++) s += params[wo + j] * a[o + j];
+        z[r * outputs + c] = s;
+      }
+    }
+    activate(layer.activation, z);
+    a = z;
+    w += inputs * outputs;
+    b += outputs;
+  }
+  return a as Float64Array;
+}
+
+/** a = f(z) in place, in float64 (the activations of ../engine/types.ts). */
+function activate(f: ActivationName, z: Float64Array): void {
+  switch (f) {
+    case 'identity':
+      return;
+    case 'relu':
+      for (let i = 0; i < z.length; i++) z[i] = z[i] > 0 ? z[i] : 0;
+      return;
+    case 'leakyRelu':
+      for (let i = 0; i < z.length; i++) z[i] = z[i] > 0 ? z[i] : 0.01 * z[i];
+      return;
+    case 'tanh':
+      for (let i = 0; i < z.length; i++) z[i] = Math.tanh(z[i]);
+      return;
+    case 'logistic':
+      for (let i = 0; i < z.length; i++) z[i] = sigmoid(z[i]);
+      return;
+  }
+}
+
+/**
+ * R² = 1 − SS_res / SS_tot of output j of k (targets t and predictions p, rows × k, row-major);
+ * scikit-learn's convention for a constant target: 1 when predicted exactly, else 0.
+ */
+export function rSquared(t: ArrayLike<number>, p: ArrayLike<number>, j = 0, k = 1): number {
+  const n = t.length / k;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += t[i * k + j];
+  mean /= n;
+  let res = 0;
+  let tot = 0;
+  for (let i = 0; i < n; i++) {
+    res += (t[i * k + j] - p[i * k + j]) ** 2;
+    tot += (t[i * k + j] - mean) ** 2;
+  }
+  if (tot === 0) return res === 0 ? 1 : 0;
+  return 1 - res / tot;
+}
+
+/** σ(z) without overflow for either sign. */
+export function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
 function isFlat(X: unknown): boolean {

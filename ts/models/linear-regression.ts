@@ -1,4 +1,4 @@
-import { type Features, LinearModel, type LinearModelOptions, type ModelJSON, SingleOutputModel, type Targets } from './linear-model.js';
+import { type Features, LinearModel, type LinearModelOptions, type ModelJSON, SingleOutputModel, type Targets, rSquared } from './linear-model.js';
 import { toVector } from '../data/matrix.js';
 import { InvalidDataError } from '../errors.js';
 
@@ -32,19 +32,7 @@ export class LinearRegression extends SingleOutputModel {
   /** The coefficient of determination R² = 1 − SS_res / SS_tot (1 is perfect; can be negative). */
   score(X: Features, y?: Targets): number {
     const p = this.predict(X);
-    const t = toVector(this.scoreTargets(X, y), p.length);
-    let mean = 0;
-    for (let i = 0; i < t.length; i++) mean += t[i];
-    mean /= t.length;
-    let res = 0;
-    let tot = 0;
-    for (let i = 0; i < t.length; i++) {
-      res += (t[i] - p[i]) ** 2;
-      tot += (t[i] - mean) ** 2;
-    }
-    // scikit-learn's convention for constant targets: 1 when predicted exactly, else 0
-    if (tot === 0) return res === 0 ? 1 : 0;
-    return 1 - res / tot;
+    return rSquared(toVector(this.scoreTargets(X, y), p.length), p);
   }
 
   /** A model from `toJSON()` output (an object or its JSON text); throws InvalidModelError when it is not one. */

@@ -1,11 +1,6 @@
-import { type Features, LinearModel, type LinearModelOptions, type ModelJSON, SingleOutputModel, type Targets } from './linear-model.js';
+import { type Features, LinearModel, type LinearModelOptions, type ModelJSON, SingleOutputModel, type Targets, sigmoid } from './linear-model.js';
 import { checkBinaryLabels, toVector } from '../data/matrix.js';
 import { InvalidDataError } from '../errors.js';
-
-/** σ(z) without overflow for either sign. */
-export function sigmoid(z: number): number {
-  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-}
 
 /**
  * Binary logistic regression: minimizes the mean log-loss of P(y = 1 | x) = σ(w·x + b), plus

@@ -15,6 +15,7 @@ import { type Shape, intercepts, layers, nParams, penalized, weights } from '../
 import type { EngineData, EngineName, FeatureSource, ObjectiveName, OptimizerState, Session, SessionSpec, StagedFeatures } from '../engine/types.js';
 import { resolveEngine, resolveThreads } from '../engine/index.js';
 import type { Matrix } from '../data/matrix.js';
+import { nWeights } from '../engine/layout.js';
 import { type Chunk, shuffleBuffer } from '../data/stream.js';
 import { Rng } from '../data/random.js';
 import { DivergenceError, InvalidModelError, InvalidOptionError } from '../errors.js';
@@ -73,6 +74,7 @@ export interface ParameterPath {
 
 export interface TrainData {
   readonly x: Matrix;
+  /** One target per row, or, for squaredError with several outputs, rows × nOutputs (row-major). */
   readonly y: Float32Array;
   readonly sampleWeight: Float32Array | null;
   /** `x`, already copied into the engine's memory and checked there (stageForFit). */
@@ -122,6 +124,8 @@ export async function stageForFit(
 export interface TrainProblem {
   readonly objective: ObjectiveName;
   readonly nOutputs: number;
+  /** The hidden layers of the stack, from the features' side; absent for a linear model. */
+  readonly hidden?: SessionSpec['hidden'];
   readonly l2: number;
   readonly l1: number;
   readonly fitIntercept: boolean;
@@ -189,20 +193,30 @@ const mapHistory = <A, B>(h: Record<HistoryKey, A[]>, f: (v: A) => B): Record<Hi
   Object.fromEntries(HISTORY_KEYS.map((k) => [k, h[k].map(f)])) as Record<HistoryKey, B[]>;
 
 /**
- * PyTorch's nn.Linear initialization for every layer of the model (../engine/layout.ts),
- * W and b from U(−1/√inputs, 1/√inputs), or zeros (scikit-learn's), in the layout's order (every
- * W, then every b); without an intercept the intercepts stay 0.
+ * θ before the first update, for every layer of the model (../engine/layout.ts), drawn in the
+ * layout's order (every W, then every b):
+ *   'uniform': PyTorch's nn.Linear, W and b from U(−1/√inputs, 1/√inputs);
+ *   'glorot': W from U(±√(6/(inputs + outputs))), b = 0 (Keras' Dense default);
+ *   'he': W from U(±√(6/inputs)), b = 0 (PyTorch's kaiming_uniform for relu);
+ *   'auto': per layer, 'he' when its activation is relu or leakyRelu, else 'glorot' (the output
+ *   layer too); the models resolve the fit option 'auto' first (a linear model's is 'uniform');
+ *   'zeros': all 0 (scikit-learn's linear models).
+ * Without an intercept the intercepts stay 0.
  */
-function initialParams(rng: Rng, shape: Shape, init: 'uniform' | 'zeros', fitIntercept: boolean): Float32Array {
+function initialParams(rng: Rng, shape: Shape, init: FitConfig['init'], fitIntercept: boolean): Float32Array {
   const p = new Float32Array(nParams(shape));
+  const stack = layers(shape);
+  const draw = ([start, end]: readonly [number, number], bound: number): void => {
+    for (let j = start; j < end; j++) p[j] = (2 * rng.float() - 1) * bound;
+  };
   if (init === 'uniform') {
-    const stack = layers(shape);
-    const draw = ([start, end]: readonly [number, number], inputs: number): void => {
-      const bound = 1 / Math.sqrt(inputs);
-      for (let j = start; j < end; j++) p[j] = (2 * rng.float() - 1) * bound;
-    };
-    stack.forEach((layer, l) => draw(weights(shape, l), layer.inputs));
-    stack.forEach((layer, l) => draw(intercepts(shape, l), layer.inputs));
+    stack.forEach((layer, l) => draw(weights(shape, l), 1 / Math.sqrt(layer.inputs)));
+    stack.forEach((layer, l) => draw(intercepts(shape, l), 1 / Math.sqrt(layer.inputs)));
+  } else if (init !== 'zeros') {
+    stack.forEach((layer, l) => {
+      const he = init === 'he' || (init === 'auto' && (layer.activation === 'relu' || layer.activation === 'leakyRelu'));
+      draw(weights(shape, l), he ? Math.sqrt(6 / layer.inputs) : Math.sqrt(6 / (layer.inputs + layer.outputs)));
+    });
   }
   if (!fitIntercept) p.fill(0, penalized(shape)[1]);
   return p;
@@ -228,18 +242,21 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((r) => setTimeout(r, 0));
 }
 
-/** Weighted Σ s·(y − ȳ)², the denominator of the validation R². */
+/** Weighted Σ s·(y − ȳ)², summed over the outputs, the denominator of the validation R². */
 function weightedTotalSquares(d: TrainData): number {
-  let sw = 0;
-  let swy = 0;
-  for (let i = 0; i < d.y.length; i++) {
-    const s = d.sampleWeight ? d.sampleWeight[i] : 1;
-    sw += s;
-    swy += s * d.y[i];
-  }
-  const mean = swy / sw;
+  const k = d.y.length / d.x.rows;
   let tot = 0;
-  for (let i = 0; i < d.y.length; i++) tot += (d.sampleWeight ? d.sampleWeight[i] : 1) * (d.y[i] - mean) ** 2;
+  for (let j = 0; j < k; j++) {
+    let sw = 0;
+    let swy = 0;
+    for (let i = 0; i < d.x.rows; i++) {
+      const s = d.sampleWeight ? d.sampleWeight[i] : 1;
+      sw += s;
+      swy += s * d.y[i * k + j];
+    }
+    const mean = swy / sw;
+    for (let i = 0; i < d.x.rows; i++) tot += (d.sampleWeight ? d.sampleWeight[i] : 1) * (d.y[i * k + j] - mean) ** 2;
+  }
   return tot;
 }
 
@@ -323,13 +340,16 @@ function closeEpoch(
 function gatherRows(block: { x: Float32Array; y: Float32Array; w: Float32Array | null }, train: TrainData, rows: Uint32Array, d: number): EngineData {
   const xd = train.x.data;
   const n = rows.length;
+  // targets per row: several for squaredError with several outputs
+  const k = train.y.length / train.x.rows;
   for (let i = 0; i < n; i++) {
     const r = rows[i];
     block.x.set(xd.subarray(r * d, (r + 1) * d), i * d);
-    block.y[i] = train.y[r];
+    if (k === 1) block.y[i] = train.y[r];
+    else block.y.set(train.y.subarray(r * k, (r + 1) * k), i * k);
     if (block.w) block.w[i] = train.sampleWeight![r];
   }
-  return { x: block.x.subarray(0, n * d), y: block.y.subarray(0, n), sampleWeight: block.w ? block.w.subarray(0, n) : null };
+  return { x: block.x.subarray(0, n * d), y: block.y.subarray(0, n * k), sampleWeight: block.w ? block.w.subarray(0, n) : null };
 }
 
 /**
@@ -357,6 +377,11 @@ function resumeSession(live: Session, config: FitConfig, params: Float32Array, p
   live.setOptimizerState({ step: prior.optimizer.step, buffers: Float32Array.from(prior.optimizer.buffers, fromJsonFloat) });
 }
 
+/** The shape of the problem's model for d features: its hidden layers (none for a linear model) and outputs. */
+function problemShape(problem: TrainProblem, d: number): Shape {
+  return { nFeatures: d, nOutputs: problem.nOutputs, ...(problem.hidden && problem.hidden.length > 0 ? { hidden: problem.hidden } : {}) };
+}
+
 /**
  * The session of a fit: the problem and the resolved options as the engine contract takes them
  * (ts/engine/types.ts). `rows` null: the rows come later, block by block (a stream, or rows too
@@ -369,13 +394,15 @@ function sessionSpec(problem: TrainProblem, config: FitConfig, d: number, thread
     objective: problem.objective,
     nFeatures: d,
     nOutputs: problem.nOutputs,
+    ...(problemShape(problem, d).hidden ? { hidden: problem.hidden } : {}),
     l2: problem.l2,
     l1: problem.l1,
     fitIntercept: problem.fitIntercept,
     optimizer: config.optimizer.spec,
     clipNorm: config.optimizer.clipNorm,
     clipValue: config.optimizer.clipValue,
-    train: rows ?? { x: new Float32Array(d), y: new Float32Array(1), sampleWeight: null },
+    // (squaredError with several outputs: one row of nOutputs targets)
+    train: rows ?? { x: new Float32Array(d), y: new Float32Array(problem.objective === 'squaredError' ? problem.nOutputs : 1), sampleWeight: null },
     validation: v ? { x: v.x.data, y: v.y, sampleWeight: v.sampleWeight } : null,
   };
 }
@@ -516,7 +543,7 @@ export class TrainingRun {
       session = engine.createSession(spec);
       let live = session;
       if (this.resumeFrom && prior) resumeSession(live, config, this.resumeFrom.params, prior);
-      else rngState = initializeSession(live, seed, { nFeatures: d, nOutputs: problem.nOutputs }, config.init, problem.fitIntercept);
+      else rngState = initializeSession(live, seed, problemShape(problem, d), config.init, problem.fitIntercept);
       if (config.recordPathEvery > 0) path.record(live.params(), iteration);
 
       // Batches per engine call: the whole block, unless yielding, the clock or an abort signal
@@ -525,7 +552,7 @@ export class TrainingRun {
       // loss sums group the same way in every run with the same options (resuming from a
       // snapshot reproduces the history to the bit, not only the parameters).
       const watched = config.yieldEveryMs > 0 || config.maxTimeMs < Infinity || config.signal !== undefined;
-      const chunk = watched ? Math.max(1, Math.floor(CALL_WORK / (config.batchSize * d * problem.nOutputs))) : Infinity;
+      const chunk = watched ? Math.max(1, Math.floor(CALL_WORK / (config.batchSize * nWeights(problemShape(problem, d))))) : Infinity;
       // A stream is trained in blocks of whole batches (about STREAM_BLOCK_VALUES values), so that
       // only the epoch's last batch can be short, wherever the chunks of the source end.
       // (never more than the wasm engine holds whole)
@@ -604,7 +631,7 @@ export class TrainingRun {
       const mark = () => ({ batch, iteration, partial: sums.rows > 0 ? { lossSum: sums.loss, rows: sums.rows } : null });
 
       const order = streaming ? new Uint32Array(blockRows) : new Uint32Array(train.x.rows);
-      const block = blocked ? { x: new Float32Array(blockRows * d), y: new Float32Array(blockRows), w: (train as TrainData).sampleWeight ? new Float32Array(blockRows) : null, order: new Uint32Array(blockRows) } : null;
+      const block = blocked ? { x: new Float32Array(blockRows * d), y: new Float32Array(blockRows * ((train as TrainData).y.length / (train as TrainData).x.rows)), w: (train as TrainData).sampleWeight ? new Float32Array(blockRows) : null, order: new Uint32Array(blockRows) } : null;
       block?.order.forEach((_, i, o) => (o[i] = i));
       training: while (epoch < config.maxEpochs) {
         const epochStarted = performance.now();

@@ -82,8 +82,16 @@ export interface FitOptions {
    * used is in `history.threads`.
    */
   threads?: number | 'auto';
-  /** Initial parameters: 'uniform' U(−1/√d, 1/√d) as PyTorch's nn.Linear (default), or 'zeros' as scikit-learn. */
-  init?: 'uniform' | 'zeros';
+  /**
+   * Initial parameters (drawn from the fit's seed). 'auto' (default): 'uniform' for the linear
+   * models; for the multi-layer perceptrons, He uniform for each layer whose activation is relu or
+   * leakyRelu and Glorot uniform for the others (the output layer too), intercepts 0 (Keras'
+   * Dense defaults, with He for rectifiers). 'uniform': W and b from U(−1/√inputs, 1/√inputs)
+   * per layer, as PyTorch's nn.Linear. 'glorot': every layer's W from U(±√(6/(inputs + outputs))),
+   * 'he': from U(±√(6/inputs)), intercepts 0. 'zeros': all 0, as scikit-learn's linear models
+   * (refused for a network with hidden layers, whose units would then stay alike).
+   */
+  init?: InitName;
   /** Features per row, needed when X is a flat typed array. */
   nFeatures?: number;
   /** One weight ≥ 0 per row; multiplies the row's loss. */
@@ -123,6 +131,9 @@ export interface FitOptions {
   resume?: boolean;
 }
 
+/** The fit option `init`: how θ is drawn before the first update (FitOptions.init). */
+export type InitName = 'auto' | 'uniform' | 'zeros' | 'glorot' | 'he';
+
 /** The fit options resolved (validateFitOptions): frozen, every default filled. */
 export interface FitConfig {
   readonly batchSize: number;
@@ -138,7 +149,8 @@ export interface FitConfig {
   readonly dropLast: boolean;
   readonly engine: EngineName | undefined;
   readonly threads: number | 'auto';
-  readonly init: 'uniform' | 'zeros';
+  /** 'auto' until the model resolves it (a linear model's 'auto' is 'uniform'; a network's stays 'auto': He or Glorot per layer). */
+  readonly init: InitName;
   readonly nFeatures: number | undefined;
   readonly sampleWeight: ArrayLike<number> | undefined;
   readonly classWeight: 'balanced' | Record<string, number> | undefined;
@@ -176,7 +188,7 @@ export const FIT_DEFAULTS = {
   shuffle: true,
   dropLast: false,
   threads: 1,
-  init: 'uniform',
+  init: 'auto',
   onBatchEndEvery: 1,
   recordPath: false,
   maxTimeMs: Infinity,
@@ -273,7 +285,7 @@ export function validateFitOptions(options: unknown): FitConfig {
     dropLast: boolean('dropLast', pick('dropLast')),
     engine: o.engine === undefined ? undefined : oneOf('engine', o.engine, ['wasm', 'js'] as const),
     threads: o.threads === 'auto' ? 'auto' : threadCount(pick('threads')),
-    init: oneOf('init', pick('init'), ['uniform', 'zeros'] as const),
+    init: oneOf('init', pick('init'), ['auto', 'uniform', 'zeros', 'glorot', 'he'] as const),
     nFeatures: o.nFeatures === undefined ? undefined : positiveInteger('nFeatures', o.nFeatures),
     sampleWeight: o.sampleWeight as ArrayLike<number> | undefined,
     classWeight: o.classWeight as FitConfig['classWeight'],

@@ -63,12 +63,14 @@ export function classWeights(option: 'balanced' | Record<string, number>, labels
 
 function subset(d: TrainData, rows: Uint32Array): TrainData {
   const { cols } = d.x;
+  // targets per row: several for squaredError with several outputs
+  const k = d.y.length / d.x.rows;
   const x = new Float32Array(rows.length * cols);
-  const y = new Float32Array(rows.length);
+  const y = new Float32Array(rows.length * k);
   const w = d.sampleWeight ? new Float32Array(rows.length) : null;
   rows.forEach((r, i) => {
     x.set(d.x.data.subarray(r * cols, (r + 1) * cols), i * cols);
-    y[i] = d.y[r];
+    y.set(d.y.subarray(r * k, (r + 1) * k), i * k);
     if (w) w[i] = d.sampleWeight![r];
   });
   const m: Matrix = { data: x, rows: rows.length, cols };
@@ -88,7 +90,7 @@ export function splitValidation(
 ): { train: TrainData; validation: TrainData } {
   const rng = Rng.stream(seed, 1);
   const groups: number[][] = classes ? classes.map(() => []) : [[]];
-  for (let i = 0; i < d.y.length; i++) groups[classes ? d.y[i] : 0].push(i);
+  for (let i = 0; i < d.x.rows; i++) groups[classes ? d.y[i] : 0].push(i);
   const trainRows: number[] = [];
   const valRows: number[] = [];
   groups.forEach((g, c) => {

@@ -8,7 +8,8 @@ import { MinibatchError } from '../../errors.js';
 import { CROSS_ENTROPY } from './objective.js';
 import { checkDataset } from './rules.js';
 
-/** A dataset as the session reads it; `labels` are the class indices for crossEntropy. */
+/** A dataset as the session reads it: y has k targets per row for squaredError with k outputs
+ * (row-major), one label per row otherwise; `labels` are the class indices for crossEntropy. */
 export interface Rows {
   readonly x: Float32Array;
   readonly y: Float32Array;
@@ -21,8 +22,7 @@ export interface Rows {
 export function checkedRows(name: 'train' | 'validation', data: EngineData, kind: number, d: number, k: number): Rows {
   const { x, y, sampleWeight } = data;
   if (!(x instanceof Float32Array)) throw new MinibatchError('ENGINE_FAILURE', `${name}: features staged by the ${x.engine} engine`);
-  checkDataset(name, kind, d, k, x, y, sampleWeight);
-  const rows = y.length;
+  const rows = checkDataset(name, kind, d, k, x, y, sampleWeight);
   let labels = new Int32Array(0);
   if (kind === CROSS_ENTROPY) {
     labels = new Int32Array(rows);

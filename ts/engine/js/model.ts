@@ -13,9 +13,12 @@
  * shuffled order). Eight measured about 1.5× faster than four here.
  */
 import type { Evaluation } from '../types.js';
+import { layers, weights, intercepts, type Shape } from '../layout.js';
+import { ACTIVATIONS, applyInPlace, backprop } from './activation.js';
 import type { Rows } from './dataset.js';
+import { forward, inputGradient, weightGradient } from './dense.js';
 import { axpy, dot } from './kernels.js';
-import { LOG_LOSS, rowLoss, softmaxRow } from './objective.js';
+import { CROSS_ENTROPY, LOG_LOSS, rowLoss, softmaxRow } from './objective.js';
 
 /**
  * squaredError and logLoss (one output): adds Σ s_i·∂ℓ_i/∂z_i·x_i to grad[0, d) and
@@ -256,4 +259,148 @@ export function evaluate(kind: number, d: number, k: number, data: Rows, w: Floa
     }
   }
   return { lossSum, weightSum, metricSum };
+}
+
+/** Rows that the stack takes through its layers at a time: its scratch holds this many, whatever the batch size. */
+export const STACK_ROWS = 64;
+
+/**
+ * The general path: a stack with hidden layers, or squaredError with several outputs (the
+ * contract's "gradient through the stack"). A batch goes through in blocks of STACK_ROWS rows in
+ * order: gathered into float64, forward through the layers (keeping each layer's a), the
+ * objective's s·∂ℓ/∂z of the output layer, then backward, adding each layer's ∂/∂W and ∂/∂b
+ * to the gradient. The scratch is allocated once per session.
+ */
+export class Stack {
+  private readonly kind: number;
+  private readonly k: number;
+  private readonly fitIntercept: boolean;
+  private readonly inputs: Int32Array;
+  private readonly outputs: Int32Array;
+  /** The activation of each layer (ACTIVATIONS' numbers). */
+  private readonly activations: Int32Array;
+  /** Where each layer's W and b start in θ (and in the gradient). */
+  private readonly wAt: Int32Array;
+  private readonly bAt: Int32Array;
+  /** acts[0]: the block's features; acts[l + 1]: layer l's a, the last one the output z, then s·∂ℓ/∂z. */
+  private readonly acts: Float64Array[];
+  /** δ of the hidden layers, two buffers in turn. */
+  private readonly deltas: Float64Array[];
+  /** The rows of the current block (dataset indices). */
+  private readonly ids = new Uint32Array(STACK_ROWS);
+
+  constructor(kind: number, shape: Shape, fitIntercept: boolean) {
+    const stack = layers(shape);
+    this.kind = kind;
+    this.k = shape.nOutputs;
+    this.fitIntercept = fitIntercept;
+    this.inputs = Int32Array.from(stack, (l) => l.inputs);
+    this.outputs = Int32Array.from(stack, (l) => l.outputs);
+    this.activations = Int32Array.from(stack, (l) => ACTIVATIONS[l.activation]);
+    this.wAt = Int32Array.from(stack, (_, l) => weights(shape, l)[0]);
+    this.bAt = Int32Array.from(stack, (_, l) => intercepts(shape, l)[0]);
+    this.acts = [new Float64Array(STACK_ROWS * shape.nFeatures), ...stack.map((l) => new Float64Array(STACK_ROWS * l.outputs))];
+    const widest = Math.max(0, ...stack.slice(1).map((l) => l.inputs));
+    this.deltas = [new Float64Array(STACK_ROWS * widest), new Float64Array(STACK_ROWS * widest)];
+  }
+
+  /**
+   * Adds the batch sums Σ_i ∂/∂θ (s_i·ℓ_i) of the rows order[start, end) to grad (every layer's
+   * W and, with fitIntercept, b, in the layout of ../layout.ts); returns Σ s_i·ℓ_i.
+   */
+  accumulate(train: Rows, order: Uint32Array, start: number, end: number, theta: Float32Array, grad: Float64Array): number {
+    const { ids } = this;
+    let loss = 0;
+    for (let from = start; from < end; from += STACK_ROWS) {
+      const n = Math.min(STACK_ROWS, end - from);
+      for (let q = 0; q < n; q++) ids[q] = order[from + q];
+      this.forwardBlock(train.x, n, theta);
+      loss += this.blockLoss(train, n);
+      this.backwardBlock(n, theta, grad);
+    }
+    return loss;
+  }
+
+  /** Sums over a whole dataset at the parameters θ (model.rs `evaluate`), rows in order. */
+  evaluate(data: Rows, theta: Float32Array): Evaluation {
+    const { ids, kind, k } = this;
+    const { y, labels, weights } = data;
+    const z = this.acts[this.acts.length - 1];
+    let lossSum = 0;
+    let weightSum = 0;
+    let metricSum = 0;
+    for (let from = 0; from < data.rows; from += STACK_ROWS) {
+      const n = Math.min(STACK_ROWS, data.rows - from);
+      for (let q = 0; q < n; q++) ids[q] = from + q;
+      this.forwardBlock(data.x, n, theta);
+      for (let q = 0; q < n; q++) {
+        const r = from + q;
+        const s = weights === null ? 1 : weights[r];
+        const at = q * k;
+        weightSum += s;
+        if (kind === CROSS_ENTROPY) {
+          let best = 0;
+          for (let c = 1; c < k; c++) if (z[at + c] > z[at + best]) best = c;
+          if (best === labels[r]) metricSum += s;
+        } else if (kind === LOG_LOSS) {
+          if (z[at] > 0 === (y[r] === 1)) metricSum += s;
+        } else {
+          let squares = 0;
+          for (let j = 0; j < k; j++) squares += (z[at + j] - y[r * k + j]) * (z[at + j] - y[r * k + j]);
+          metricSum += s * squares;
+        }
+      }
+      lossSum += this.blockLoss(data, n);
+    }
+    return { lossSum, weightSum, metricSum };
+  }
+
+  /** The rows ids[0, n) of x through every layer: acts[l + 1] = f(acts[l]·Wᵀ + b). */
+  private forwardBlock(x: Float32Array, n: number, theta: Float32Array): void {
+    const { ids, acts, inputs, outputs, activations } = this;
+    const d = inputs[0];
+    const a0 = acts[0];
+    for (let q = 0; q < n; q++) {
+      const o = ids[q] * d;
+      const at = q * d;
+      for (let j = 0; j < d; j++) a0[at + j] = x[o + j];
+    }
+    for (let l = 0; l < inputs.length; l++) {
+      forward(acts[l], n, inputs[l], outputs[l], theta, this.wAt[l], this.bAt[l], acts[l + 1]);
+      applyInPlace(activations[l], acts[l + 1], n * outputs[l]);
+    }
+  }
+
+  /** Σ s·ℓ of the block's rows at the output z, which becomes s·∂ℓ/∂z (objective.ts). */
+  private blockLoss(data: Rows, n: number): number {
+    const { ids, kind, k } = this;
+    const { y, labels, weights } = data;
+    const z = this.acts[this.acts.length - 1];
+    const logistic = kind === LOG_LOSS;
+    let loss = 0;
+    for (let q = 0; q < n; q++) {
+      const r = ids[q];
+      const s = weights === null ? 1 : weights[r];
+      if (kind === CROSS_ENTROPY) {
+        loss += softmaxRow(z, q * k, k, labels[r], s);
+      } else {
+        for (let j = 0; j < k; j++) loss += rowLoss(logistic, z[q * k + j], y[r * k + j], s, z, q * k + j);
+      }
+    }
+    return loss;
+  }
+
+  /** δᴸ (in the last acts) back through the layers, each layer's ∂/∂W and ∂/∂b added to grad. */
+  private backwardBlock(n: number, theta: Float32Array, grad: Float64Array): void {
+    const { acts, inputs, outputs, activations } = this;
+    let delta = acts[acts.length - 1];
+    for (let l = inputs.length - 1; l >= 0; l--) {
+      weightGradient(delta, acts[l], n, inputs[l], outputs[l], grad, this.wAt[l], this.fitIntercept ? this.bAt[l] : -1);
+      if (l === 0) break;
+      const below = this.deltas[l & 1];
+      inputGradient(delta, n, inputs[l], outputs[l], theta, this.wAt[l], below);
+      backprop(activations[l - 1], acts[l], below, n * inputs[l]);
+      delta = below;
+    }
+  }
 }

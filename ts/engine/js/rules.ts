@@ -64,18 +64,36 @@ export interface ModelRules {
   readonly clipNorm: number;
   /** State buffers of length p the optimizer keeps. */
   readonly buffers: number;
+  /** The units of each hidden layer, as given (none for a linear model). */
+  readonly hidden: readonly number[];
 }
 
 /** lib.rs `to_core` and trainer.rs `TrainerConfig::validate` (the optimizer's own rules are in its file). */
 export function checkModel(m: ModelRules): void {
   const d = count('nFeatures', m.nFeatures, true, U32_MAX);
   const k = count('nOutputs', m.nOutputs, true, U32_MAX);
-  // objective.rs check_outputs
-  if (m.kind === CROSS_ENTROPY ? k < 2 : k !== 1) {
+  let units = 0;
+  for (const u of m.hidden) {
+    if (!(typeof u === 'number' && u >= 1 && u <= U32_MAX && Number.isInteger(u))) invalidOption('hidden', u, 'units: an integer ≥ 1');
+    units += u;
+  }
+  // objective.rs check_outputs: squaredError takes any number of targets per row
+  if (m.kind === CROSS_ENTROPY ? k < 2 : m.kind === LOG_LOSS && k !== 1) {
     invalidOption('nOutputs', k, m.kind === CROSS_ENTROPY ? 'the number of classes, at least 2' : '1 for squaredError and logLoss');
   }
   // the parameters, gradient, snapshot and optimizer state must be addressable (wasm32: 32 bits)
-  if ((d + 1) * k * (m.buffers + 3) > U32_MAX) invalidOption('nOutputs', k, 'nOutputs·(nFeatures + 1) parameters that fit in memory');
+  if (m.hidden.length === 0) {
+    if ((d + 1) * k * (m.buffers + 3) > U32_MAX) invalidOption('nOutputs', k, 'nOutputs·(nFeatures + 1) parameters that fit in memory');
+  } else {
+    // Σ outputs·(inputs + 1) over the stack (../layout.ts nParams), exact in float64 up to 2⁵³
+    let p = 0;
+    let inputs = d;
+    for (const u of [...m.hidden, k]) {
+      p += (inputs + 1) * u;
+      inputs = u;
+    }
+    if (p * (m.buffers + 3) > U32_MAX) invalidOption('hidden', units, 'a parameter count that fits in memory');
+  }
   nonNegative('l2', m.l2);
   nonNegative('l1', m.l1);
   nonNegative('clipValue', m.clipValue);
@@ -91,7 +109,9 @@ function acceptsLabel(kind: number, y: number, k: number): boolean {
 
 /**
  * dataset.rs `Dataset::new`: rows and features, the shape, finite features, the objective's
- * labels, one finite weight ≥ 0 per row. `data` is 'train' or 'validation'.
+ * labels, one finite weight ≥ 0 per row; returns the number of rows. `data` is 'train' or
+ * 'validation'. squaredError with k > 1 outputs: y holds k targets per row (row-major), so the
+ * rows are y.length / k, and a target is named by its row and column.
  */
 export function checkDataset(
   data: 'train' | 'validation',
@@ -101,20 +121,25 @@ export function checkDataset(
   x: Float32Array,
   y: Float32Array,
   weights: Float32Array | null,
-): void {
-  const rows = y.length;
+): number {
+  const targets = kind === SQUARED_ERROR ? k : 1;
+  const rows = Math.floor(y.length / targets);
   if (d === 0 || rows === 0) refuse({ kind: 'Empty', data, argument: rows === 0 ? 'y' : 'x', rows, limit: d });
-  if (x.length !== rows * d) refuse({ kind: 'ShapeMismatch', data, argument: 'x', got: x.length, rows, limit: d });
+  if (x.length !== rows * d || y.length !== rows * targets) refuse({ kind: 'ShapeMismatch', data, argument: 'x', got: x.length, rows, limit: d });
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) {
       const row = Math.floor(i / d);
       refuse({ kind: 'InvalidValue', data, argument: 'x', row, column: i - row * d, value: x[i], expected: 'a finite number' });
     }
   }
-  for (let r = 0; r < rows; r++) {
-    if (acceptsLabel(kind, y[r], k)) continue;
-    if (kind === SQUARED_ERROR) refuse({ kind: 'InvalidValue', data, argument: 'y', row: r, value: y[r], expected: 'a finite number' });
-    refuse({ kind: 'InvalidLabel', data, argument: 'y', row: r, value: y[r], limit: k });
+  for (let i = 0; i < y.length; i++) {
+    if (acceptsLabel(kind, y[i], k)) continue;
+    if (kind === SQUARED_ERROR) {
+      const row = Math.floor(i / targets);
+      const column = targets > 1 ? i - row * targets : undefined;
+      refuse({ kind: 'InvalidValue', data, argument: 'y', row, column, value: y[i], expected: 'a finite number' });
+    }
+    refuse({ kind: 'InvalidLabel', data, argument: 'y', row: i, value: y[i], limit: k });
   }
   if (weights !== null) {
     if (weights.length !== rows) refuse({ kind: 'SampleWeightLength', data, argument: 'sampleWeight', got: weights.length, limit: rows });
@@ -125,6 +150,7 @@ export function checkDataset(
       }
     }
   }
+  return rows;
 }
 
 /** trainer.rs `set_order`: every entry a row of the training data. */

@@ -3,9 +3,14 @@
  * parameters and optimizer state, driven by the fit loop through the contract of ../types.ts.
  * The pure-TypeScript engine is the fallback where WebAssembly SIMD is missing, the oracle the
  * wasm engine is tested against, and the benchmarks' baseline; its files mirror the Rust core's
- * one for one (model.ts, objective.ts, kernels.ts, math.ts, regularization.ts, dataset.ts,
- * optimizer/), so that a numeric change is two parallel, diffable files, and its input rules
- * are the core's, written once in rules.ts.
+ * one for one (model.ts, dense.ts, activation.ts, objective.ts, kernels.ts, math.ts,
+ * regularization.ts, dataset.ts, optimizer/), so that a numeric change is two parallel, diffable
+ * files, and its input rules are the core's, written once in rules.ts.
+ *
+ * Two paths compute step 1 of an update: linear, logistic and softmax regression keep the
+ * linear loops of model.ts (accumulateScalar, accumulateSoftmax, and sgdRow below for batches
+ * of one row); a network (hidden layers, or squaredError with several outputs) goes through
+ * model.ts's Stack. Steps 2–4, the loss, the divergence check and the snapshots are shared.
  *
  * Written for speed as plain JavaScript allows: flat typed arrays, monomorphic loops, no
  * allocation per batch or per epoch. Data, parameters and optimizer state are stored in float32
@@ -19,8 +24,9 @@ import { FaultSignal, faultError } from '../fault.js';
 import { checkedRows, type Rows } from './dataset.js';
 import { dot, sgdStepDot, touchLines } from './kernels.js';
 import { nParams, nWeights } from '../layout.js';
-import { accumulateScalar, accumulateSoftmax, evaluate } from './model.js';
-import { LOG_LOSS, OBJECTIVES, rowLoss } from './objective.js';
+import { ACTIVATIONS } from './activation.js';
+import { accumulateScalar, accumulateSoftmax, evaluate, Stack } from './model.js';
+import { LOG_LOSS, OBJECTIVES, SQUARED_ERROR, rowLoss } from './objective.js';
 import { optimizerKind, setState, type Optimizer } from './optimizer/index.js';
 import { clipByNorm, clipByValue, l1Proximal, penalty } from './regularization.js';
 import { checkModel, checkOrder, checkParams, checkRun, count as countOf, noValidationData } from './rules.js';
@@ -51,9 +57,12 @@ class JsSession implements Session {
   private readonly clipValue: number;
   private readonly clipNorm: number;
   private readonly fitIntercept: boolean;
+  /** The general path (model.ts `Stack`) for a network: hidden layers, or squaredError with
+   * several outputs; null for linear, logistic and softmax regression, which keep their loops. */
+  private readonly stack: Stack | null;
   private train!: Rows;
   private validation!: Rows | null;
-  /** θ = [W (k × d, row-major), b (k)]. */
+  /** θ in the layout of ../layout.ts: [W (k × d, row-major), b (k)] for a linear model. */
   private readonly theta: Float32Array;
   private readonly optimizer: Optimizer;
   /** sgd without momentum or weight decay, and no clipping: θ ← θ − γ·g, fused into step 1. */
@@ -90,11 +99,15 @@ class JsSession implements Session {
     if (kind < 0) throw new MinibatchError('ENGINE_FAILURE', `unknown objective ${String(spec.objective)}`);
     const opt = spec.optimizer;
     const optimizer = optimizerKind(opt);
+    const hidden = spec.hidden ?? [];
+    for (const h of hidden) {
+      if (!Object.hasOwn(ACTIVATIONS, h?.activation)) throw new MinibatchError('ENGINE_FAILURE', `unknown activation ${String(h?.activation)}`);
+    }
     const d = spec.nFeatures;
     const k = spec.nOutputs;
     const { l2, l1, clipValue, clipNorm } = spec;
     obeyed(() => {
-      checkModel({ kind, nFeatures: d, nOutputs: k, l2, l1, clipValue, clipNorm, buffers: optimizer.buffers(opt) });
+      checkModel({ kind, nFeatures: d, nOutputs: k, l2, l1, clipValue, clipNorm, buffers: optimizer.buffers(opt), hidden: hidden.map((h) => h.units) });
       optimizer.validate(opt);
       this.train = checkedRows('train', spec.train, kind, d, k);
       this.validation = spec.validation === null ? null : checkedRows('validation', spec.validation, kind, d, k);
@@ -102,13 +115,15 @@ class JsSession implements Session {
     this.kind = kind;
     this.d = d;
     this.k = k;
-    this.nWeights = nWeights({ nFeatures: d, nOutputs: k });
+    const shape = { nFeatures: d, nOutputs: k, hidden };
+    this.stack = hidden.length > 0 || (kind === SQUARED_ERROR && k > 1) ? new Stack(kind, shape, spec.fitIntercept) : null;
+    this.nWeights = nWeights(shape);
     this.l2 = Math.fround(l2);
     this.l1 = Math.fround(l1);
     this.clipValue = Math.fround(clipValue);
     this.clipNorm = Math.fround(clipNorm);
     this.fitIntercept = spec.fitIntercept;
-    const p = nParams({ nFeatures: d, nOutputs: k });
+    const p = nParams(shape);
     this.theta = new Float32Array(p);
     this.optimizer = optimizer.create(opt, p);
     this.plainSgd =
@@ -200,12 +215,15 @@ class JsSession implements Session {
    */
   private batchStep(start: number, end: number, lr: number): number {
     const { theta, grad, nWeights, l2, l1 } = this;
-    if (end - start === 1 && this.plainSgd && this.k === 1 && l1 === 0) return this.sgdRow(start, lr);
+    const { stack } = this;
+    if (end - start === 1 && this.plainSgd && this.k === 1 && l1 === 0 && stack === null) return this.sgdRow(start, lr);
     grad.fill(0);
     const dataLoss =
-      this.k === 1
-        ? accumulateScalar(this.kind === LOG_LOSS, this.d, this.train, this.order, start, end, theta, grad, this.dz)
-        : accumulateSoftmax(this.d, this.k, this.train, this.order, start, end, theta, grad, this.dz);
+      stack !== null
+        ? stack.accumulate(this.train, this.order, start, end, theta, grad)
+        : this.k === 1
+          ? accumulateScalar(this.kind === LOG_LOSS, this.d, this.train, this.order, start, end, theta, grad, this.dz)
+          : accumulateSoftmax(this.d, this.k, this.train, this.order, start, end, theta, grad, this.dz);
     // 1. the mean over the b rows, plus l2·W; the penalty at the same (pre-update) weights.
     const b = end - start;
     const inv = 1 / b;
@@ -296,7 +314,7 @@ class JsSession implements Session {
     if (set !== 'train' && set !== 'validation') throw new MinibatchError('ENGINE_FAILURE', `unknown set ${String(set)}`);
     const data = set === 'train' ? this.train : this.validation;
     if (data === null) return obeyed(noValidationData);
-    return evaluate(this.kind, this.d, this.k, data, this.theta, this.dz);
+    return this.stack !== null ? this.stack.evaluate(data, this.theta) : evaluate(this.kind, this.d, this.k, data, this.theta, this.dz);
   }
 
   penalty(): number {
