@@ -1,4 +1,4 @@
-// Bundles the benchmark's own code (suite.ts, memory-fit.ts, whole-fit.ts) into bench/out/ for plain Node, with
+// Bundles the benchmark's own code (suite.ts, memory-fit.ts, whole-fit.ts, memory-net.ts, nets.ts) into bench/out/ for plain Node, with
 // every import of the package's sources (ts/...) pointing at the published build (dist/, made by
 // `rollup -c`) instead. Two reasons:
 //   - the suite measures what users run: the built package in plain Node;
@@ -35,7 +35,7 @@ const toDist = {
 };
 
 const common = { outdir: join(root, 'bench/out'), outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' };
-await build({ ...common, entryPoints: [join(root, 'bench/suite.ts'), join(root, 'bench/memory-fit.ts'), join(root, 'bench/whole-fit.ts')], plugins: [toDist] });
+await build({ ...common, entryPoints: [join(root, 'bench/suite.ts'), join(root, 'bench/memory-fit.ts'), join(root, 'bench/whole-fit.ts'), join(root, 'bench/memory-net.ts'), join(root, 'bench/nets.ts')], plugins: [toDist] });
 // data-in.ts measures internal steps (the staging of features), which dist/ does not expose:
 // it is bundled with the sources, in a process of its own (one wasm instance, its own).
 await build({ ...common, entryPoints: [join(root, 'bench/data-in.ts')] });

@@ -14,6 +14,7 @@ import type { ConfigResult, MemoryRow, Results, SystemResult } from './lib/resul
 import type { FitResult } from './whole-fit.js';
 import type { DataInResult } from './data-in.js';
 import type { SystemId } from './lib/systems.js';
+import { netsSectionMarkdown } from './lib/nets-run.js';
 
 /** Issue 5's "tuned pure-JS loop" figures (M samples/s, logistic regression, plain SGD), keyed d/batch. */
 const ISSUE_PURE_JS: Record<string, number> = { '256/256': 3.2, '256/32': 3.1, '256/1': 1.2, '32/256': 20, '1024/256': 1.1 };
@@ -575,7 +576,7 @@ Measured in a process of its own (\`bench/data-in.ts\`, built with the package's
 
 ${dataInTable(res.dataIn)}
 
-## The loss check
+${res.nets ? `## Networks (issue 14)\n\nOne hidden layer of relu units, softmax cross-entropy, plain SGD (\`bench/lib/nets-run.ts\`, \`bench/lib/nets.ts\`; also on its own: \`npx tsx bench/nets.ts\`). GFLOP/s count 2 × the multiply-adds of the forward pass, the weight gradients and the hidden layer's input gradient.\n\n${netsSectionMarkdown(res.nets, L.maddRegsFlops)}\n` : ''}## The loss check
 
 Every system's final training loss (on all rows, in float64, computed by the suite from the parameters each system ends
 with) relative to minibatch wasm's; more than ${s.lossTolerance * 100} % is a mismatch (✗), which is reported and left out of the ratios.

@@ -12,8 +12,8 @@
  *   npx tsx bench/suite.ts ...    the same from the sources (ts/), under tsx: the js engine runs
  *                                 10–20 % slower there (bench/build.mjs says why)
  *   options: --reps N (runs per configuration, default 3), --no-tfjs (minibatch only),
- *            --section sweep|models|memory|fits (only that part; written to a temporary folder),
- *            --record with --section memory or fits: that part replaces its own in the recorded
+ *            --section sweep|models|memory|fits|nets (only that part; written to a temporary folder),
+ *            --record with --section memory, fits or nets: that part replaces its own in the recorded
  *            results (bench/results.json, RESULTS.md), which then say which run measured it
  *
  * What runs (the same work for every system: same data, model, batch size, learning rate and
@@ -32,6 +32,11 @@
  *   fits     whole fit calls (issue 12) of 1, 3 and 10 epochs at 100 000 × 256, batch 256, on
  *            minibatch wasm and js and TF.js wasm model.fit, each in a fresh process: its first fit,
  *            then the same fit warm (whole-fit.ts); and the speed of data in (data-in.ts).
+ *   nets     networks (issue 14): 64 → 64 → 10 at batch 32 and 784 → 256 → 10 at batch 128, plain
+ *            SGD, on minibatch's MLPClassifier (wasm 1 and 2 threads, js; only when the build has
+ *            it), TF.js wasm model.fit and hand-written loop, TF.js cpu model.fit and brain.js
+ *            (lib/nets-run.ts, lib/nets.ts); then the peak memory of a fit of the larger one per
+ *            system, each in a process of its own (memory-net.ts). Also on its own: bench/nets.ts.
  *
  * Timing: every system gets one untimed warm-up run per configuration (one epoch on the first
  * tenth of the rows), then `reps` runs of 4 epochs from zero (more, up to 9, while the timed
@@ -59,6 +64,9 @@ import type { MemoryJob, MemoryResult } from './memory-fit.js';
 import type { FitJob, FitResult } from './whole-fit.js';
 import type { DataInJob, DataInResult } from './data-in.js';
 import { writeReport } from './report.js';
+import { netConfigs, runNets } from './lib/nets-run.js';
+import type { NetMemoryJob, NetMemoryResult } from './memory-net.js';
+import type { NetsSection } from './lib/results.js';
 
 const argv = process.argv.slice(2);
 /**
@@ -87,10 +95,10 @@ const repsOption = option('--reps');
 const REPS = repsOption === undefined ? (QUICK ? 1 : 3) : Number(repsOption);
 if (!Number.isInteger(REPS) || REPS < 1) throw new Error(`--reps needs a positive integer, got ${repsOption}`);
 const SECTION = option('--section');
-if (SECTION !== undefined && !['sweep', 'models', 'memory', 'fits'].includes(SECTION)) throw new Error(`--section is sweep, models, memory or fits, got ${SECTION}`);
+if (SECTION !== undefined && !['sweep', 'models', 'memory', 'fits', 'nets'].includes(SECTION)) throw new Error(`--section is sweep, models, memory, fits or nets, got ${SECTION}`);
 const runs = (part: string): boolean => SECTION === undefined || SECTION === part;
 const RECORD_SECTION = argv.includes('--record');
-if (RECORD_SECTION && !(SECTION === 'memory' || SECTION === 'fits') ) throw new Error('--record goes with --section memory or --section fits');
+if (RECORD_SECTION && !(SECTION === 'memory' || SECTION === 'fits' || SECTION === 'nets')) throw new Error('--record goes with --section memory, fits or nets');
 
 const EPOCHS = QUICK ? 2 : 4;
 const SETTINGS: Settings = {
@@ -407,6 +415,42 @@ function wholeFits(): { fits: FitResult[]; dataIn: DataInResult | null } {
   return { fits, dataIn };
 }
 
+/**
+ * Networks (issue 14): the throughput of every system on both sizes (lib/nets-run.ts), then the
+ * peak memory of a fit of the larger one per system, each in a process of its own (memory-net.ts).
+ */
+async function nets(): Promise<NetsSection> {
+  const run = await runNets({
+    quick: QUICK,
+    reps: REPS,
+    slowSeconds: QUICK ? Infinity : 240,
+    dataSeed: SETTINGS.dataSeed,
+    fitSeed: SETTINGS.fitSeed,
+    tfjs: !NO_TFJS,
+    brain: !NO_TFJS,
+  });
+  failures += run.failures;
+  const mid = netConfigs(QUICK).find((c) => c.name === 'mid')!;
+  // --quick: one TF.js process only (each takes seconds to start), to keep CI's smoke run short
+  const peers = NO_TFJS ? [] : QUICK ? (['tfjs-wasm-fit'] as const) : (['tfjs-wasm-fit', 'tfjs-wasm-loop', 'tfjs-cpu-fit'] as const);
+  const systems: NetMemoryJob['system'][] = ['minibatch-wasm', 'minibatch-wasm-2', 'minibatch-js', ...peers];
+  const memory: NetMemoryResult[] = [];
+  for (const system of systems) {
+    const job: NetMemoryJob = { system, n: mid.n, d: mid.d, hidden: mid.hidden, batchSize: mid.batchSize, epochs: QUICK ? 1 : 2, learningRate: mid.learningRate, dataSeed: SETTINGS.dataSeed, fitSeed: SETTINGS.fitSeed };
+    try {
+      const r = child<NetMemoryResult>('memory-net', job);
+      memory.push(r);
+      const mb = (v: number): string => `${(v / 2 ** 20).toFixed(0)} MiB`;
+      if (r.notRun !== undefined) console.log(`  nets memory ${system.padEnd(16)} not run: ${r.notRun}`);
+      else console.log(`  nets memory ${system.padEnd(16)} start ${mb(r.rssStart)}, before ${mb(r.rssBefore)}, peak ${mb(r.peakRss)}, wasm ${mb(r.wasmBefore)} → ${mb(r.wasmAfter)}`);
+    } catch (e) {
+      failures++;
+      console.error(`  nets memory ${system}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return { results: run.results, memory };
+}
+
 function sh(cmd: string): string {
   try {
     return execSync(cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -485,6 +529,7 @@ async function main(): Promise<void> {
   const configs = runs('sweep') || runs('models') ? await throughput(limits) : [];
   const mem = runs('memory') ? memory() : [];
   const whole = runs('fits') ? wholeFits() : { fits: [], dataIn: null };
+  const netsSection = runs('nets') ? await nets() : undefined;
   const results: Results = {
     version: 1,
     quick: QUICK,
@@ -498,6 +543,7 @@ async function main(): Promise<void> {
     memory: mem,
     fits: whole.fits,
     dataIn: whole.dataIn,
+    ...(netsSection ? { nets: netsSection } : {}),
   };
   // Only a complete full run replaces the recorded results; --record puts one section into them.
   const recorded = !QUICK && SECTION === undefined && !NO_TFJS && REPS >= 3;
@@ -510,7 +556,7 @@ async function main(): Promise<void> {
     const run = { section: SECTION!, date: results.date, command: results.command, commit: m.commit, loadAverage: m.loadAverage, loadAverageEnd: loadAverage() };
     out = {
       ...old,
-      ...(SECTION === 'memory' ? { memory: results.memory } : { fits: results.fits, dataIn: results.dataIn }),
+      ...(SECTION === 'memory' ? { memory: results.memory } : SECTION === 'nets' ? { nets: results.nets } : { fits: results.fits, dataIn: results.dataIn }),
       sectionRuns: [...(old.sectionRuns ?? []).filter((r) => r.section !== SECTION), run],
     };
   }

@@ -8,6 +8,14 @@ import type { MemoryResult } from '../memory-fit.js';
 import type { FitResult } from '../whole-fit.js';
 import type { DataInResult } from '../data-in.js';
 import type { OptimizerKind, SystemId } from './systems.js';
+import type { NetConfigResult } from './nets-run.js';
+import type { NetMemoryResult } from '../memory-net.js';
+
+/** The networks section (issue 14): throughput per size and system, and the peak memory of a fit. */
+export interface NetsSection {
+  readonly results: NetConfigResult[];
+  readonly memory: NetMemoryResult[];
+}
 
 export type Section = 'sweep' | 'models';
 
@@ -108,6 +116,8 @@ export interface Results {
   /** Whole fits (issue 12); absent in results recorded before it. */
   readonly fits?: FitResult[];
   readonly dataIn?: DataInResult | null;
+  /** Networks (issue 14); absent in results recorded before it. */
+  readonly nets?: NetsSection;
   /** Sections measured by a later run on their own (`--section … --record`) and put into these results. */
   readonly sectionRuns?: { section: string; date: string; command: string; commit: string; loadAverage: string; loadAverageEnd: string }[];
 }

@@ -26,7 +26,7 @@ export type TfBackend = 'wasm' | 'cpu';
 let loading: Promise<Tf> | null = null;
 
 /** Imports TF.js and registers the wasm backend, its .wasm files read from node_modules. */
-function tfjs(): Promise<Tf> {
+export function tfjs(): Promise<Tf> {
   loading ??= (async () => {
     const tf = await import('@tensorflow/tfjs');
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -38,7 +38,7 @@ function tfjs(): Promise<Tf> {
   return loading;
 }
 
-async function useBackend(tf: Tf, backend: TfBackend): Promise<void> {
+export async function useBackend(tf: Tf, backend: TfBackend): Promise<void> {
   if (tf.getBackend() !== backend) {
     if (!(await tf.setBackend(backend))) throw new Error(`TF.js could not initialize its ${backend} backend`);
   }
@@ -121,23 +121,8 @@ class TfFit implements System {
       optimizer: opt,
       loss: p.kind === 'linear' ? halfMse : p.kind === 'logistic' ? 'binaryCrossentropy' : 'categoricalCrossentropy',
     });
-    const epochMs: number[] = [];
-    let t0 = 0;
     try {
-      await model.fit(xs, ys, {
-        batchSize: spec.batchSize,
-        epochs: spec.epochs,
-        shuffle: true,
-        verbose: 0,
-        callbacks: {
-          onEpochBegin: async () => {
-            t0 = performance.now();
-          },
-          onEpochEnd: async () => {
-            epochMs.push(performance.now() - t0);
-          },
-        },
-      });
+      const epochMs = await timedFit(model, xs, ys, spec);
       const [kernel, bias] = model.layers[0].getWeights();
       return { epochMs, params: params(kernel.dataSync() as Float32Array, bias.dataSync() as Float32Array, p.d, p.k) };
     } finally {
@@ -163,49 +148,20 @@ class TfLoop implements System {
   async run(spec: RunSpec): Promise<RunResult> {
     const tf = await tfjs();
     await useBackend(tf, this.backend);
-    const { problem: p, batchSize } = spec;
+    const { problem: p } = spec;
     const { n, d, k } = p;
     const id = ++variableCount;
     const W = tf.variable(tf.zeros([d, k]), true, `W${id}`);
     const b = tf.variable(tf.zeros([k]), true, `b${id}`);
     const opt = optimizer(tf, spec.optimizer, spec.learningRate);
-    const order = new Uint32Array(n);
-    const xBuf = new Float32Array(batchSize * d);
-    const yBuf = new Float32Array(batchSize * k);
     const Y = targetRows(p);
-    const rand = mulberry32(spec.seed);
-    const epochMs: number[] = [];
     try {
-      for (let e = 0; e < spec.epochs; e++) {
-        const t0 = performance.now();
-        for (let i = 0; i < n; i++) order[i] = i;
-        for (let i = n - 1; i > 0; i--) {
-          const j = Math.floor(rand() * (i + 1));
-          const t = order[i];
-          order[i] = order[j];
-          order[j] = t;
-        }
-        for (let s = 0; s < n; s += batchSize) {
-          const size = Math.min(batchSize, n - s);
-          // The batch's rows gathered in JavaScript: tf.gather on the wasm backend took 1.6 ms
-          // for 256 rows of 256 floats (and slicing a big tensor copies all of it), 20× more.
-          for (let r = 0; r < size; r++) {
-            const i = order[s + r];
-            xBuf.set(p.X.subarray(i * d, (i + 1) * d), r * d);
-            yBuf.set(Y.subarray(i * k, (i + 1) * k), r * k);
-          }
-          tf.tidy(() => {
-            const xb = tf.tensor2d(size === batchSize ? xBuf : xBuf.subarray(0, size * d), [size, d]);
-            const yb = tf.tensor2d(size === batchSize ? yBuf : yBuf.subarray(0, size * k), [size, k]);
-            const z = tf.add(tf.matMul(xb, W), b);
-            const prob = p.kind === 'linear' ? z : p.kind === 'logistic' ? tf.sigmoid(z) : tf.softmax(z);
-            const dz = tf.div(tf.sub(prob, yb), size);
-            opt.applyGradients({ [W.name]: tf.matMul(xb, dz, true, false), [b.name]: tf.sum(dz, 0) });
-          });
-        }
-        W.dataSync(); // the wasm and cpu backends run synchronously; this makes sure of it
-        epochMs.push(performance.now() - t0);
-      }
+      const epochMs = loopEpochs(tf, { ...spec, X: p.X, Y, n, d, k }, W, (xb, yb, size) => {
+        const z = tf.add(tf.matMul(xb, W), b);
+        const prob = p.kind === 'linear' ? z : p.kind === 'logistic' ? tf.sigmoid(z) : tf.softmax(z);
+        const dz = tf.div(tf.sub(prob, yb), size);
+        opt.applyGradients({ [W.name]: tf.matMul(xb, dz, true, false), [b.name]: tf.sum(dz, 0) });
+      });
       return { epochMs, params: params(W.dataSync() as Float32Array, b.dataSync() as Float32Array, d, k) };
     } finally {
       opt.dispose();
@@ -213,6 +169,75 @@ class TfLoop implements System {
       b.dispose();
     }
   }
+}
+
+/** model.fit with shuffle: true, timed: each epoch's wall time (onEpochBegin to onEpochEnd) in milliseconds. */
+export async function timedFit(model: TF.Sequential, xs: TF.Tensor, ys: TF.Tensor, spec: { batchSize: number; epochs: number }): Promise<number[]> {
+  const epochMs: number[] = [];
+  let t0 = 0;
+  await model.fit(xs, ys, {
+    batchSize: spec.batchSize,
+    epochs: spec.epochs,
+    shuffle: true,
+    verbose: 0,
+    callbacks: {
+      onEpochBegin: async () => {
+        t0 = performance.now();
+      },
+      onEpochEnd: async () => {
+        epochMs.push(performance.now() - t0);
+      },
+    },
+  });
+  return epochMs;
+}
+
+/**
+ * The epochs of a hand-written loop, timed: per epoch a seeded shuffle, then per batch its rows
+ * gathered in JavaScript into reused buffers and uploaded as two tensors, and `step` on them, all
+ * in one tf.tidy. `sync` is read at the end of every epoch (the wasm and cpu backends run
+ * synchronously; this makes sure of it). Returns each epoch's wall time in milliseconds.
+ */
+export function loopEpochs(
+  tf: Tf,
+  spec: { epochs: number; batchSize: number; seed: number; X: Float32Array; Y: Float32Array; n: number; d: number; k: number },
+  sync: TF.Tensor,
+  step: (xb: TF.Tensor2D, yb: TF.Tensor2D, size: number) => void,
+): number[] {
+  const { n, d, k, X, Y, batchSize } = spec;
+  const order = new Uint32Array(n);
+  const xBuf = new Float32Array(batchSize * d);
+  const yBuf = new Float32Array(batchSize * k);
+  const rand = mulberry32(spec.seed);
+  const epochMs: number[] = [];
+  for (let e = 0; e < spec.epochs; e++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) order[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      const t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    for (let s = 0; s < n; s += batchSize) {
+      const size = Math.min(batchSize, n - s);
+      // The batch's rows gathered in JavaScript: tf.gather on the wasm backend took 1.6 ms
+      // for 256 rows of 256 floats (and slicing a big tensor copies all of it), 20× more.
+      for (let r = 0; r < size; r++) {
+        const i = order[s + r];
+        xBuf.set(X.subarray(i * d, (i + 1) * d), r * d);
+        yBuf.set(Y.subarray(i * k, (i + 1) * k), r * k);
+      }
+      tf.tidy(() => {
+        const xb = tf.tensor2d(size === batchSize ? xBuf : xBuf.subarray(0, size * d), [size, d]);
+        const yb = tf.tensor2d(size === batchSize ? yBuf : yBuf.subarray(0, size * k), [size, k]);
+        step(xb, yb, size);
+      });
+    }
+    sync.dataSync();
+    epochMs.push(performance.now() - t0);
+  }
+  return epochMs;
 }
 
 export const tfjsWasmFit: System = new TfFit('wasm');

@@ -58,8 +58,9 @@ const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 // layers' checks, the tiled dense kernels, the activations), shipped three times per module as
 // above; the js engine's stack path adds about 9 kB packed / 30 kB unpacked, the models
 // (MLPClassifier, MLPRegressor, the shared class labels, the forward pass, the command's flags)
-// about 16 kB / 60 kB.
-const BUDGET = { packed: 1_150_000, unpacked: 3_600_000 };
+// about 16 kB / 60 kB, and data/digits.csv (scikit-learn's digits, shipped as the other data
+// sets) 54 kB / 265 kB.
+const BUDGET = { packed: 1_200_000, unpacked: 3_900_000 };
 
 const exec = promisify(execFile);
 const run = async (cmd: string, args: string[], cwd: string) => (await exec(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 24 })).stdout;
