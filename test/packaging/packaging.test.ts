@@ -59,7 +59,7 @@ const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 // above; the js engine's stack path adds about 9 kB packed / 30 kB unpacked, the models
 // (MLPClassifier, MLPRegressor, the shared class labels, the forward pass, the command's flags)
 // about 16 kB / 60 kB, and data/digits.csv (scikit-learn's digits, shipped as the other data
-// sets) 54 kB / 265 kB.
+// sets) 54 kB / 265 kB: 1 143 kB packed / 3.69 MB unpacked measured after the merge.
 const BUDGET = { packed: 1_200_000, unpacked: 3_900_000 };
 
 const exec = promisify(execFile);
