@@ -58,10 +58,11 @@ function run(d: number, units: number, k: number, batch: number, rows: number, t
   return rate;
 }
 
-// rows per epoch: 1024 (32 batches) and 256 (2 batches), a few milliseconds each
+// rows per epoch: 1024 (32 batches), 256 and 512 (2 batches), a few milliseconds each
 const cases: [string, number, number, number, number, number][] = [
   ['64→64→10, batch 32', 64, 64, 10, 32, 1024],
   ['784→256→10, batch 128', 784, 256, 10, 128, 256],
+  ['784→256→10, batch 256', 784, 256, 10, 256, 512],
 ];
 console.log('| network | threads | samples/s (best) | median | GFLOP/s (best) |');
 console.log('|---|---:|---:|---:|---:|');
