@@ -39,7 +39,6 @@ pub struct RmsProp {
     eps: f32,
     momentum: f32,
     centered: bool,
-    has_buf: bool,
     weight_decay: f32,
 }
 
@@ -52,7 +51,6 @@ impl RmsProp {
             eps: c.eps as f32,
             momentum: c.momentum as f32,
             centered: c.centered,
-            has_buf: c.momentum > 0.0,
             weight_decay: c.weight_decay as f32,
         })
     }
