@@ -19,6 +19,8 @@ import {
   type FitOptions,
   LinearRegression,
   LogisticRegression,
+  MLPClassifier,
+  MLPRegressor,
   MinibatchError,
   SoftmaxRegression,
   DivergenceError,
@@ -41,12 +43,33 @@ const README_CODES = (() => {
   return new Set([...table.matchAll(/`([A-Z_]{4,})`/g)].map((m) => m[1]));
 })();
 
-type Model = LinearRegression | LogisticRegression | SoftmaxRegression;
-type Kind = 'linear' | 'logistic' | 'softmax';
+type Model = LinearRegression | LogisticRegression | SoftmaxRegression | MLPClassifier | MLPRegressor;
+type Kind = 'linear' | 'logistic' | 'softmax' | 'mlpClassifier' | 'mlpRegressor';
+const KINDS: readonly Kind[] = ['linear', 'logistic', 'softmax', 'mlpClassifier', 'mlpRegressor'];
+/** The networks have one small hidden layer (tanh, so that no unit is dead from the start). */
+const NET = { hiddenLayers: [3], activation: 'tanh' } as const;
 const make = (kind: Kind, o: Record<string, unknown>): Model =>
-  kind === 'linear' ? new LinearRegression(o) : kind === 'logistic' ? new LogisticRegression(o) : new SoftmaxRegression(o);
+  kind === 'linear'
+    ? new LinearRegression(o)
+    : kind === 'logistic'
+      ? new LogisticRegression(o)
+      : kind === 'softmax'
+        ? new SoftmaxRegression(o)
+        : kind === 'mlpClassifier'
+          ? new MLPClassifier({ ...NET, ...o })
+          : new MLPRegressor({ ...NET, ...o });
 const load = (kind: Kind, text: string): Model =>
-  kind === 'linear' ? LinearRegression.fromJSON(text) : kind === 'logistic' ? LogisticRegression.fromJSON(text) : SoftmaxRegression.fromJSON(text);
+  kind === 'linear'
+    ? LinearRegression.fromJSON(text)
+    : kind === 'logistic'
+      ? LogisticRegression.fromJSON(text)
+      : kind === 'softmax'
+        ? SoftmaxRegression.fromJSON(text)
+        : kind === 'mlpClassifier'
+          ? MLPClassifier.fromJSON(text)
+          : MLPRegressor.fromJSON(text);
+/** Models whose targets are numbers (the others take class labels). */
+const regression = (kind: Kind) => kind === 'linear' || kind === 'mlpRegressor';
 
 /** Checks a thrown value against the vocabulary; returns it. */
 function typed(e: unknown): MinibatchError {
@@ -58,12 +81,17 @@ function typed(e: unknown): MinibatchError {
 
 const snapshot = (m: Model) => JSON.stringify(m.toJSON());
 
+/** Every parameter of the snapshot (every layer's W, then every intercept) is finite (JSON writes NaN and ±Infinity as null). */
 function finiteParams(m: Model): boolean {
-  const w = m.weights as Float32Array | Float32Array[];
-  const all = Array.isArray(w) ? w.flatMap((r) => Array.from(r)) : Array.from(w);
-  const b = m.bias;
-  return all.every(Number.isFinite) && (typeof b === 'number' ? Number.isFinite(b) : Array.from(b).every(Number.isFinite));
+  const { weights, bias } = m.toJSON();
+  return [...(weights ?? []), ...(bias ?? [])].every(Number.isFinite);
 }
+
+/** θ as the snapshot holds it: every layer's W, then every intercept. */
+const params = (m: Model) => {
+  const { weights, bias } = m.toJSON();
+  return [...(weights ?? []), ...(bias ?? [])];
+};
 
 // ---- arbitraries -------------------------------------------------------------------------------
 
@@ -186,7 +214,7 @@ const fitOptions = (n: number) =>
           seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
           shuffle: fc.boolean(),
           dropLast: sometimes(fc.boolean()),
-          init: fc.constantFrom('uniform', 'zeros'),
+          init: fc.constantFrom('auto', 'uniform', 'zeros', 'glorot', 'he'),
           sampleWeight: sometimes(fc.array(fc.double({ min: 0, max: 3, noNaN: true }), { minLength: n, maxLength: n })),
           classWeight: sometimes(fc.constantFrom('balanced', { 0: 2 })),
           validationSplit: sometimes(fc.constantFrom(0.25, 0.5)),
@@ -222,7 +250,7 @@ describe.each(['wasm', 'js'] as const)('properties (%s engine)', (engine) => {
     let n = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom<Kind>('linear', 'logistic', 'softmax'),
+        fc.constantFrom<Kind>(...KINDS),
         fc.record({ l2: fc.constantFrom(0, 1e-3, -1), standardize: fc.boolean() }, { requiredKeys: [] }),
         problem,
         form,
@@ -239,7 +267,7 @@ describe.each(['wasm', 'js'] as const)('properties (%s engine)', (engine) => {
           // a first, good fit so that the fuzzed one is a refit of a fitted model
           const d = p.d;
           const good = Array.from({ length: 12 }, (_, i) => Array.from({ length: d }, (_, j) => Math.sin(i * 7 + j * 3)));
-          const goodY = good.map((_, i) => (kind === 'linear' ? Math.cos(i) : i % 2));
+          const goodY = good.map((_, i) => (regression(kind) ? Math.cos(i) : i % 2));
           await model.fit(good, goodY, { engine, seed: s, maxEpochs: 2 });
           const before = snapshot(model);
           const options = await fc.sample(fitOptions(p.n), { seed: s, numRuns: 1 })[0];
@@ -262,7 +290,7 @@ describe.each(['wasm', 'js'] as const)('properties (%s engine)', (engine) => {
             const out = model.predict(X as number[][]);
             // (values such as 3.4e38 may scale past float32 in the model's scaler: ±Infinity is then a fair prediction)
             const moderate = p.rows.every((r) => r.every((v) => typeof v === 'number' && Math.abs(v) <= 1e6));
-            if (kind !== 'softmax' && moderate) expect(Array.from(out as Float64Array).every(Number.isFinite)).toBe(true);
+            if ((regression(kind) || kind === 'logistic') && moderate) expect(Array.from(out as Float64Array).every(Number.isFinite)).toBe(true);
           } catch (e) {
             typed(e);
           }
@@ -279,14 +307,14 @@ describe.each(['wasm', 'js'] as const)('properties (%s engine)', (engine) => {
     let n = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom<Kind>('linear', 'logistic', 'softmax'),
+        fc.constantFrom<Kind>(...KINDS),
         fc.array(step, { minLength: 1, maxLength: 6 }),
         fc.constantFrom<FitOptions['optimizer']>('sgd', 'adam', { type: 'sgd', momentum: 0.9 }, 'rmsprop'),
         fc.integer({ min: 0, max: 1000 }),
         async (kind, steps, opt, seed) => {
           n++;
           const X = Array.from({ length: 20 }, (_, i) => [Math.sin(i + seed), Math.cos(2 * i), (i % 5) / 5]);
-          const y = X.map((r, i) => (kind === 'linear' ? r[0] - r[1] : kind === 'logistic' ? i % 2 : i % 3));
+          const y = X.map((r, i) => (regression(kind) ? r[0] - r[1] : kind === 'logistic' ? i % 2 : i % 3));
           const options: FitOptions = { engine, seed, optimizer: opt, batchSize: 4, maxEpochs: 4, learningRate: 0.1, tolerance: null, yieldEveryMs: 0 };
           let m = make(kind, { standardize: seed % 2 === 0 });
           for (const { op, at } of steps) {
@@ -303,8 +331,7 @@ describe.each(['wasm', 'js'] as const)('properties (%s engine)', (engine) => {
                 await whole.fit(X, y, { ...options, signal: new AbortController().signal, onBatchEnd: () => {} });
                 const resumed = load(kind, text);
                 await resumed.fit(X, y, { ...options, resume: true, signal: new AbortController().signal, onBatchEnd: () => {} });
-                expect(resumed.weights).toEqual(whole.weights);
-                expect(resumed.bias).toEqual(whole.bias);
+                expect(params(resumed)).toEqual(params(whole));
               } else if (op === 'resume') await m.fit(X, y, { ...options, maxEpochs: 4 + at, resume: true });
               else if (op === 'predict') m.predict(X);
               else if (op === 'save') m = load(kind, snapshot(m));
