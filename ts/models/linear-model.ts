@@ -6,7 +6,7 @@
  * state.
  */
 import type { HiddenLayer, ObjectiveName, StagedFeatures } from '../engine/types.js';
-import { type Shape, layers, nParams, nWeights } from '../engine/layout.js';
+import { type Shape, intercepts, layers, nParams, nWeights, weights } from '../engine/layout.js';
 import { ACTIVATIONS, applyInPlace } from '../engine/js/activation.js';
 import { type FeaturesInput, type Matrix, checkedElsewhere, copyRows, flatShape, isOwnArray, rowsShape, toMatrix } from '../data/matrix.js';
 import { Dataset } from '../data/dataset.js';
@@ -880,12 +880,11 @@ function splitArgs<O>(
  * linear model exactly the sum W·x + b that the models have always computed).
  */
 function forward(shape: Shape, params: Float32Array, x: ArrayLike<number>, rows: number): Float64Array {
-  const stack = layers(shape);
   let a: ArrayLike<number> = x;
-  let w = 0;
-  let b = nWeights(shape);
-  for (const layer of stack) {
+  for (const [l, layer] of layers(shape).entries()) {
     const { inputs, outputs } = layer;
+    const [w] = weights(shape, l);
+    const [b] = intercepts(shape, l);
     const z = new Float64Array(rows * outputs);
     for (let r = 0; r < rows; r++) {
       const o = r * inputs;
@@ -898,8 +897,6 @@ function forward(shape: Shape, params: Float32Array, x: ArrayLike<number>, rows:
     }
     applyInPlace(ACTIVATIONS[layer.activation], z, z.length);
     a = z;
-    w += inputs * outputs;
-    b += outputs;
   }
   return a as Float64Array;
 }

@@ -348,9 +348,7 @@ function sessionSpec(problem: TrainProblem, config: FitConfig, d: number, thread
   return {
     threads,
     objective: problem.objective,
-    nFeatures: d,
-    nOutputs: problem.nOutputs,
-    ...(problemShape(problem, d).hidden ? { hidden: problem.hidden } : {}),
+    ...problemShape(problem, d),
     l2: problem.l2,
     l1: problem.l1,
     fitIntercept: problem.fitIntercept,

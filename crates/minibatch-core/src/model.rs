@@ -734,13 +734,15 @@ pub struct NetScratch {
 
 impl NetScratch {
     fn new(model: &Model) -> Result<Self, CoreError> {
-        let mut layers = Vec::new();
-        let (mut w, mut b) = (0, model.n_weights());
-        for dense in model.dense_layers() {
-            layers.push(Placed { dense, w, b });
-            w += dense.inputs * dense.outputs;
-            b += dense.outputs;
-        }
+        let layers: Vec<Placed> = model
+            .dense_layers()
+            .enumerate()
+            .map(|(l, dense)| Placed {
+                dense,
+                w: model.weights(l).start,
+                b: model.intercepts(l).start,
+            })
+            .collect();
         let block = |units: usize| try_filled(NET_BLOCK.saturating_mul(units), 0.0);
         let a = layers
             .iter()
